@@ -1,0 +1,15 @@
+.PHONY: run test lint format
+
+# Set up and run the site on http://127.0.0.1:8000 (embedded default unless DATABASE_URL/REDIS_URL are set).
+run:
+	scripts/run
+
+# Set up and run the whole test suite (against PostgreSQL and Redis on 127.0.0.1 when they answer).
+test:
+	scripts/test
+
+lint:
+	.venv/bin/ruff check . && .venv/bin/ruff format --check .
+
+format:
+	.venv/bin/ruff format . && .venv/bin/ruff check --fix .

@@ -1,0 +1,158 @@
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+EXCERPT_MAX_CHARS = 900
+
+
+class Label(models.Model):
+    """A topic taken from feed entries' categories, normalised (case and whitespace folded)."""
+
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=120, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("articles:label", args=[self.slug])
+
+
+class ArticleQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=Article.Status.PUBLISHED)
+
+    def with_source(self):
+        return self.select_related("source")
+
+    def newest_first(self):
+        return self.order_by("-published_at", "-id")
+
+    def featured_first(self):
+        return self.order_by("-is_featured", "-published_at", "-id")
+
+    def in_month(self, year: int, month: int):
+        return self.filter(url_year=year, url_month=month)
+
+
+class Article(models.Model):
+    """A post republished from a source; public at /YYYY/MM/slug.html."""
+
+    class Status(models.TextChoices):
+        PUBLISHED = "published", "Published"
+        HIDDEN = "hidden", "Hidden"
+
+    source = models.ForeignKey("feeds.Source", on_delete=models.CASCADE, related_name="articles")
+    # The upstream entry's identity; together with source it is what makes ingest idempotent.
+    guid = models.CharField(max_length=512)
+    url = models.URLField("original URL", max_length=2000)
+    title = models.CharField(max_length=500)
+    # The public URL is fixed at first store: url_year/url_month/slug never change afterwards.
+    slug = models.SlugField(max_length=200)
+    url_year = models.PositiveSmallIntegerField(editable=False)
+    url_month = models.PositiveSmallIntegerField(editable=False)
+    author = models.CharField(max_length=200, blank=True)
+    # Sanitized once at ingest; the only field ever rendered with |safe.
+    body_html = models.TextField(blank=True)
+    excerpt = models.TextField(blank=True, help_text=f"Plain text, up to about {EXCERPT_MAX_CHARS} characters.")
+    image_url = models.URLField("image URL", max_length=2000, blank=True)
+    labels = models.ManyToManyField(Label, related_name="articles", blank=True)
+
+    published_at = models.DateTimeField(db_index=True)
+    fetched_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    # Hash of the raw upstream entry: an unchanged entry is neither sanitized nor written again.
+    content_hash = models.CharField(max_length=64, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PUBLISHED)
+    is_featured = models.BooleanField("featured", default=False)
+    total_views = models.PositiveBigIntegerField(default=0)
+    # Set when an editor changes the post: ingest then keeps the editor's version.
+    edited_by_editor = models.BooleanField(default=False)
+    # When upstream last changed a post whose editor's version was kept.
+    upstream_changed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "guid"], name="article_unique_source_guid"),
+            models.UniqueConstraint(fields=["url_year", "url_month", "slug"], name="article_unique_month_slug"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "-published_at"], name="article_published_idx"),
+            models.Index(fields=["source", "status", "-published_at"], name="article_source_idx"),
+            models.Index(fields=["is_featured", "-published_at"], name="article_featured_idx"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        if self.url_year is None or self.url_month is None:
+            local = timezone.localtime(self.published_at)
+            self.url_year, self.url_month = local.year, local.month
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("articles:detail", args=[self.url_year, f"{self.url_month:02d}", self.slug])
+
+
+class CommentQuerySet(models.QuerySet):
+    def approved(self):
+        return self.filter(status=Comment.Status.APPROVED)
+
+    def pending(self):
+        return self.filter(status=Comment.Status.PENDING)
+
+
+class Comment(models.Model):
+    """A reader's plain-text comment on a post, shown once an editor approves it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        APPROVED = "approved", "Approved"
+        SPAM = "spam", "Spam"
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="comments")
+    author_name = models.CharField(max_length=80)
+    # Never shown on the site.
+    email = models.EmailField(blank=True)
+    body = models.TextField(max_length=5000)
+    created_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    # Salted hash of the poster's address, for rate limits and spam clean-up; the address is not stored.
+    ip_hash = models.CharField(max_length=64, blank=True)
+
+    objects = CommentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["article", "status", "created_at"], name="comment_article_idx"),
+            models.Index(fields=["status", "-created_at"], name="comment_queue_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.author_name} on {self.article}"
+
+
+class ArticleDailyViews(models.Model):
+    """Views of one post on one day (site time zone), moved here from Redis by the view flush."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="daily_views")
+    date = models.DateField()
+    views = models.PositiveIntegerField(default=0)
+    # Distinct visitors that day (HyperLogLog estimate).
+    unique_visitors = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name_plural = "article daily views"
+        constraints = [models.UniqueConstraint(fields=["article", "date"], name="daily_views_unique_article_date")]
+        indexes = [models.Index(fields=["date", "article"], name="daily_views_date_idx")]
+
+    def __str__(self):
+        return f"{self.article_id} on {self.date}: {self.views}"

@@ -1,0 +1,87 @@
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class SourceQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+    def due(self, now=None):
+        """Active sources whose next poll time has come (or was never set)."""
+        now = now or timezone.now()
+        return self.active().filter(Q(next_poll_at__isnull=True) | Q(next_poll_at__lte=now))
+
+    def failing(self):
+        return self.filter(consecutive_failures__gt=0)
+
+
+class Source(models.Model):
+    """An upstream RSS/Atom/JSON feed we republish, with the state of its fetching."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=100, unique=True)
+    feed_url = models.URLField("feed URL", max_length=2000, unique=True)
+    # Kept when a permanent redirect moved the feed, so editors can see where it came from.
+    previous_feed_url = models.URLField("previous feed URL", max_length=2000, blank=True)
+    site_url = models.URLField("site URL", max_length=2000, blank=True)
+    is_active = models.BooleanField("active", default=True)
+    # Blank: adaptive, from the source's posting rate, around FEEDS_DEFAULT_INTERVAL_MINUTES.
+    poll_interval_minutes = models.PositiveIntegerField(
+        "poll interval (minutes)",
+        null=True,
+        blank=True,
+        help_text="Leave blank to adapt to how often the source posts.",
+    )
+    # Why the source was switched off automatically (e.g. the feed answered 410 Gone).
+    disabled_reason = models.CharField(max_length=500, blank=True)
+
+    etag = models.CharField("ETag", max_length=500, blank=True)
+    last_modified = models.CharField("Last-Modified", max_length=100, blank=True)
+    last_polled_at = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    next_poll_at = models.DateTimeField(null=True, blank=True)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SourceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [models.Index(fields=["is_active", "next_poll_at"], name="source_due_idx")]
+
+    def __str__(self):
+        return self.name
+
+
+class FetchAttempt(models.Model):
+    """One poll of a source, successful or not."""
+
+    class Outcome(models.TextChoices):
+        OK = "ok", "OK"
+        NOT_MODIFIED = "not_modified", "Not modified"
+        ERROR = "error", "Error"
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="fetch_attempts")
+    started_at = models.DateTimeField(default=timezone.now)
+    duration_ms = models.PositiveIntegerField(default=0)
+    http_status = models.PositiveSmallIntegerField("HTTP status", null=True, blank=True)
+    bytes_received = models.PositiveBigIntegerField(default=0)
+    entries_seen = models.PositiveIntegerField(default=0)
+    entries_new = models.PositiveIntegerField(default=0)
+    entries_updated = models.PositiveIntegerField(default=0)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        indexes = [
+            models.Index(fields=["source", "-started_at"], name="fetch_source_recent_idx"),
+            models.Index(fields=["started_at"], name="fetch_started_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.source} at {self.started_at:%Y-%m-%d %H:%M}: {self.get_outcome_display()}"

@@ -1,0 +1,79 @@
+"""Read settings from the environment, failing fast with a message that says what to fix."""
+
+import os
+from urllib.parse import urlsplit
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off", ""}
+SUPPORTED_DATABASE_SCHEMES = {"postgres", "postgresql", "pgsql", "sqlite"}
+
+
+def env_str(name: str, default: str = "") -> str:
+    """The variable's value with surrounding whitespace removed, or the default."""
+    return os.environ.get(name, default).strip()
+
+
+def env_bool(name: str, default: bool) -> bool:
+    """A yes/no variable: 1/true/yes/on or 0/false/no/off, any case."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    word = raw.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ImproperlyConfigured(f"{name}={raw!r} is not a yes/no value; use true or false.")
+
+
+def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
+    """A whole-number variable, optionally with a lower bound."""
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number.") from None
+    if minimum is not None and value < minimum:
+        raise ImproperlyConfigured(f"{name}={value} is too small; it must be at least {minimum}.")
+    return value
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    """A comma-separated variable as a list, blanks dropped."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return list(default)
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_database(name: str, default: str) -> dict:
+    """A Django DATABASES entry from a URL such as postgres://user@host:5432/db."""
+    url = env_str(name) or default
+    scheme = urlsplit(url).scheme
+    if scheme not in SUPPORTED_DATABASE_SCHEMES:
+        raise ImproperlyConfigured(
+            f"{name}={url!r} is not a database URL newsblog can use. "
+            "Use postgres://USER:PASSWORD@HOST:PORT/NAME, or unset it to use the embedded SQLite file."
+        )
+    try:
+        return dj_database_url.parse(url)
+    except ValueError as error:
+        raise ImproperlyConfigured(
+            f"{name} could not be read ({error}). Expected postgres://USER:PASSWORD@HOST:PORT/NAME; "
+            "quote special characters in the password with %XX escapes."
+        ) from None
+
+
+def env_redis_url(name: str) -> str:
+    """A redis:// or rediss:// URL, or empty when the variable is unset."""
+    url = env_str(name)
+    if url and urlsplit(url).scheme not in {"redis", "rediss", "unix"}:
+        raise ImproperlyConfigured(
+            f"{name}={url!r} is not a Redis URL. Use redis://HOST:6379/0, or unset it to run without Redis."
+        )
+    return url

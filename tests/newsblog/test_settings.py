@@ -1,0 +1,92 @@
+"""Settings as an operator meets them: each case boots the project in a subprocess with its own environment."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PROJECT = Path(__file__).resolve().parents[2]
+PRODUCTION = {
+    "DJANGO_DEBUG": "false",
+    "DJANGO_SECRET_KEY": "x7Hq2-very-long-random-production-secret-key-for-tests-3kLp9ZrT0aBcD",
+    "DJANGO_ALLOWED_HOSTS": "news.example.com",
+    "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/newsblog",
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
+}
+SETTINGS_VARIABLES = [*PRODUCTION, "DJANGO_SETTINGS_MODULE", "DJANGO_TIME_ZONE", "SITE_NAME"]
+
+
+def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    clean = {key: value for key, value in os.environ.items() if key not in SETTINGS_VARIABLES}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=PROJECT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    env = {**PRODUCTION}
+    del env["DJANGO_SECRET_KEY"]
+    result = manage("check", **env)
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+def test_production_refuses_the_development_key():
+    result = manage("check", **{**PRODUCTION, "DJANGO_SECRET_KEY": "django-insecure-" + "a" * 60})
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+def test_production_refuses_to_start_without_allowed_hosts():
+    env = {**PRODUCTION}
+    del env["DJANGO_ALLOWED_HOSTS"]
+    result = manage("check", **env)
+    assert result.returncode != 0
+    assert "DJANGO_ALLOWED_HOSTS must list" in result.stderr
+
+
+def test_a_bad_database_url_stops_start_up_with_a_clear_message():
+    result = manage("check", DATABASE_URL="mysql://root@localhost/news")
+    assert result.returncode != 0
+    assert "DATABASE_URL='mysql://root@localhost/news' is not a database URL newsblog can use" in result.stderr
+    assert "Traceback" not in result.stderr.splitlines()[-1]
+
+
+def test_check_deploy_is_clean_in_production_settings():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("env", "cache_backend", "always_eager"),
+    [
+        ({}, "django.core.cache.backends.locmem.LocMemCache", True),
+        ({"REDIS_URL": "redis://127.0.0.1:6379/0"}, "django.core.cache.backends.redis.RedisCache", False),
+    ],
+)
+def test_redis_url_switches_cache_and_broker(env, cache_backend, always_eager):
+    code = (
+        "from django.conf import settings as s;"
+        "print(s.CACHES['default']['BACKEND'], s.CELERY_TASK_ALWAYS_EAGER, s.CELERY_BROKER_URL, "
+        "s.DATABASES['default']['ENGINE'])"
+    )
+    result = manage("shell", "--verbosity", "0", "-c", code, **env)
+    backend, eager, broker, engine = result.stdout.split()
+    assert backend == cache_backend
+    assert eager == str(always_eager)
+    assert broker == env.get("REDIS_URL", "memory://")
+    assert engine == "django.db.backends.sqlite3"
+
+
+def test_time_zone_and_site_name_come_from_the_environment():
+    code = "from django.conf import settings as s; print(s.TIME_ZONE, s.SITE_NAME)"
+    result = manage("shell", "--verbosity", "0", "-c", code, DJANGO_TIME_ZONE="Asia/Karachi", SITE_NAME="Dawnwatch")
+    assert result.stdout.split() == ["Asia/Karachi", "Dawnwatch"]

@@ -1,0 +1,31 @@
+"""Test settings: the project's own, with each xdist worker on its own Redis database."""
+
+import os
+from urllib.parse import urlsplit, urlunsplit
+
+from newsblog.settings import *  # noqa: F403
+from newsblog.settings import CACHES, REDIS_URL
+
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+WORKER_INDEX = int(WORKER.removeprefix("gw") or 0)
+
+
+def redis_url_for_worker(url: str, index: int) -> str:
+    """The same server, the next databases after REDIS_URL's own, one per worker, so parallel tests never share keys."""
+    parts = urlsplit(url)
+    base = int(parts.path.strip("/") or 0)
+    return urlunsplit(parts._replace(path=f"/{base + 1 + index}"))
+
+
+if REDIS_URL:
+    REDIS_URL = redis_url_for_worker(REDIS_URL, WORKER_INDEX)
+    CACHES["default"]["LOCATION"] = REDIS_URL
+    CELERY_BROKER_URL = REDIS_URL
+
+# Tasks run in-process unless a test starts a real worker itself.
+CELERY_TASK_ALWAYS_EAGER = True
+# Upstream feeds in tests are served from 127.0.0.1.
+FEEDS_ALLOW_PRIVATE_ADDRESSES = True
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Serve static files from the finders, as in development; tests never run collectstatic.
+WHITENOISE_AUTOREFRESH = True
