@@ -1,0 +1,157 @@
+"""60 s of wrk at 32 connections over home, post, search and feed URLs while the worker ingests.
+
+Prints requests/s, p50/p99, errors and 5xx, and the resident memory of every process in the first
+and the last 10 s. Exits 1 on any error or 5xx, or when a process grew more than 20% (and 20 MB).
+
+    .venv/bin/python bench/load.py [--seconds 60] [--connections 32]
+"""
+
+import argparse
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.feeds import rss_feed  # noqa: E402
+from bench.system import FeedServer, System, rss_kib  # noqa: E402
+
+SOURCES, ENTRIES = 20, 30
+LUA = """
+paths = {%s}
+counter = 0
+request = function()
+  counter = counter + 1
+  local agent = "Mozilla/5.0 Firefox/128.0 load-" .. counter
+  return wrk.format("GET", paths[(counter %% #paths) + 1], {["User-Agent"] = agent})
+end
+"""
+
+
+class GrowingFeeds(dict):
+    """Each fetch of a feed shows five newer posts than the last, so every poll stores something."""
+
+    def __init__(self, sources: int):
+        super().__init__({f"s{i}.xml": b"" for i in range(sources)})
+        self.fetches = dict.fromkeys(self, 0)
+
+    def get(self, path, default=None):
+        if path not in self.fetches:
+            return default
+        self.fetches[path] += 1
+        return rss_feed(int(path[1:-4]) + 1000 * self.fetches[path], ENTRIES)
+
+
+def keep_ingesting(system: System, stop: threading.Event) -> None:
+    code = (
+        "from django.utils import timezone\nfrom feeds.models import Source\nfrom feeds.tasks import poll_due_sources\n"
+        "Source.objects.update(next_poll_at=timezone.now())\npoll_due_sources.delay()"
+    )
+    while not stop.wait(5):
+        system.shell(code)
+
+
+def sample_memory(processes, samples: list, stop: threading.Event) -> None:
+    while not stop.wait(1):
+        row = {}
+        for process in processes:
+            for pid in [process.pid, *process.children()]:
+                row[f"{process.name}:{pid}"] = rss_kib(pid)
+        samples.append((time.monotonic(), row))
+
+
+def wrk_paths(system: System) -> list[str]:
+    code = (
+        "from articles.models import Article, Label\nfrom feeds.models import Source\n"
+        "posts = [a.get_absolute_url() for a in Article.objects.published()[:20]]\n"
+        "extra = [f'/source/{Source.objects.first().slug}/']\n"
+        "label = Label.objects.first()\n"
+        "extra += [f'/label/{label.slug}/'] if label else []\n"
+        "print(' '.join(posts + extra))"
+    )
+    posts = system.shell(code).split()
+    return ["/", "/?page=2", "/search?q=talks", "/search?q=trade+climate", "/rss.xml", "/feeds/posts/default", *posts]
+
+
+def run_wrk(system: System, paths: list[str], seconds: int, connections: int, folder: Path) -> str:
+    script = folder / "mix.lua"
+    script.write_text(LUA % ", ".join(f'"{p}"' for p in paths))
+    command = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--latency", "-s", str(script)]
+    result = subprocess.run([*command, f"http://127.0.0.1:{system.web_port}"], capture_output=True, text=True)
+    return result.stdout + result.stderr
+
+
+def memory_report(samples: list, seconds: int) -> list[tuple[str, int, int]]:
+    start, end = samples[0][0], samples[-1][0]
+    first = [row for t, row in samples if t - start <= 10]
+    last = [row for t, row in samples if end - t <= 10]
+    report = []
+    for name in sorted(samples[-1][1]):
+        early = [row[name] for row in first if name in row]
+        late = [row[name] for row in last if name in row]
+        if early and late:
+            report.append((name, sum(early) // len(early), sum(late) // len(late)))
+    return report
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--connections", type=int, default=32)
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        print("wrk is not installed: apt-get install -y wrk", file=sys.stderr)
+        return 2
+    server = FeedServer(GrowingFeeds(SOURCES))
+    with System() as system:
+        system.shell(
+            "from feeds.models import Source\n"
+            f"for i in range({SOURCES}):\n"
+            f"    Source.objects.create(name=f'Load {{i}}', slug=f'load-{{i}}', feed_url=f'{server.base}s{{i}}.xml')"
+        )
+        system.manage("pollfeeds", "--all")
+        web, worker = system.start_web(workers=2), system.start_worker(concurrency=1)
+        paths = wrk_paths(system)
+        print(f"{len(paths)} URLs in the mix; warming up ...", flush=True)
+        for path in paths:
+            system.get(path)
+        stop, samples = threading.Event(), []
+        threads = [
+            threading.Thread(target=keep_ingesting, args=(system, stop), daemon=True),
+            threading.Thread(target=sample_memory, args=([web, worker], samples, stop), daemon=True),
+        ]
+        for thread in threads:
+            thread.start()
+        posts_before = int(system.shell("from articles.models import Article; print(Article.objects.count())"))
+        output = run_wrk(system, paths, args.seconds, args.connections, system.log_folder)
+        stop.set()
+        posts_after = int(system.shell("from articles.models import Article; print(Article.objects.count())"))
+        print(output)
+        print(f"posts ingested during the run: {posts_after - posts_before}")
+        return report(output, memory_report(samples, args.seconds))
+
+
+def report(output: str, memory: list[tuple[str, int, int]]) -> int:
+    non_2xx = int((re.search(r"Non-2xx or 3xx responses: (\d+)", output) or [0, 0])[1])
+    socket_errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", output))
+    rps = (re.search(r"Requests/sec:\s+([\d.]+)", output) or [0, "?"])[1]
+    p50 = (re.search(r"50%\s+(\S+)", output) or [0, "?"])[1]
+    p99 = (re.search(r"99%\s+(\S+)", output) or [0, "?"])[1]
+    print(f"requests/s {rps}  p50 {p50}  p99 {p99}  non-2xx/3xx {non_2xx}  socket errors {socket_errors}")
+    print("process memory (RSS MiB): first 10 s -> last 10 s")
+    grew = []
+    for name, early, late in memory:
+        print(f"  {name:28} {early / 1024:7.1f} -> {late / 1024:7.1f}")
+        if late > early * 1.2 and late - early > 20 * 1024:
+            grew.append(name)
+    failed = non_2xx or socket_errors or grew
+    print("RESULT:", "FAILED" if failed else "ok", f"(grew: {grew})" if grew else "")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
