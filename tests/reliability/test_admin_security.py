@@ -1,0 +1,50 @@
+"""The admin under attack: log-in required everywhere, guessing throttled, editors kept in their lane."""
+
+import pytest
+from django.contrib import admin
+from django.contrib.auth.models import User
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+
+def admin_urls() -> list[str]:
+    """Every model's changelist and add page, plus the index."""
+    urls = [reverse("admin:index")]
+    for model in admin.site._registry:
+        info = model._meta.app_label, model._meta.model_name
+        urls.append(reverse("admin:{}_{}_changelist".format(*info)))
+        urls.append(reverse("admin:{}_{}_add".format(*info)))
+    return urls
+
+
+@pytest.mark.parametrize("url", admin_urls())
+def test_every_admin_url_needs_a_login(client, url):
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("admin:login"))
+
+
+def attempt(client, password: str, address: str = "203.0.113.7"):
+    return client.post(
+        reverse("admin:login"), {"username": "editor", "password": password}, REMOTE_ADDR=address, follow=False
+    )
+
+
+def test_repeated_failed_logins_are_throttled_even_with_the_right_password(client):
+    User.objects.create_user("editor", password="correct horse battery", is_staff=True)
+    for _ in range(5):
+        assert "Please enter the correct username and password" in attempt(client, "guess").content.decode()
+    refused = attempt(client, "correct horse battery")
+    assert refused.status_code == 200
+    assert "Too many failed log-in attempts" in refused.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_throttling_one_address_leaves_other_addresses_alone(client):
+    User.objects.create_user("editor", password="correct horse battery", is_staff=True)
+    for _ in range(6):
+        attempt(client, "guess")
+    response = attempt(client, "correct horse battery", address="198.51.100.9")
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"]
