@@ -177,7 +177,8 @@ class FeedServer:
                     return
                 time.sleep(server.delay_seconds)
                 self.send_response(200)
-                self.send_header("Content-Type", "application/rss+xml; charset=utf-8")
+                kind = "application/feed+json" if path.endswith(".json") else "application/xml; charset=utf-8"
+                self.send_header("Content-Type", kind)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
