@@ -239,6 +239,7 @@ def _read_body(
         if size > limits.max_bytes:
             raise FetchError(_too_large(limits))
         parts.append(data)
+    decoder.finish()
     return b"".join(parts), wire
 
 
@@ -269,6 +270,11 @@ class _Decoder:
             return self.inflater.decompress(chunk, max_length)
         except zlib.error:
             raise FetchError("The feed's compressed data is corrupt.") from None
+
+    def finish(self) -> None:
+        """Refuse a compressed body that ended before its compressed stream did."""
+        if self.inflater is not None and (self.inflater == "deflate" or not self.inflater.eof):
+            raise FetchError("The feed's compressed data is corrupt or cut short.")
 
 
 def content_type(headers: dict[str, str]) -> tuple[str, str]:

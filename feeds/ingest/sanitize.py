@@ -130,8 +130,9 @@ class _PreFilter(html5lib_shim.Filter):
         src = _attr(token, "src") or ""
         if token["name"] == "img" and lazy and (not src or src.startswith("data:") or "placeholder" in src):
             data[(None, "src")] = lazy
+        # bleach's parser leaves entities in attribute values; the serializer escapes "&" again on output.
         for key in [key for key in data if key[1] in URL_ATTRIBUTES]:
-            value = data[key].strip()
+            value = data[key] = html.unescape(data[key]).strip()
             if value and not value.lower().startswith(("http:", "https:", "mailto:", "#")):
                 try:
                     data[key] = urljoin(self.base_url, value)

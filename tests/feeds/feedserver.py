@@ -36,7 +36,7 @@ class FeedServer:
     def __init__(self, host: str = "127.0.0.1"):
         self.routes: dict[str, Route] = {}
         self.requests: list[SeenRequest] = []
-        self.httpd = ThreadingHTTPServer((host, 0), _handler_for(self))
+        self.httpd = _QuietServer((host, 0), _handler_for(self))
         self.httpd.daemon_threads = True
         self.host = host
         self.port = self.httpd.server_address[1]
@@ -68,6 +68,11 @@ class FeedServer:
 
     def hits(self, path: str) -> list[SeenRequest]:
         return [request for request in self.requests if request.path == path]
+
+
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request, client_address) -> None:
+        """Clients that hang up mid-answer (deadlines, size caps) are expected here."""
 
 
 def _handler_for(server: FeedServer) -> type[BaseHTTPRequestHandler]:
