@@ -25,8 +25,8 @@ def short_deadlines(monkeypatch):
 def source_at(feed_server):
     """source_at("/feed.xml", file="feeds/rss20.xml") -> a Source polling that local feed."""
 
-    def make(path: str, **serve):
-        url = feed_server.serve(path, **serve) if serve else feed_server.url(path)
+    def make(path: str, body: bytes | None = None, **serve):
+        url = feed_server.serve(path, body or b"", **serve) if serve or body is not None else feed_server.url(path)
         return SourceFactory(feed_url=url, site_url="")
 
     return make
