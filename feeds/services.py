@@ -6,10 +6,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.text import slugify
 
 from feeds.ingest.discover import feed_links, looks_like_html
 from feeds.ingest.fetch import FetchError, FetchResult, check_url, content_type, fetch_feed
@@ -203,3 +205,27 @@ def fetch_attempt_prune(*, now: datetime | None = None, days: int = FETCH_ATTEMP
     cutoff = (now or timezone.now()) - timedelta(days=days)
     deleted, _by_model = FetchAttempt.objects.filter(started_at__lt=cutoff).delete()
     return deleted
+
+
+def source_create(
+    *, feed_url: str, name: str = "", site_url: str = "", poll_interval_minutes: int | None = None
+) -> Source:
+    """A new source for feed_url with a unique slug; ValueError if that feed is already a source."""
+    feed_url = check_url(feed_url)
+    existing = Source.objects.filter(feed_url=feed_url).first()
+    if existing is not None:
+        raise ValueError(f"{feed_url} is already a source: {existing.name} (id {existing.pk}).")
+    name = (name or urlsplit(feed_url).hostname or "Feed").strip()[:200]
+    return Source.objects.create(
+        name=name,
+        slug=_unique_source_slug(name),
+        feed_url=feed_url,
+        site_url=site_url,
+        poll_interval_minutes=poll_interval_minutes,
+    )
+
+
+def _unique_source_slug(name: str) -> str:
+    base = slugify(name)[:90].strip("-") or "source"
+    taken = set(Source.objects.filter(slug__startswith=base).values_list("slug", flat=True))
+    return next(slug for n in range(1, 10_000) if (slug := base if n == 1 else f"{base}-{n}") not in taken)
