@@ -72,22 +72,23 @@ def flush_batch(*, flush_id: str) -> FlushResult:
 def apply_batch(*, flush_id: str, batch: Batch) -> FlushResult:
     """Write one batch's counts in one transaction, recording its flush id so it is never applied twice."""
     with transaction.atomic():
-        log, created = ViewFlush.objects.get_or_create(flush_id=flush_id)
-        if not created:
-            logger.info("View batch %s was already committed; releasing it", flush_id)
-            return FlushResult(already_applied=1)
         rows = _live_rows(batch)
-        for start in range(0, len(rows), CHUNK_ROWS):
-            _upsert_daily(rows[start : start + CHUNK_ROWS])
         totals = Counter()
         for (article_id, _day), (views, _unique) in rows:
             totals[article_id] += views
+        # A second flush finishing the same batch waits here on the unique flush id, then finds it taken.
+        _log, created = ViewFlush.objects.get_or_create(
+            flush_id=flush_id, defaults={"views": sum(totals.values()), "rows": len(rows)}
+        )
+        if not created:
+            logger.info("View batch %s was already committed; releasing it", flush_id)
+            return FlushResult(already_applied=1)
+        for start in range(0, len(rows), CHUNK_ROWS):
+            _upsert_daily(rows[start : start + CHUNK_ROWS])
         totals_list = list(totals.items())
         for start in range(0, len(totals_list), CHUNK_ROWS):
             _add_totals(totals_list[start : start + CHUNK_ROWS])
-        log.views, log.rows = sum(totals.values()), len(rows)
-        log.save(update_fields=["views", "rows"])
-    return FlushResult(batches=1, views=log.views, rows=log.rows)
+    return FlushResult(batches=1, views=sum(totals.values()), rows=len(rows))
 
 
 def _live_rows(batch: Batch) -> list:

@@ -1,8 +1,11 @@
 """Shared helpers for the popularity tests: readers' requests and a look at the counter Redis."""
 
+from datetime import timedelta
+
 import redis
 from django.conf import settings
 from django.test import RequestFactory
+from django.utils import timezone
 
 from articles.models import Article, ArticleDailyViews
 from articles.view_counter import PREFIX
@@ -41,3 +44,18 @@ def totals(article: Article) -> tuple[int, int, int]:
     article.refresh_from_db()
     daily = ArticleDailyViews.objects.filter(article=article).order_by("-date").first()
     return article.total_views, daily.views if daily else 0, daily.unique_visitors if daily else 0
+
+
+def waiting_keys() -> list[str]:
+    """Counts still waiting in Redis: the pending hash and batches in flight."""
+    return [key for key in counter_keys() if key.endswith(":pending") or ":inflight" in key]
+
+
+def viewed(article: Article, views: int, days_ago: int = 0) -> Article:
+    """Give a post `views` views on the day `days_ago` days back (as a flush would), total included."""
+    ArticleDailyViews.objects.create(
+        article=article, date=timezone.localdate() - timedelta(days=days_ago), views=views, unique_visitors=views
+    )
+    Article.objects.filter(pk=article.pk).update(total_views=article.total_views + views)
+    article.total_views += views
+    return article
