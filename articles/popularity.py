@@ -39,11 +39,36 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 WARNING_INTERVAL_SECONDS = 60
+# After a failure the counter is left alone this long, so a hanging Redis costs readers one timeout, not one each.
+RETRY_SECONDS = 5
 # Set on the request by CountViewsMiddleware: views wait there until the response is known to be a 200.
 DEFERRED_ATTR = "_popular_deferred_views"
 
-_warning_lock = threading.Lock()
-_last_warning_at = float("-inf")
+
+class CounterOutage:
+    """Remembers that the counter Redis failed: skips it for a few seconds and warns at most once a minute."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.reset()
+
+    def reset(self) -> None:
+        self.skip_until = self.warned_at = float("-inf")
+
+    def active(self) -> bool:
+        return time.monotonic() < self.skip_until
+
+    def failed(self, error: Exception) -> None:
+        now = time.monotonic()
+        with self._lock:
+            self.skip_until = now + RETRY_SECONDS
+            if now - self.warned_at < WARNING_INTERVAL_SECONDS:
+                return
+            self.warned_at = now
+        logger.warning("View counter Redis is unreachable, views are being dropped: %s", error)
+
+
+outage = CounterOutage()
 
 
 def view_record(*, request: HttpRequest, article_id: int) -> None:
@@ -68,10 +93,12 @@ def view_count(*, request: HttpRequest, article_id: int) -> bool:
     day = timezone.localdate()
     if not settings.REDIS_URL:
         return _record_embedded(article_id=article_id, visitor=visitor, day=day)
+    if outage.active():
+        return False
     try:
         return view_counter.record(article_id=article_id, visitor=visitor, day=day)
     except redis.RedisError as error:
-        _warn_down(error)
+        outage.failed(error)
         return False
 
 
@@ -108,17 +135,6 @@ def _record_embedded(*, article_id: int, visitor: str, day) -> bool:
                 rows.update(**changes)
         Article.objects.filter(pk=article_id).update(total_views=F("total_views") + 1)
     return True
-
-
-def _warn_down(error: Exception) -> None:
-    """Log that Redis is down, at most once a minute per process, so a dead Redis does not flood the log."""
-    global _last_warning_at
-    now = time.monotonic()
-    with _warning_lock:
-        if now - _last_warning_at < WARNING_INTERVAL_SECONDS:
-            return
-        _last_warning_at = now
-    logger.warning("View counter Redis is unreachable, views are being dropped: %s", error)
 
 
 def counter_status() -> str:

@@ -167,7 +167,9 @@ class TestRedisDown:
                 "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
             }
         }
-        popularity._last_warning_at = float("-inf")
+        popularity.outage.reset()
+        yield
+        popularity.outage.reset()
 
     def test_post_page_home_and_trending_still_answer_200(self, client):
         article = ArticleFactory()
@@ -184,6 +186,21 @@ class TestRedisDown:
         assert len(warnings) == 1
         assert "unreachable" in warnings[0].getMessage()
         assert totals(article) == (0, 0, 0)
+
+    def test_after_a_failure_redis_is_left_alone_for_a_few_seconds(self, monkeypatch):
+        article = ArticleFactory()
+        view_record(request=reader(1), article_id=article.pk)
+        monkeypatch.setattr(popularity.view_counter, "record", pytest.fail)
+        view_record(request=reader(2), article_id=article.pk)
+
+    def test_the_warning_repeats_after_a_minute(self, monkeypatch, caplog):
+        clock = [1000.0]
+        monkeypatch.setattr(popularity.time, "monotonic", lambda: clock[0])
+        with caplog.at_level(logging.WARNING, logger="articles.popularity"):
+            for seconds in (0, 10, 30, 59, 61, 90):
+                clock[0] = 1000.0 + seconds
+                popularity.outage.failed(ConnectionError("refused"))
+        assert len([r for r in caplog.records if r.name == "articles.popularity"]) == 2
 
     def test_health_shows_the_counter_down(self):
         assert counter_status().startswith("down: ")
