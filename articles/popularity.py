@@ -9,7 +9,7 @@ default) the daily row is written directly.
 import logging
 import threading
 import time
-from datetime import datetime
+from datetime import date, datetime
 
 import redis
 from django.conf import settings
@@ -117,7 +117,7 @@ def client_address(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR", "")
 
 
-def _record_embedded(*, article_id: int, visitor: str, day) -> bool:
+def _record_embedded(*, article_id: int, visitor: str, day: date) -> bool:
     """Without Redis: dedupe through the cache and add to the daily row and the total with F()."""
     if not cache.add(f"views:seen:{article_id}:{visitor}", 1, view_counter.DEDUPE_SECONDS):
         return False

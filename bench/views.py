@@ -29,7 +29,7 @@ from feeds.models import Source  # noqa: E402
 
 POSTS = 10_000
 PENDING_VIEWS = 100_000
-PAGE_ROUNDS, PAGE_REQUESTS = 5, 300
+PAGE_ROUNDS, PAGE_REQUESTS = 9, 300
 RECORD_CALLS = 5_000
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
 
