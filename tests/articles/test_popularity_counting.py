@@ -4,7 +4,9 @@ import logging
 import threading
 
 import pytest
+from django.db import connection
 from django.http import HttpResponse
+from django.test.utils import CaptureQueriesContext
 
 from articles import popularity
 from articles.middleware import CountViewsMiddleware
@@ -29,6 +31,24 @@ def test_a_readers_visit_to_a_post_page_counts_one_view_after_the_flush(client):
     assert totals(article) == (0, 0, 0)
     flush_views()
     assert totals(article) == (1, 1, 1)
+
+
+def test_recording_a_view_is_one_redis_round_trip_and_no_sql(monkeypatch):
+    article = ArticleFactory()
+    view_record(request=reader(1), article_id=article.pk)  # loads the script into Redis once
+    client = popularity.view_counter.counter_client()
+    commands = []
+    execute = client.execute_command
+
+    def counting(*args, **options):
+        commands.append(args[0])
+        return execute(*args, **options)
+
+    monkeypatch.setattr(client, "execute_command", counting)
+    with CaptureQueriesContext(connection) as queries:
+        view_record(request=reader(2), article_id=article.pk)
+    assert commands == ["EVALSHA"]
+    assert len(queries) == 0
 
 
 def test_the_same_visitor_twice_within_30_minutes_is_one_view(client):
