@@ -7,11 +7,11 @@ from typing import TypeVar
 
 import redis
 from django.core.cache import cache
-from django.db.models import Case, F, FloatField, Q, QuerySet, Sum, Value, When
+from django.db.models import Case, F, FloatField, OuterRef, QuerySet, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from articles.models import Article
+from articles.models import Article, ArticleDailyViews
 
 logger = logging.getLogger(__name__)
 
@@ -50,41 +50,51 @@ def window_start(window: str, today: date | None = None) -> date | None:
     return (today or timezone.localdate()) - timedelta(days=days - 1)
 
 
-def ranked(window: str) -> QuerySet:
-    """Published posts with views in the window, most viewed first, ties to the newer post; window_views set."""
+def top_ids(window: str, n: int) -> QuerySet:
+    """Subquery: ids of the n most-viewed published posts in the window, summed over the narrow daily rows."""
     start = window_start(window)
-    posts = Article.objects.published().defer("body_html")
     if start is None:
-        posts = posts.filter(total_views__gt=0).annotate(window_views=F("total_views"))
-    else:
-        posts = posts.filter(daily_views__date__gte=start).annotate(window_views=Sum("daily_views__views"))
-    return posts.order_by("-window_views", "-published_at", "-id")
+        posts = Article.objects.published().filter(total_views__gt=0)
+        return posts.order_by("-total_views", "-published_at", "-id").values("pk")[:n]
+    return (
+        ArticleDailyViews.objects.filter(date__gte=start, article__status=Article.Status.PUBLISHED)
+        .values("article")
+        .annotate(views=Sum("views"))
+        .order_by("-views", "-article__published_at", "-article")
+        .values("article")[:n]
+    )
+
+
+def window_views(window: str):
+    """Expression: a post's views in the window."""
+    start = window_start(window)
+    if start is None:
+        return F("total_views")
+    in_window = ArticleDailyViews.objects.filter(article=OuterRef("pk"), date__gte=start)
+    return Coalesce(Subquery(in_window.values("article").annotate(views=Sum("views")).values("views")), 0)
+
+
+def by_views(posts: list[Article]) -> list[Article]:
+    return sorted(posts, key=lambda post: (-post.window_views, -post.published_at.timestamp(), -post.pk))
+
+
+def posts_with_views(ids: QuerySet, window: str) -> QuerySet:
+    """The posts whose ids the subquery gives, each with window_views set (unordered)."""
+    return Article.objects.defer("body_html").filter(pk__in=ids).annotate(window_views=window_views(window)).order_by()
 
 
 def popular(window: str = "7d", n: int = 5) -> list[Article]:
     """The n most-viewed published posts over the last 7 days, 30 days or all time ("7d", "30d", "all")."""
     window_start(window)
-    return cached(f"popular:{window}:{n}", lambda: list(ranked(window)[:n]))
+    return cached(f"popular:{window}:{n}", lambda: by_views(posts_with_views(top_ids(window, n), window)))
 
 
 def popular_or_newest(window: str, n: int) -> tuple[list[Article], bool]:
     """The widget's posts in one query: the popular ones, or on a site with no views yet the newest (False)."""
-    start = window_start(window)
-    newest = Article.objects.published().order_by("-published_at", "-id")
-    if start is None:
-        views = F("total_views")
-    else:
-        views = Coalesce(Sum("daily_views__views", filter=Q(daily_views__date__gte=start)), 0)
-    candidates = list(
-        Article.objects.published()
-        .defer("body_html")
-        .filter(Q(pk__in=ranked(window).values("pk")[:n]) | Q(pk__in=newest.values("pk")[:n]))
-        .annotate(window_views=views)
-    )
-    popular_posts = sorted(
-        (post for post in candidates if post.window_views > 0),
-        key=lambda post: (-post.window_views, -post.published_at.timestamp(), -post.pk),
-    )
+    newest_ids = Article.objects.published().order_by("-published_at", "-id").values("pk")[:n]
+    # A UNION of two indexed lookups; "id IN (...) OR id IN (...)" would scan the whole table.
+    candidates = list(posts_with_views(top_ids(window, n), window).union(posts_with_views(newest_ids, window)))
+    popular_posts = by_views([post for post in candidates if post.window_views > 0])
     if popular_posts:
         return popular_posts[:n], True
     return sorted(candidates, key=lambda post: (-post.published_at.timestamp(), -post.pk))[:n], False
@@ -103,24 +113,37 @@ def trending_weights(now: datetime) -> dict[date, float]:
     return weights
 
 
-def trending_queryset(now: datetime) -> QuerySet:
-    """Published posts viewed in the last days, by views decayed with a half-life of about a day."""
+def trend_score(now: datetime, article=None):
+    """Expression: views of the last days, each day's weighted by its age (half-life about a day)."""
     weights = trending_weights(now)
     weight = Case(
-        *(When(daily_views__date=day, then=Value(w)) for day, w in weights.items()),
+        *(When(date=day, then=Value(w)) for day, w in weights.items()),
         default=Value(0.0),
         output_field=FloatField(),
     )
-    return (
-        Article.objects.published()
-        .with_source()
-        .defer("body_html")
-        .filter(daily_views__date__gte=min(weights))
-        .annotate(trend_score=Sum(F("daily_views__views") * weight, output_field=FloatField()))
-        .order_by("-trend_score", "-published_at", "-id")
+    rows = ArticleDailyViews.objects.filter(date__gte=min(weights))
+    if article is not None:
+        rows = rows.filter(article=article)
+    return rows.values("article").annotate(score=Sum(F("views") * weight, output_field=FloatField()))
+
+
+def trending_posts(now: datetime, n: int) -> list[Article]:
+    """The n published posts with the highest decayed view score, trend_score set on each."""
+    top = (
+        trend_score(now)
+        .filter(article__status=Article.Status.PUBLISHED)
+        .order_by("-score", "-article__published_at", "-article")
+        .values("article")[:n]
     )
+    posts = (
+        Article.objects.with_source()
+        .defer("body_html")
+        .filter(pk__in=top)
+        .annotate(trend_score=Subquery(trend_score(now, OuterRef("pk")).values("score")))
+    )
+    return sorted(posts, key=lambda post: (-post.trend_score, -post.published_at.timestamp(), -post.pk))
 
 
 def trending(n: int = 10) -> list[Article]:
     """The n posts that are hot right now (decayed views, half-life about a day); trend_score set on each."""
-    return cached(f"trending:{n}", lambda: list(trending_queryset(timezone.now())[:n]))
+    return cached(f"trending:{n}", lambda: trending_posts(timezone.now(), n))
