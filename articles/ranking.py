@@ -65,7 +65,7 @@ def top_ids(window: str, n: int) -> QuerySet:
     )
 
 
-def window_views(window: str):
+def window_views(window: str) -> F | Coalesce:
     """Expression: a post's views in the window."""
     start = window_start(window)
     if start is None:
@@ -113,8 +113,8 @@ def trending_weights(now: datetime) -> dict[date, float]:
     return weights
 
 
-def trend_score(now: datetime, article=None):
-    """Expression: views of the last days, each day's weighted by its age (half-life about a day)."""
+def trend_score(now: datetime, article: OuterRef | None = None) -> QuerySet:
+    """Daily rows of the last days summed per post as `score`, each day weighted by its age (half-life a day)."""
     weights = trending_weights(now)
     weight = Case(
         *(When(date=day, then=Value(w)) for day, w in weights.items()),
