@@ -4,6 +4,7 @@ import logging
 import threading
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.http import HttpResponse
 from django.test.utils import CaptureQueriesContext
@@ -137,6 +138,19 @@ def test_raw_addresses_are_never_stored():
     assert b"Firefox" not in stored
 
 
+def test_behind_our_proxy_visitors_are_told_apart_by_the_address_the_proxy_saw(settings):
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    first = reader(1, HTTP_X_FORWARDED_FOR="198.51.100.7")
+    second = reader(1, HTTP_X_FORWARDED_FOR="198.51.100.7, 203.0.113.9")
+    assert visitor_hash(first) != visitor_hash(second)
+
+
+def test_without_a_proxy_a_forged_forwarded_for_header_changes_nothing():
+    plain = reader(1)
+    forged = reader(1, HTTP_X_FORWARDED_FOR="203.0.113.9")
+    assert visitor_hash(plain) == visitor_hash(forged)
+
+
 def test_50_threads_of_200_views_from_distinct_visitors_give_exact_totals():
     articles = ArticleFactory.create_batch(7)
     errors = []
@@ -225,6 +239,10 @@ class TestRedisDown:
     def test_health_shows_the_counter_down(self):
         assert counter_status().startswith("down: ")
 
+    def test_the_flushviews_command_says_redis_is_down(self):
+        with pytest.raises(CommandError, match="down"):
+            call_command("flushviews")
+
     def test_the_flush_task_waits_for_redis_without_failing(self, caplog):
         from articles.tasks import flush_views as flush_task
 
@@ -252,6 +270,10 @@ class TestEmbeddedDefault:
         assert flush_views().embedded
         assert totals(article) == (0, 0, 0)
         assert counter_status() == "embedded"
+
+    def test_the_flushviews_command_explains_there_is_nothing_to_flush(self, capsys):
+        call_command("flushviews")
+        assert "nothing to flush" in capsys.readouterr().out
 
     def test_a_visitor_back_after_the_dedupe_is_another_view_but_not_another_visitor(self):
         from django.core.cache import cache
