@@ -37,6 +37,27 @@ class ArticleQuerySet(models.QuerySet):
     def in_month(self, year: int, month: int):
         return self.filter(url_year=year, url_month=month)
 
+    def older_than(self, article: "Article"):
+        """Posts before this one in reading order, the nearest first."""
+        same_time_before = models.Q(published_at=article.published_at, id__lt=article.id)
+        return self.filter(models.Q(published_at__lt=article.published_at) | same_time_before).newest_first()
+
+    def newer_than(self, article: "Article"):
+        """Posts after this one in reading order, the nearest first."""
+        same_time_after = models.Q(published_at=article.published_at, id__gt=article.id)
+        return self.filter(models.Q(published_at__gt=article.published_at) | same_time_after).order_by(
+            "published_at", "id"
+        )
+
+    def month_counts(self):
+        """(url_year, url_month, posts) rows, newest month first, for the blog archive."""
+        return (
+            self.order_by()
+            .values_list("url_year", "url_month")
+            .annotate(posts=models.Count("id"))
+            .order_by("-url_year", "-url_month")
+        )
+
 
 class Article(models.Model):
     """A post republished from a source; public at /YYYY/MM/slug.html."""
