@@ -47,4 +47,6 @@ urlpatterns = [
     path("source/<slug:slug>/rss.xml", cached_page(syndication.SourcePosts()), name="source_rss"),
     path("sitemap.xml", cached_page(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
     path("robots.txt", views.robots_txt, name="robots"),
+    # Browsers ask for /favicon.ico whatever the page says (the admin's pages say nothing).
+    path("favicon.ico", views.favicon),
 ]

@@ -8,6 +8,7 @@ from django.core.paginator import InvalidPage, Page, Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.templatetags.static import static
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -165,3 +166,9 @@ def robots_txt(request):
     """Crawlers may read everything public; the sitemap lists the posts."""
     lines = ["User-agent: *", "Disallow: /admin/", "Disallow: /search", f"Sitemap: {settings.SITE_URL}/sitemap.xml"]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+
+
+@require_safe
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever a page says (the admin's pages say nothing)."""
+    return redirect(static("favicon.svg"), permanent=True)
