@@ -39,15 +39,14 @@ class ArticleQuerySet(models.QuerySet):
 
     def older_than(self, article: "Article"):
         """Posts before this one in reading order, the nearest first."""
-        same_time_before = models.Q(published_at=article.published_at, id__lt=article.id)
-        return self.filter(models.Q(published_at__lt=article.published_at) | same_time_before).newest_first()
+        # A plain range on published_at lets PostgreSQL walk the index; ties are settled by id.
+        earlier = self.filter(published_at__lte=article.published_at)
+        return earlier.exclude(published_at=article.published_at, id__gte=article.id).newest_first()
 
     def newer_than(self, article: "Article"):
         """Posts after this one in reading order, the nearest first."""
-        same_time_after = models.Q(published_at=article.published_at, id__gt=article.id)
-        return self.filter(models.Q(published_at__gt=article.published_at) | same_time_after).order_by(
-            "published_at", "id"
-        )
+        later = self.filter(published_at__gte=article.published_at)
+        return later.exclude(published_at=article.published_at, id__lte=article.id).order_by("published_at", "id")
 
     def month_counts(self):
         """(url_year, url_month, posts) rows, newest month first, for the blog archive."""
