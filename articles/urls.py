@@ -17,7 +17,7 @@ class TwoDigitMonth:
 
 
 class FourDigitYear:
-    regex = "[0-9]{4}"
+    regex = "[1-9][0-9]{3}"
 
     def to_python(self, value):
         return int(value)
