@@ -2,6 +2,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
@@ -22,6 +23,8 @@ def browser(monkeypatch):
         )
         yield chromium
         chromium.close()
+        # ORM calls made while Playwright's loop runs get connections of their own; close them here.
+        connections.close_all()
 
 
 @pytest.fixture
