@@ -76,23 +76,33 @@ class LatestPostsAtom(LatestPosts):
     subtitle = LatestPosts.description
 
 
-class SourcePosts(LatestPosts):
-    """The latest posts of one source."""
+class _OneObjectsPosts(LatestPosts):
+    """The latest posts of one source or label, looked up by slug."""
+
+    model = None
+    page_url_name = ""
+    describe = ""
 
     def get_object(self, request, slug):
-        return get_object_or_404(Source, slug=slug)
+        return get_object_or_404(self.model, slug=slug)
 
     def title(self, obj=None):
         return f"{settings.SITE_NAME}: {obj.name}"
 
     def link(self, obj=None):
-        return reverse("articles:source", args=[obj.slug])
+        return reverse(self.page_url_name, args=[obj.slug])
 
     def description(self, obj=None):
-        return f"The latest posts from {obj.name} on {settings.SITE_NAME}."
+        return self.describe.format(name=obj.name, site=settings.SITE_NAME)
 
     def posts(self, obj):
         return obj.articles.published()
+
+
+class SourcePosts(_OneObjectsPosts):
+    model = Source
+    page_url_name = "articles:source"
+    describe = "The latest posts from {name} on {site}."
 
 
 class SourcePostsAtom(SourcePosts):
@@ -100,23 +110,10 @@ class SourcePostsAtom(SourcePosts):
     subtitle = SourcePosts.description
 
 
-class LabelPosts(LatestPosts):
-    """The latest posts carrying one label."""
-
-    def get_object(self, request, slug):
-        return get_object_or_404(Label, slug=slug)
-
-    def title(self, obj=None):
-        return f"{settings.SITE_NAME}: {obj.name}"
-
-    def link(self, obj=None):
-        return reverse("articles:label", args=[obj.slug])
-
-    def description(self, obj=None):
-        return f"The latest posts labelled {obj.name} on {settings.SITE_NAME}."
-
-    def posts(self, obj):
-        return obj.articles.published()
+class LabelPosts(_OneObjectsPosts):
+    model = Label
+    page_url_name = "articles:label"
+    describe = "The latest posts labelled {name} on {site}."
 
 
 class LabelPostsAtom(LabelPosts):

@@ -36,6 +36,10 @@ def _post_list(request, posts, **context) -> HttpResponse:
     return render(request, "articles/list.html", {"page": page, "posts": page.object_list, **context})
 
 
+def _feed_links(kind: str, slug: str) -> dict:
+    return {"atom": reverse(f"articles:{kind}_atom", args=[slug]), "rss": reverse(f"articles:{kind}_rss", args=[slug])}
+
+
 @require_safe
 @cached_page
 def home(request):
@@ -50,7 +54,7 @@ def source_posts(request, slug: str):
     """One source's posts, newest first."""
     source = get_object_or_404(Source, slug=slug)
     posts = source.articles.published().with_source().newest_first()
-    feeds = {"atom": reverse("articles:source_atom", args=[slug]), "rss": reverse("articles:source_rss", args=[slug])}
+    feeds = _feed_links("source", slug)
     return _post_list(request, posts, source=source, heading=f"Posts from {source.name}", feeds=feeds)
 
 
@@ -60,8 +64,7 @@ def label_posts(request, slug: str):
     """Posts carrying one label, newest first."""
     label = get_object_or_404(Label, slug=slug)
     posts = label.articles.published().with_source().newest_first()
-    feeds = {"atom": reverse("articles:label_atom", args=[slug]), "rss": reverse("articles:label_rss", args=[slug])}
-    return _post_list(request, posts, heading=f"Posts labelled “{label.name}”", feeds=feeds)
+    return _post_list(request, posts, heading=f"Posts labelled “{label.name}”", feeds=_feed_links("label", slug))
 
 
 @require_safe
