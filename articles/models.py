@@ -37,6 +37,26 @@ class ArticleQuerySet(models.QuerySet):
     def in_month(self, year: int, month: int):
         return self.filter(url_year=year, url_month=month)
 
+    def older_than(self, article: "Article"):
+        """Posts before this one in reading order, the nearest first."""
+        # A plain range on published_at lets PostgreSQL walk the index; ties are settled by id.
+        earlier = self.filter(published_at__lte=article.published_at)
+        return earlier.exclude(published_at=article.published_at, id__gte=article.id).newest_first()
+
+    def newer_than(self, article: "Article"):
+        """Posts after this one in reading order, the nearest first."""
+        later = self.filter(published_at__gte=article.published_at)
+        return later.exclude(published_at=article.published_at, id__lte=article.id).order_by("published_at", "id")
+
+    def month_counts(self):
+        """(url_year, url_month, posts) rows, newest month first, for the blog archive."""
+        return (
+            self.order_by()
+            .values_list("url_year", "url_month")
+            .annotate(posts=models.Count("id"))
+            .order_by("-url_year", "-url_month")
+        )
+
 
 class Article(models.Model):
     """A post republished from a source; public at /YYYY/MM/slug.html."""
@@ -86,6 +106,8 @@ class Article(models.Model):
             models.Index(fields=["status", "-published_at"], name="article_published_idx"),
             models.Index(fields=["source", "status", "-published_at"], name="article_source_idx"),
             models.Index(fields=["is_featured", "-published_at"], name="article_featured_idx"),
+            # The all-time popular ranking reads the top of this index.
+            models.Index(fields=["status", "-total_views", "-published_at"], name="article_popular_idx"),
         ]
 
     def __str__(self):
@@ -156,3 +178,16 @@ class ArticleDailyViews(models.Model):
 
     def __str__(self):
         return f"{self.article_id} on {self.date}: {self.views}"
+
+
+class ViewFlush(models.Model):
+    """One batch of view counts moved from Redis into the database, kept so no batch is applied twice."""
+
+    # The id of the batch's in-flight key in Redis; written in the same transaction as the counts.
+    flush_id = models.CharField(max_length=64, unique=True)
+    applied_at = models.DateTimeField(default=timezone.now, db_index=True)
+    views = models.PositiveBigIntegerField(default=0)
+    rows = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"flush {self.flush_id} at {self.applied_at}: {self.views} views"
