@@ -216,7 +216,8 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "default-src 'self'",
         "script-src 'self'",
         "style-src 'self'",
-        "img-src 'self' https: data:",
+        # Upstream images are often still plain http; an image cannot run code, so only their scheme is checked.
+        "img-src 'self' https: http: data:",
         "media-src 'self' https:",
         "frame-src https://www.youtube.com https://youtube.com https://www.youtube-nocookie.com https://player.vimeo.com",
         "object-src 'none'",

@@ -3,6 +3,8 @@
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from playwright.sync_api import Error as PlaywrightError
+
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 MARKER_HOST = "xss.invalid"
 
@@ -96,7 +98,16 @@ class Audit:
         page.goto(url, wait_until="load")
         page.mouse.move(200, 200)
         page.keyboard.press("Tab")
-        self.dom += [f"{url}: {problem}" for problem in page.evaluate(AUDIT_DOM)]
+        try:
+            self.dom += [f"{url}: {problem}" for problem in page.evaluate(AUDIT_DOM)]
+        except PlaywrightError as error:
+            self.dom.append(f"{url}: the page navigated away by itself ({error.message.splitlines()[0]})")
+        if page.url != url:
+            self.dom.append(f"{url}: the page navigated to {page.url}")
 
     def problems(self) -> list[str]:
+        """Each problem once, in the order found."""
+        return list(dict.fromkeys(self._all()))
+
+    def _all(self) -> list[str]:
         return self.dialogs + self.console + self.csp_violations + self.marker_requests + self.dom

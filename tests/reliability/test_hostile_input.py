@@ -44,4 +44,5 @@ def test_no_payload_runs_loads_or_survives_on_any_page(hostile_server, live_serv
     page.close()
 
     assert len(paths) > 150
-    assert audit.problems() == []
+    problems = audit.problems()
+    assert not problems, f"{len(problems)} problems, first 40:\n" + "\n".join(problems[:40])
