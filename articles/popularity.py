@@ -54,18 +54,31 @@ class CounterOutage:
 
     def reset(self) -> None:
         self.skip_until = self.warned_at = float("-inf")
+        self.dropped = 0
 
     def active(self) -> bool:
         return time.monotonic() < self.skip_until
 
+    def dropped_one(self) -> None:
+        with self._lock:
+            self.dropped += 1
+
     def failed(self, error: Exception) -> None:
         now = time.monotonic()
         with self._lock:
+            self.dropped += 1
             self.skip_until = now + RETRY_SECONDS
             if now - self.warned_at < WARNING_INTERVAL_SECONDS:
                 return
             self.warned_at = now
         logger.warning("View counter Redis is unreachable, views are being dropped: %s", error)
+
+    def recovered(self) -> None:
+        """Say how many views this process lost, once the counter answers again."""
+        with self._lock:
+            dropped, self.dropped = self.dropped, 0
+        if dropped:
+            logger.warning("View counter Redis is back; %d views were dropped while it was unreachable", dropped)
 
 
 outage = CounterOutage()
@@ -94,12 +107,16 @@ def view_count(*, request: HttpRequest, article_id: int) -> bool:
     if not settings.REDIS_URL:
         return _record_embedded(article_id=article_id, visitor=visitor, day=day)
     if outage.active():
+        outage.dropped_one()
         return False
     try:
-        return view_counter.record(article_id=article_id, visitor=visitor, day=day)
+        counted = view_counter.record(article_id=article_id, visitor=visitor, day=day)
     except redis.RedisError as error:
         outage.failed(error)
         return False
+    if outage.dropped:
+        outage.recovered()
+    return counted
 
 
 def visitor_hash(request: HttpRequest) -> str:

@@ -9,6 +9,7 @@ state with what a clean run stores. Prints what it did and the comparison; exits
 import json
 import os
 import random
+import re
 import signal
 import sys
 import time
@@ -19,6 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.feeds import bench_feeds, expected_posts  # noqa: E402
 from bench.system import FeedServer, System, wait_until  # noqa: E402
+
+RETRY_SECONDS = 5  # articles.popularity.RETRY_SECONDS: how long the counter leaves a failed Redis alone
 
 SOURCES, ENTRIES = 6, 15
 OUTAGE_SECONDS = int(os.environ.get("FAULTS_OUTAGE_SECONDS", "60"))
@@ -203,7 +206,7 @@ def scenario_redis_down() -> Outcome:
     with System() as system:
         add_sources(system, server, 2)
         system.manage("pollfeeds", "--all")
-        system.start_web()
+        web = system.start_web()
         paths = post_paths(system, 5)
         ok, bad = browse(system, paths, range(10))
         outcome.step(f"Redis up: {ok} post views answered 200, {bad} not")
@@ -213,8 +216,12 @@ def scenario_redis_down() -> Outcome:
         outcome.step(f"Redis stopped: {ok_down} post views answered 200, {bad_down} not; home: {system.get('/')}")
         outcome.check(bad_down == 0, f"{bad_down} requests failed while Redis was down")
         system.redis.start()
+        time.sleep(RETRY_SECONDS + 1)
         ok_after, _ = browse(system, paths, range(20, 30))
-        outcome.step(f"Redis started again (web not restarted): {ok_after} more post views")
+        outcome.step(
+            f"Redis started again (web not restarted); after the counter's {RETRY_SECONDS} s retry pause, "
+            f"{ok_after} more post views"
+        )
         system.manage("flushviews")
         counted = total_views(system)
         made_up = ok + ok_after
@@ -222,7 +229,10 @@ def scenario_redis_down() -> Outcome:
             f"after a flush: {counted} views counted; made while Redis was up: {made_up}; made while down: {ok_down}"
         )
         outcome.check(counted == made_up, f"counted {counted} views, expected exactly {made_up}")
-        outcome.lost = f"the {ok_down} views made while Redis was down"
+        reported = sum(int(n) for n in re.findall(r"Redis is back; (\d+) views were dropped", web.log.read_text()))
+        outcome.step(f"the web processes logged {reported} views dropped while Redis was unreachable")
+        outcome.check(reported == ok_down, f"the site reported {reported} dropped views, {ok_down} were made")
+        outcome.lost = f"the {ok_down} views made while Redis was down, each counted as lost in the log"
         keys = system.redis_keys()
         outcome.step(f"Redis holds {keys} keys again (page cache and counters resumed)")
         outcome.check(keys > 0, "nothing cached or counted after Redis came back")

@@ -94,17 +94,18 @@ class PrivatePostgres:
 
 
 class PrivateRedis:
-    """A Redis server on its own port that keeps nothing on disk."""
+    """A Redis server on its own port, persisted as docs/deploy.md asks (append-only file, fsync every second)."""
 
     def __init__(self):
         self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.folder = Path(tempfile.mkdtemp(prefix="newsblog-redis-"))
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
+        command = ["redis-server", "--bind", "127.0.0.1", "--port", str(self.port), "--dir", str(self.folder)]
         self.process = subprocess.Popen(
-            ["redis-server", "--bind", "127.0.0.1", "--port", str(self.port), "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL,
+            [*command, "--save", "", "--appendonly", "yes", "--appendfsync", "everysec"], stdout=subprocess.DEVNULL
         )
         wait_until(lambda: port_open(self.port), 10, "Redis to answer")
 
@@ -116,6 +117,7 @@ class PrivateRedis:
 
     def destroy(self) -> None:
         self.stop()
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 class Process:

@@ -250,6 +250,23 @@ class TestRedisDown:
         assert "Redis unreachable" in caplog.text
 
 
+def test_when_redis_answers_again_the_log_says_how_many_views_were_lost(settings, caplog):
+    article = ArticleFactory()
+    working_redis = settings.REDIS_URL
+    popularity.outage.reset()
+    settings.REDIS_URL = CLOSED_REDIS_URL
+    for number in range(3):
+        view_record(request=reader(number), article_id=article.pk)
+    settings.REDIS_URL = working_redis
+    popularity.outage.skip_until = float("-inf")  # the retry pause is over
+    with caplog.at_level(logging.WARNING, logger="articles.popularity"):
+        view_record(request=reader(9), article_id=article.pk)
+    assert "Redis is back; 3 views were dropped while it was unreachable" in caplog.text
+    flush_views()
+    assert totals(article)[0] == 1
+    popularity.outage.reset()
+
+
 class TestEmbeddedDefault:
     """Without Redis the same interface writes the daily row directly, deduplicated through the cache."""
 
