@@ -163,7 +163,7 @@ def scenario_broker_outage() -> Outcome:
         outcome.step(f"stopped Redis (the broker) for {OUTAGE_SECONDS} s; sources fell due meanwhile")
         time.sleep(OUTAGE_SECONDS)
         system.redis.start()
-        outcome.step("started Redis again (empty); worker and beat were not restarted")
+        outcome.step("started Redis again; worker and beat were not restarted")
         wait_until(lambda: all(attempts_per_source(system).values()), 150, "every source to be polled", interval=2)
         time.sleep(65)
         counts = attempts_per_source(system)
