@@ -50,7 +50,8 @@ def record_success(
     if parsed is not None and parsed.warning:
         notes.append(f"The feed is broken but readable; ingested what could be read. Parser said: {parsed.warning}")
     stored = stored or StoreResult()
-    with transaction.atomic():
+    # Inside the poll's transaction no savepoint is needed: any failure there aborts the whole poll anyway.
+    with transaction.atomic(savepoint=False):
         _save(source, changes)
         return FetchAttempt.objects.create(
             source=source,
@@ -87,7 +88,7 @@ def record_failure(
     }
     if status == 410:
         changes.update(is_active=False, disabled_reason=f"{message} Switched off automatically on {now:%Y-%m-%d}.")
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         _save(source, changes)
         return FetchAttempt.objects.create(
             source=source,
