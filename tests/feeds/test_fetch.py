@@ -187,3 +187,13 @@ def test_error_statuses_raise_with_the_status(feed_server, status):
         fetch_feed(feed_server.serve("/feed.xml", b"nope", status=status, headers={"Retry-After": "120"}))
     assert raised.value.status == status
     assert raised.value.headers.get("retry-after") == "120"
+
+
+def test_the_connected_peer_is_checked_again(feed_server, settings, monkeypatch):
+    """DNS rebinding: the name resolved to an allowed address, but the socket ended up somewhere refused."""
+    settings.FEEDS_ALLOW_PRIVATE_ADDRESSES = False
+    answers = iter([True, False])
+    monkeypatch.setattr(fetch, "address_allowed", lambda address: next(answers))
+    with pytest.raises(FetchError, match="connected to a non-public address"):
+        fetch_feed(feed_server.serve("/feed.xml", RSS))
+    assert feed_server.requests == []
