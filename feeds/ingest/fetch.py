@@ -11,7 +11,7 @@ import time
 import zlib
 from dataclasses import dataclass, field
 from email.message import Message
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 from django.conf import settings
 
@@ -21,6 +21,7 @@ REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 PERMANENT_REDIRECTS = frozenset({301, 308})
 ACCEPT = "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, */*;q=0.8"
 CHUNK = 64 * 1024
+_PATH_SAFE = "/?&=%:;@+$,!~*'()[]#"
 # 100.64.0.0/10 (carrier-grade NAT) is neither "private" nor "global" to ipaddress; is_global covers it.
 _CGNAT = ipaddress.ip_network("100.64.0.0/10")
 
@@ -80,6 +81,11 @@ def check_url(url: str) -> str:
         raise FetchError("Feed addresses with a user name or password in them are not accepted.")
     if not parts.hostname:
         raise FetchError(f"{url!r} has no host name.")
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number or out of range
+        parts.hostname.encode("idna")
+    except (ValueError, UnicodeError):
+        raise FetchError(f"{url!r} has an invalid host name or port.") from None
     if len(url) > MAX_URL_LENGTH:
         raise FetchError(f"The address is longer than {MAX_URL_LENGTH} characters.")
     return url
@@ -180,8 +186,10 @@ def _get_once(url: str, etag: str, last_modified: str, started: float, limits: F
     parts = urlsplit(url)
     kind = _GuardedHTTPSConnection if parts.scheme.lower() == "https" else _GuardedHTTPConnection
     extra = {"context": ssl.create_default_context()} if kind is _GuardedHTTPSConnection else {}
-    connection = kind(parts.hostname, parts.port, timeout=limits.connect_timeout, **extra)
-    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    host = parts.hostname.encode("idna").decode("ascii")
+    connection = kind(host, parts.port, timeout=limits.connect_timeout, **extra)
+    # Feeds put spaces and non-ASCII in paths; HTTP wants them percent-encoded (existing escapes are kept).
+    path = quote((parts.path or "/") + (f"?{parts.query}" if parts.query else ""), safe=_PATH_SAFE)
     headers = {"User-Agent": user_agent(), "Accept": ACCEPT, "Accept-Encoding": "gzip, deflate"}
     if etag:
         headers["If-None-Match"] = etag

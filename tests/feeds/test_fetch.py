@@ -197,3 +197,14 @@ def test_the_connected_peer_is_checked_again(feed_server, settings, monkeypatch)
     with pytest.raises(FetchError, match="connected to a non-public address"):
         fetch_feed(feed_server.serve("/feed.xml", RSS))
     assert feed_server.requests == []
+
+
+def test_paths_with_spaces_and_non_ascii_are_percent_encoded(feed_server):
+    feed_server.serve("/caf%C3%A9%20news.xml", RSS)
+    assert fetch_feed(feed_server.url("/café news.xml")).body == RSS
+
+
+@pytest.mark.parametrize("url", ["http://example.com:99999/feed", "http://example.com:port/feed"])
+def test_invalid_ports_are_refused(url):
+    with pytest.raises(FetchError, match="invalid host name or port"):
+        check_url(url)
