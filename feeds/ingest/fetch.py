@@ -7,6 +7,7 @@ import http.client
 import ipaddress
 import socket
 import ssl
+import threading
 import time
 import zlib
 from dataclasses import dataclass, field
@@ -195,6 +196,10 @@ def _get_once(url: str, etag: str, last_modified: str, started: float, limits: F
         headers["If-None-Match"] = etag
     if last_modified:
         headers["If-Modified-Since"] = last_modified
+    # The socket timeout bounds each read; this bounds the whole exchange, headers included, whatever trickles.
+    watchdog = threading.Timer(limits.deadline - (time.monotonic() - started), _cut_off, args=(connection,))
+    watchdog.daemon = True
+    watchdog.start()
     try:
         connection.request("GET", path, headers=headers)
         _arm(connection, started, limits)
@@ -204,12 +209,22 @@ def _get_once(url: str, etag: str, last_modified: str, started: float, limits: F
         if response.status == 200:
             result.body, result.bytes_received = _read_body(response, connection, started, limits)
         return result
-    except TimeoutError:
-        raise FetchError(_timeout_message(started, limits)) from None
     except (OSError, http.client.HTTPException) as error:
+        if isinstance(error, TimeoutError) or time.monotonic() - started >= limits.deadline:
+            raise FetchError(_timeout_message(started, limits)) from None
         raise FetchError(f"The connection to {parts.hostname} failed: {error or type(error).__name__}.") from None
     finally:
+        watchdog.cancel()
         connection.close()
+
+
+def _cut_off(connection: http.client.HTTPConnection) -> None:
+    sock = connection.sock
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            return  # already closed: nothing left to cut
 
 
 def _timeout_message(started: float, limits: FetchLimits) -> str:
@@ -247,6 +262,10 @@ def _read_body(
         if size > limits.max_bytes:
             raise FetchError(_too_large(limits))
         parts.append(data)
+    if time.monotonic() - started >= limits.deadline:
+        raise TimeoutError
+    if response.length:
+        raise FetchError("The connection closed before the whole feed arrived.")
     decoder.finish()
     return b"".join(parts), wire
 

@@ -149,6 +149,14 @@ def test_a_trickling_server_is_cut_off_at_the_deadline(feed_server, short_deadli
     assert time.monotonic() - started < 2.5
 
 
+def test_trickling_headers_are_cut_off_at_the_deadline_too(feed_server, short_deadlines):
+    url = feed_server.serve("/slow-headers.xml", RSS, slow_headers=0.02)
+    started = time.monotonic()
+    with pytest.raises(FetchError, match="took longer than 1.5 s"):
+        fetch_feed(url)
+    assert time.monotonic() - started < 2.5
+
+
 def test_an_oversized_body_is_refused(feed_server, short_deadlines):
     url = feed_server.serve("/big.xml", b"x" * (short_deadlines.max_bytes + 1))
     with pytest.raises(FetchError, match="larger than"):
