@@ -172,58 +172,34 @@ def memory_run(port: int) -> None:
     Source.objects.filter(slug="bench-big").delete()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--feeds", type=int, default=200)
-    parser.add_argument("--entries", type=int, default=50)
-    parser.add_argument("--baseline-feeds", type=int, default=200, help="feeds also timed for the baseline")
-    parser.add_argument("--memory-port", type=int, help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.memory_port:
-        memory_run(args.memory_port)
-        return
-
-    print(f"Building {args.feeds} feeds x {args.entries} entries ...")
-    feeds = {f"/feed/{n}.xml": synthetic_feed(n, args.entries) for n in range(args.feeds)}
+def build_feeds(count: int, entries: int) -> dict[str, bytes]:
+    """The synthetic feeds by path, plus /big.xml just under the 15 MiB cap."""
+    print(f"Building {count} feeds x {entries} entries ...")
+    feeds = {f"/feed/{n}.xml": synthetic_feed(n, entries) for n in range(count)}
     big_entries = 15 * 2**20 // (len(synthetic_feed(0, 100)) // 100)
     while len(big := synthetic_feed(9999, big_entries)) > 15 * 2**20 - 4096:
         big_entries -= 40
     feeds["/big.xml"] = big
     sizes = [len(body) for path, body in feeds.items() if path != "/big.xml"]
     print(
-        f"  feed size {statistics.mean(sizes) / 1024:.0f} KB, entry ~{sizes[0] / args.entries / 1024:.1f} KB; "
-        f"big feed {len(feeds['/big.xml']) / 2**20:.1f} MiB with {big_entries} entries"
+        f"  feed size {statistics.mean(sizes) / 1024:.0f} KB, entry ~{sizes[0] / entries / 1024:.1f} KB; "
+        f"big feed {len(big) / 2**20:.1f} MiB with {big_entries} entries"
     )
+    return feeds
 
-    mode, ports = multiprocessing.Value("i", 1), multiprocessing.Queue()
-    server = multiprocessing.Process(target=serve, args=(feeds, ports, mode), daemon=True)
-    server.start()
-    port = ports.get(timeout=30)
 
-    setup_django()
-    from django.db import connection
-    from django.utils import timezone
-
-    from feeds.ingest.parse import parse_feed
-    from feeds.models import Source
-
-    print(f"Database: {connection.vendor} ({connection.settings_dict['NAME']})")
-    Source.objects.filter(slug__startswith="bench-").delete()
-    sources = [
-        Source.objects.create(name=f"bench {n}", slug=f"bench-{n}", feed_url=f"http://127.0.0.1:{port}/feed/{n}.xml")
-        for n in range(args.feeds)
-    ]
+def capture_stage_times() -> StageTimes:
     stage_times = StageTimes()
     poll_logger = logging.getLogger("feeds.poll")
     poll_logger.addHandler(stage_times)
     poll_logger.setLevel(logging.INFO)
     poll_logger.propagate = False
+    return stage_times
 
-    base_bodies = [feeds[f"/feed/{n}.xml"] for n in range(min(args.baseline_feeds, args.feeds))]
+
+def first_poll(sources, base_bodies: list[bytes], entries: int, stage_times: StageTimes) -> None:
     first, base_seconds, base_entries = poll_all(sources, base_bodies)
     base_per_entry = base_seconds / base_entries * 1000
-    totals = stage_times.totals()
-    entries = args.feeds * args.entries
     per_entry = sum(first) / entries * 1000
     print("\nFirst poll (fetch, parse, sanitize, store), one worker process:")
     print(
@@ -233,17 +209,16 @@ def main() -> None:
         f"  baseline (feedparser defaults + reused bleach.Cleaner, {base_entries} entries): "
         f"{base_per_entry:.2f} ms/entry -> pipeline/baseline = {per_entry / base_per_entry:.2f}x (target <= 1.0x)"
     )
+    totals = stage_times.totals()
     stage_sum = sum(totals.values())
     print("  share of time: " + ", ".join(f"{k} {v / stage_sum:.0%}" for k, v in totals.items()))
 
-    stage_times.records.clear()
-    not_modified, _s, _e = poll_all(sources)
-    print(
-        f"\n304 re-poll: {statistics.mean(not_modified) * 1000:.2f} ms/feed "
-        f"(median {statistics.median(not_modified) * 1000:.2f}; target <= 5 ms)"
-    )
 
-    mode.value = 0
+def unchanged_repoll(sources, base_bodies: list[bytes], stage_times: StageTimes) -> None:
+    from django.utils import timezone
+
+    from feeds.ingest.parse import parse_feed
+
     stage_times.records.clear()
     unchanged, _s, _e = poll_all(sources)
     totals = stage_times.totals()
@@ -260,8 +235,47 @@ def main() -> None:
     )
     print("  time: " + ", ".join(f"{k} {v / len(unchanged):.1f} ms/feed" for k, v in totals.items()))
 
-    peak = high_water_mb()
-    print(f"\nPeak memory: this process {peak:.0f} MB (200 feeds held in memory for the server's sake)")
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--feeds", type=int, default=200)
+    parser.add_argument("--entries", type=int, default=50)
+    parser.add_argument("--baseline-feeds", type=int, default=200, help="feeds also timed for the baseline")
+    parser.add_argument("--memory-port", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.memory_port:
+        memory_run(args.memory_port)
+        return
+    feeds = build_feeds(args.feeds, args.entries)
+    mode, ports = multiprocessing.Value("i", 1), multiprocessing.Queue()
+    server = multiprocessing.Process(target=serve, args=(feeds, ports, mode), daemon=True)
+    server.start()
+    port = ports.get(timeout=30)
+
+    setup_django()
+    from django.db import connection
+
+    from feeds.models import Source
+
+    print(f"Database: {connection.vendor} ({connection.settings_dict['NAME']})")
+    Source.objects.filter(slug__startswith="bench-").delete()
+    sources = [
+        Source.objects.create(name=f"bench {n}", slug=f"bench-{n}", feed_url=f"http://127.0.0.1:{port}/feed/{n}.xml")
+        for n in range(args.feeds)
+    ]
+    stage_times = capture_stage_times()
+    base_bodies = [feeds[f"/feed/{n}.xml"] for n in range(min(args.baseline_feeds, args.feeds))]
+    first_poll(sources, base_bodies, args.feeds * args.entries, stage_times)
+
+    not_modified, _s, _e = poll_all(sources)
+    print(
+        f"\n304 re-poll: {statistics.mean(not_modified) * 1000:.2f} ms/feed "
+        f"(median {statistics.median(not_modified) * 1000:.2f}; target <= 5 ms)"
+    )
+    mode.value = 0
+    unchanged_repoll(sources, base_bodies, stage_times)
+
+    print(f"\nPeak memory: this process {high_water_mb():.0f} MB (it holds every synthetic feed for the server)")
     subprocess.run([sys.executable, __file__, "--memory-port", str(port)], check=True)
     Source.objects.filter(slug__startswith="bench-").delete()
     server.terminate()

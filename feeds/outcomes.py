@@ -30,22 +30,7 @@ def record_success(
     stored: StoreResult | None = None,
 ) -> FetchAttempt:
     """Save the source's fresh fetch state and schedule, and the FetchAttempt (304 or 200)."""
-    now = timezone.now()
-    interval = schedule.base_interval(
-        override_minutes=source.poll_interval_minutes, recent_posts=recent_post_dates(source=source)
-    )
-    changes = {
-        "last_polled_at": now,
-        "last_success_at": now,
-        "consecutive_failures": 0,
-        "last_error": "",
-        "next_poll_at": schedule.next_poll_after_success(now=now, interval=interval, headers=fetched.headers),
-    }
-    if not fetched.not_modified:
-        changes["etag"] = fetched.headers.get("etag", "")[:500]
-        changes["last_modified"] = fetched.headers.get("last-modified", "")[:100]
-    if parsed is not None and parsed.site_url and not source.site_url:
-        changes["site_url"] = parsed.site_url
+    changes = _success_changes(source, fetched, parsed)
     notes = [_moved(source, fetched, changes)]
     if parsed is not None and parsed.warning:
         notes.append(f"The feed is broken but readable; ingested what could be read. Parser said: {parsed.warning}")
@@ -63,6 +48,26 @@ def record_success(
         outcome=FetchAttempt.Outcome.NOT_MODIFIED if fetched.not_modified else FetchAttempt.Outcome.OK,
         error=" ".join(note for note in notes if note),
     )
+
+
+def _success_changes(source: Source, fetched: FetchResult, parsed: ParsedFeed | None) -> dict:
+    now = timezone.now()
+    interval = schedule.base_interval(
+        override_minutes=source.poll_interval_minutes, recent_posts=recent_post_dates(source=source)
+    )
+    changes = {
+        "last_polled_at": now,
+        "last_success_at": now,
+        "consecutive_failures": 0,
+        "last_error": "",
+        "next_poll_at": schedule.next_poll_after_success(now=now, interval=interval, headers=fetched.headers),
+    }
+    if not fetched.not_modified:
+        changes["etag"] = fetched.headers.get("etag", "")[:500]
+        changes["last_modified"] = fetched.headers.get("last-modified", "")[:100]
+    if parsed is not None and parsed.site_url and not source.site_url:
+        changes["site_url"] = parsed.site_url
+    return changes
 
 
 def record_failure(

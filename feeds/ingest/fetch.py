@@ -9,13 +9,14 @@ import socket
 import ssl
 import threading
 import time
-import zlib
 from dataclasses import dataclass, field
 from email.message import Message
 from urllib.parse import quote, urljoin, urlsplit
 
 from django.conf import settings
 
+from feeds.ingest.decompress import Decoder
+from feeds.ingest.errors import FetchError
 from feeds.ingest.text import MAX_URL_LENGTH
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
@@ -51,15 +52,6 @@ class FetchResult:
     @property
     def not_modified(self) -> bool:
         return self.status == 304
-
-
-class FetchError(Exception):
-    """A fetch that failed; the message is meant for an editor."""
-
-    def __init__(self, message: str, *, status: int | None = None, headers: dict[str, str] | None = None):
-        super().__init__(message)
-        self.status = status
-        self.headers = headers or {}
 
 
 def check_url(url: str) -> str:
@@ -249,7 +241,7 @@ def _read_body(
     encoding = response.getheader("content-encoding", "").strip().lower()
     if declared.isdigit() and not encoding and int(declared) > limits.max_bytes:
         raise FetchError(_too_large(limits))
-    decoder = _Decoder(encoding)
+    decoder = Decoder(encoding)
     parts, size, wire = [], 0, 0
     while True:
         _arm(connection, started, limits)
@@ -272,36 +264,6 @@ def _read_body(
 
 def _too_large(limits: FetchLimits) -> str:
     return f"The feed is larger than {limits.max_bytes // (1024 * 1024)} MiB (after decompression); refused."
-
-
-class _Decoder:
-    """Decompresses gzip/deflate bodies without ever producing more than asked for (gzip bombs stop at the cap)."""
-
-    def __init__(self, encoding: str):
-        if encoding in ("", "identity"):
-            self.inflater = None
-        elif encoding in ("gzip", "x-gzip"):
-            self.inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        elif encoding == "deflate":
-            self.inflater = "deflate"  # zlib-wrapped or raw: decided on the first bytes
-        else:
-            raise FetchError(f"The feed used an unsupported content encoding ({encoding[:40]}).")
-
-    def decode(self, chunk: bytes, max_length: int) -> bytes:
-        if self.inflater is None:
-            return chunk
-        if self.inflater == "deflate":
-            zlib_wrapped = len(chunk) >= 2 and chunk[0] & 0x0F == 8 and (chunk[0] << 8 | chunk[1]) % 31 == 0
-            self.inflater = zlib.decompressobj(zlib.MAX_WBITS if zlib_wrapped else -zlib.MAX_WBITS)
-        try:
-            return self.inflater.decompress(chunk, max_length)
-        except zlib.error:
-            raise FetchError("The feed's compressed data is corrupt.") from None
-
-    def finish(self) -> None:
-        """Refuse a compressed body that ended before its compressed stream did."""
-        if self.inflater is not None and (self.inflater == "deflate" or not self.inflater.eof):
-            raise FetchError("The feed's compressed data is corrupt or cut short.")
 
 
 def content_type(headers: dict[str, str]) -> tuple[str, str]:
