@@ -7,7 +7,7 @@ url_year/url_month and slug are fixed at first store and never change, so public
 
 import hashlib
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Q
@@ -37,7 +37,6 @@ class StoreResult:
     new: int = 0
     updated: int = 0
     editor_kept: int = 0
-    new_ids: list[int] = field(default_factory=list)
 
 
 def stored_hashes(*, source: Source, guids: Iterable[str]) -> dict[str, str]:
@@ -79,7 +78,6 @@ def store_entries(*, source: Source, entries: list[PreparedEntry], now: datetime
             ["content_hash", "upstream_changed_at"],
         )
     result.new, result.updated, result.editor_kept = len(fresh), len(changed), len(kept)
-    result.new_ids = [article.pk for article in articles[: len(fresh)]]
     return result
 
 
