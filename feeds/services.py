@@ -32,6 +32,8 @@ Timings = dict[str, float]
 
 @dataclass
 class FeedProbe:
+    """What fetching a URL once found: the feed (discovered from an HTML page or not), its title, entries, error."""
+
     feed_url: str
     title: str = ""
     entry_count: int = 0

@@ -141,7 +141,8 @@ class _Prepare(html5lib_shim.Filter):
         for key in [key for key in data if key[1] in URL_ATTRIBUTES]:
             value = html.unescape(data[key]).strip()
             try:
-                data[key] = strip_tracking(urljoin(self.base_url, value))
+                absolute = value if value.startswith(("https://", "http://")) else urljoin(self.base_url, value)
+                data[key] = strip_tracking(absolute)
             except ValueError:
                 del data[key]
         if name == "a":
