@@ -4,11 +4,12 @@ from functools import partial
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.humanize.templatetags.humanize import naturaltime
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Count, IntegerField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from articles.models import Article, ArticleDailyViews
 from feeds.admin_forms import SourceAddForm
@@ -44,6 +45,7 @@ class FailingFilter(admin.SimpleListFilter):
 
 @admin.register(Source)
 class SourceAdmin(admin.ModelAdmin):
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = [
         "name",
         "health",
@@ -191,7 +193,7 @@ class SourceAdmin(admin.ModelAdmin):
         return format_html(
             '<table class="recent-fetches"><thead><tr><th>when</th><th>outcome</th><th>HTTP</th><th>duration</th>'
             "<th>new</th><th>updated</th><th>error</th></tr></thead><tbody>{}</tbody></table>",
-            rows or format_html('<tr><td colspan="7">No fetches yet.</td></tr>'),
+            rows or mark_safe('<tr><td colspan="7">No fetches yet.</td></tr>'),  # noqa: S308 - a constant
         )
 
     @admin.action(description="Poll selected sources now", permissions=["change"])

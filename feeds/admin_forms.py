@@ -2,6 +2,7 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils.text import slugify
 
 from feeds.models import Source
@@ -19,6 +20,13 @@ def unique_slug(name: str) -> str:
     return slug
 
 
+def https_by_default(db_field, **kwargs):
+    """Form fields for the model, with addresses typed without a scheme taken as https."""
+    if isinstance(db_field, models.URLField):
+        kwargs.setdefault("assume_scheme", "https")
+    return db_field.formfield(**kwargs)
+
+
 class SourceAddForm(forms.ModelForm):
     """Step one checks the URL (feed_probe) and fills in what it found; step two saves it unchanged."""
 
@@ -27,6 +35,7 @@ class SourceAddForm(forms.ModelForm):
 
     class Meta:
         model = Source
+        formfield_callback = https_by_default
         fields = ["feed_url", "name", "slug", "site_url", "poll_interval_minutes", "is_active"]
         help_texts = {
             "feed_url": "The feed's address, or the address of a web page that links to its feed. "

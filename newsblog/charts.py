@@ -28,7 +28,7 @@ def bar_chart(bars: Sequence[Bar], *, title: str, first_label: str = "", last_la
     step = WIDTH / max(len(bars), 1)
     rects = format_html_join(
         "",
-        '<rect x="{:.1f}" y="{:.1f}" width="{:.1f}" height="{:.1f}" fill="{}"><title>{}</title></rect>',
+        '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"><title>{}</title></rect>',
         (_bar_geometry(bar, index, step, top, plot_height) for index, bar in enumerate(bars)),
     )
     return format_html(
@@ -53,4 +53,6 @@ def _bar_geometry(bar: Bar, index: int, step: float, top: float, plot_height: in
     height = (bar.value / top * (plot_height - 14)) if top else 0
     # A zero still gets a hairline, so a day with nothing is visibly a day and still has a tooltip.
     height = max(height, 1)
-    return (index * step + step * 0.1, plot_height - height, step * 0.8, height, COLOURS[bar.kind], bar.tooltip)
+    geometry = (index * step + step * 0.1, plot_height - height, step * 0.8, height)
+    # format_html escapes its arguments into strings, so numbers are formatted here.
+    return (*(f"{number:.1f}" for number in geometry), COLOURS[bar.kind], bar.tooltip)
