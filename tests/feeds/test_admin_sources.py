@@ -2,6 +2,7 @@
 
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 
@@ -12,18 +13,11 @@ from tests.newsblog.desk import action, editor_client
 pytestmark = pytest.mark.django_db
 ADD = "/admin/feeds/source/add/"
 DEAD_URL = "http://127.0.0.1:1/feed.xml"
-FEED = b"""<?xml version="1.0" encoding="utf-8"?>
-<rss version="2.0"><channel><title>Local Gazette</title><link>http://gazette.test/</link>
-<description>Local news</description>
-<item><title>Bridge reopens</title><link>http://gazette.test/bridge</link><guid>gazette-1</guid>
-<pubDate>Fri, 26 Apr 2024 09:00:00 GMT</pubDate><description>&lt;p&gt;The bridge reopened.&lt;/p&gt;</description></item>
-<item><title>Market moves</title><link>http://gazette.test/market</link><guid>gazette-2</guid>
-<pubDate>Fri, 26 Apr 2024 10:00:00 GMT</pubDate><description>&lt;p&gt;The market moved.&lt;/p&gt;</description></item>
-</channel></rss>"""
-PAGE = b"""<!DOCTYPE html><html><head><title>Local Gazette home</title>
-<link rel="alternate" type="application/rss+xml" title="Local Gazette" href="/feed.xml"></head>
-<body><p>Welcome.</p></body></html>"""
-ROUTES = {"/feed.xml": ("application/rss+xml", FEED), "/index.html": ("text/html; charset=utf-8", PAGE)}
+DATA = Path(__file__).resolve().parents[1] / "data" / "desk"
+ROUTES = {
+    "/feed.xml": ("application/rss+xml", (DATA / "gazette.xml").read_bytes()),
+    "/index.html": ("text/html; charset=utf-8", (DATA / "gazette.html").read_bytes()),
+}
 
 
 class Handler(BaseHTTPRequestHandler):
