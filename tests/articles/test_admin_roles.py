@@ -90,3 +90,13 @@ def test_the_admin_index_offers_an_editor_no_user_admin(client):
     page = editor_client(client).get("/admin/").content.decode()
     assert "/admin/feeds/source/" in page
     assert "/admin/auth/user/" not in page
+
+
+def test_createeditor_asks_for_a_password_on_a_terminal(monkeypatch):
+    answers = iter(["short", "short", "a-much-better-passphrase", "a-much-better-passphrase"])
+    monkeypatch.setattr("getpass.getpass", lambda prompt: next(answers))
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    err = StringIO()
+    call_command("createeditor", "lee", stdout=StringIO(), stderr=err)
+    assert "This password is too short" in err.getvalue()
+    assert get_user_model().objects.get(username="lee").check_password("a-much-better-passphrase")
