@@ -14,11 +14,18 @@ from django.utils.safestring import mark_safe
 from articles.models import Article, ArticleDailyViews
 from feeds.admin_forms import SourceAddForm
 from feeds.models import FetchAttempt, Source
-from newsblog.charts import Bar, bar_chart
+from newsblog.charts import COLOURS, Bar, bar_chart
 
 RECENT_FETCHES = 20
 CHARTED_FETCHES = 50
 BADGE = '<span style="background:{};color:#fff;padding:1px 6px;border-radius:3px;font-size:.85em">{}</span>'
+FETCH_LEGEND = format_html(
+    '<span style="color:{}">■ OK</span> · <span style="color:{}">■ not modified</span> · '
+    '<span style="color:{}">■ error</span>',
+    COLOURS["ok"],
+    COLOURS["not_modified"],
+    COLOURS["error"],
+)
 BADGE_COLOURS = {"ok": "#3a9a5b", "failing": "#c0392b", "disabled": "#777", "new": "#417690"}
 
 
@@ -169,7 +176,8 @@ class SourceAdmin(admin.ModelAdmin):
             for a in attempts
         ]
         first = _when(attempts[0]) if attempts else ""
-        return bar_chart(bars, title="Recent fetches: duration and outcome", first_label=first, last_label="latest")
+        chart = bar_chart(bars, title="Recent fetches: duration and outcome", first_label=first, last_label="latest")
+        return format_html("{}<p>{}</p>", chart, FETCH_LEGEND)
 
     @admin.display(description=f"last {RECENT_FETCHES} fetches")
     def recent_fetches(self, obj):

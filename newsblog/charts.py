@@ -32,15 +32,16 @@ def bar_chart(bars: Sequence[Bar], *, title: str, first_label: str = "", last_la
         (_bar_geometry(bar, index, step, top, plot_height) for index, bar in enumerate(bars)),
     )
     return format_html(
-        '<svg class="desk-chart" role="img" aria-label="{title}" viewBox="0 0 {w} {h}" width="100%" '
-        'preserveAspectRatio="none" xmlns="http://www.w3.org/2000/svg"><title>{title}</title>'
+        '<svg class="desk-chart" role="img" aria-label="{title}" viewBox="0 0 {w} {h}" width="{w}" height="{h}" '
+        'xmlns="http://www.w3.org/2000/svg"><title>{title}</title>'
         '<line x1="0" y1="{base}" x2="{w}" y2="{base}" stroke="#ccc"/>{rects}'
-        '<text x="0" y="{h}" font-size="11" fill="#666">{first}</text>'
-        '<text x="{w}" y="{h}" font-size="11" fill="#666" text-anchor="end">{last}</text>'
+        '<text x="0" y="{text_y}" font-size="11" fill="#666">{first}</text>'
+        '<text x="{w}" y="{text_y}" font-size="11" fill="#666" text-anchor="end">{last}</text>'
         '<text x="{w}" y="11" font-size="11" fill="#666" text-anchor="end">max {top}</text></svg>',
         title=title,
         w=WIDTH,
         h=HEIGHT,
+        text_y=HEIGHT - 3,
         base=plot_height,
         rects=rects,
         first=first_label,

@@ -14,7 +14,7 @@ def test_bars_scale_to_the_largest_value_and_escape_their_text():
     assert svg.count("<rect") == 3
     assert "<title>&lt;b&gt;all&lt;/b&gt;</title>" in svg
     assert 'fill="#c0392b"' in svg
-    heights = [float(part.split('"')[0]) for part in svg.split('height="')[1:]]
+    heights = [float(part.split('"')[0]) for part in svg.split('height="')[2:]]
     assert heights[0] == 1.0  # a zero still shows as a hairline
     assert heights[2] == 2 * heights[1]
     assert "max 10" in svg
