@@ -86,6 +86,8 @@ class Article(models.Model):
             models.Index(fields=["status", "-published_at"], name="article_published_idx"),
             models.Index(fields=["source", "status", "-published_at"], name="article_source_idx"),
             models.Index(fields=["is_featured", "-published_at"], name="article_featured_idx"),
+            # The all-time popular ranking reads the top of this index.
+            models.Index(fields=["status", "-total_views", "-published_at"], name="article_popular_idx"),
         ]
 
     def __str__(self):
@@ -156,3 +158,16 @@ class ArticleDailyViews(models.Model):
 
     def __str__(self):
         return f"{self.article_id} on {self.date}: {self.views}"
+
+
+class ViewFlush(models.Model):
+    """One batch of view counts moved from Redis into the database, kept so no batch is applied twice."""
+
+    # The id of the batch's in-flight key in Redis; written in the same transaction as the counts.
+    flush_id = models.CharField(max_length=64, unique=True)
+    applied_at = models.DateTimeField(default=timezone.now, db_index=True)
+    views = models.PositiveBigIntegerField(default=0)
+    rows = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"flush {self.flush_id} at {self.applied_at}: {self.views} views"

@@ -1,7 +1,162 @@
-"""View counting and popular-post ranking (filled in by the popular-posts work)."""
+"""View counting and popular-post ranking: the public interface.
 
+The post page calls view_record on every GET. A view counts once per visitor and post per 30 minutes,
+never for bots, prefetches, HEAD or non-200 responses. With Redis the count is one round trip on the
+request path and flush_views moves it into the database every minute; without Redis (the embedded
+default) the daily row is written directly.
+"""
+
+import logging
+import threading
+import time
+from datetime import date, datetime
+
+import redis
+from django.conf import settings
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+
+from articles import view_counter
+from articles.bots import is_bot, is_prefetch
+from articles.models import Article, ArticleDailyViews, ViewFlush
+from articles.ranking import popular, trending
+from articles.view_flush import FlushResult, flush_views
+
+__all__ = [
+    "FlushResult",
+    "counter_status",
+    "flush_views",
+    "last_flush_at",
+    "popular",
+    "trending",
+    "view_record",
+]
+
+logger = logging.getLogger(__name__)
+
+WARNING_INTERVAL_SECONDS = 60
+# After a failure the counter is left alone this long, so a hanging Redis costs readers one timeout, not one each.
+RETRY_SECONDS = 5
+# Set on the request by CountViewsMiddleware: views wait there until the response is known to be a 200.
+DEFERRED_ATTR = "_popular_deferred_views"
+
+
+class CounterOutage:
+    """Remembers that the counter Redis failed: skips it for a few seconds and warns at most once a minute."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.reset()
+
+    def reset(self) -> None:
+        self.skip_until = self.warned_at = float("-inf")
+
+    def active(self) -> bool:
+        return time.monotonic() < self.skip_until
+
+    def failed(self, error: Exception) -> None:
+        now = time.monotonic()
+        with self._lock:
+            self.skip_until = now + RETRY_SECONDS
+            if now - self.warned_at < WARNING_INTERVAL_SECONDS:
+                return
+            self.warned_at = now
+        logger.warning("View counter Redis is unreachable, views are being dropped: %s", error)
+
+
+outage = CounterOutage()
 
 
 def view_record(*, request: HttpRequest, article_id: int) -> None:
     """Count one view of a post; the post view calls this on every GET, cached page or not."""
+    if not request_counts(request):
+        return
+    deferred = getattr(request, DEFERRED_ATTR, None)
+    if deferred is not None:
+        deferred.append(article_id)
+        return
+    view_count(request=request, article_id=article_id)
+
+
+def request_counts(request: HttpRequest) -> bool:
+    """True for a GET by a person: not a bot, link preview, HTTP library or speculative prefetch."""
+    return request.method == "GET" and not is_bot(request.META.get("HTTP_USER_AGENT", "")) and not is_prefetch(request)
+
+
+def view_count(*, request: HttpRequest, article_id: int) -> bool:
+    """Count the view now (after the request was found to count); True unless deduplicated or dropped."""
+    visitor = visitor_hash(request)
+    day = timezone.localdate()
+    if not settings.REDIS_URL:
+        return _record_embedded(article_id=article_id, visitor=visitor, day=day)
+    if outage.active():
+        return False
+    try:
+        return view_counter.record(article_id=article_id, visitor=visitor, day=day)
+    except redis.RedisError as error:
+        outage.failed(error)
+        return False
+
+
+def visitor_hash(request: HttpRequest) -> str:
+    """The visitor's identity: a salted hash of address and user agent (the address itself is never kept)."""
+    raw = f"{client_address(request)}\n{request.META.get('HTTP_USER_AGENT', '')}"
+    return salted_hmac("newsblog.popularity.visitor", raw, algorithm="sha256").hexdigest()[:32]
+
+
+def client_address(request: HttpRequest) -> str:
+    """The reader's address; behind our proxy, the one the proxy saw (the last X-Forwarded-For entry)."""
+    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if forwarded.strip():
+            return forwarded.split(",")[-1].strip()
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def _record_embedded(*, article_id: int, visitor: str, day: date) -> bool:
+    """Without Redis: dedupe through the cache and add to the daily row and the total with F()."""
+    if not cache.add(f"views:seen:{article_id}:{visitor}", 1, view_counter.DEDUPE_SECONDS):
+        return False
+    first_today = cache.add(f"views:uv:{day.isoformat()}:{article_id}:{visitor}", 1, 2 * 24 * 3600)
+    changes = {"views": F("views") + 1, "unique_visitors": F("unique_visitors") + int(first_today)}
+    with transaction.atomic():
+        rows = ArticleDailyViews.objects.filter(article_id=article_id, date=day)
+        if not rows.update(**changes):
+            try:
+                with transaction.atomic():
+                    ArticleDailyViews.objects.create(
+                        article_id=article_id, date=day, views=1, unique_visitors=int(first_today)
+                    )
+            except IntegrityError:
+                rows.update(**changes)
+        Article.objects.filter(pk=article_id).update(total_views=F("total_views") + 1)
+    return True
+
+
+def counter_status() -> str:
+    """ "ok", "down: <reason>" when the counter Redis does not answer, or "embedded" without Redis."""
+    if not settings.REDIS_URL:
+        return "embedded"
+    try:
+        view_counter.counter_client().ping()
+    except redis.RedisError as error:
+        return f"down: {error}"
+    return "ok"
+
+
+def last_flush_at() -> datetime | None:
+    """When the last successful flush finished (from any process), or None if none ever did."""
+    if not settings.REDIS_URL:
+        return None
+    try:
+        stamp = view_counter.counter_client().get(view_counter.LAST_FLUSH_KEY)
+    except redis.RedisError:
+        stamp = None
+    if stamp:
+        return datetime.fromisoformat(stamp.decode())
+    latest = ViewFlush.objects.order_by("-applied_at").values_list("applied_at", flat=True).first()
+    return latest

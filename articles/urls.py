@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from articles import views
+from articles import popular_views, views
 
 
 class TwoDigitMonth:
@@ -18,5 +18,6 @@ register_converter(TwoDigitMonth, "mm")
 app_name = "articles"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("trending/", popular_views.trending_page, name="trending"),
     path("<int:year>/<mm:month>/<slug:slug>.html", views.article_detail, name="detail"),
 ]

@@ -3,6 +3,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
 from articles.models import Article
+from articles.popularity import view_record
 
 POSTS_PER_PAGE = 20
 
@@ -21,4 +22,5 @@ def home(request):
 def article_detail(request, year: int, month: int, slug: str):
     """One post with its attribution line."""
     article = get_object_or_404(Article.objects.published().with_source(), url_year=year, url_month=month, slug=slug)
+    view_record(request=request, article_id=article.pk)
     return render(request, "articles/detail.html", {"article": article})

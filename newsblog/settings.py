@@ -67,6 +67,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Innermost: sees the view's own status, and counts a post view only for a 200.
+    "articles.middleware.CountViewsMiddleware",
 ]
 
 ROOT_URLCONF = "newsblog.urls"
@@ -162,6 +164,8 @@ HEALTHZ_MAX_FLUSH_AGE_MINUTES = env_int("HEALTHZ_MAX_FLUSH_AGE_MINUTES", 10, min
 COMMENTS_AUTO_APPROVE = env_bool("COMMENTS_AUTO_APPROVE", default=False)
 # Popular-posts widget: window ("7d", "30d" or "all"), number of posts, thumbnails, snippet length.
 POPULAR_WINDOW = env_str("POPULAR_WINDOW", "7d")
+if POPULAR_WINDOW not in {"7d", "30d", "all"}:
+    raise ImproperlyConfigured(f"POPULAR_WINDOW={POPULAR_WINDOW!r} is not a window; use 7d, 30d or all.")
 POPULAR_COUNT = env_int("POPULAR_COUNT", 5, minimum=1)
 POPULAR_THUMBNAILS = env_bool("POPULAR_THUMBNAILS", default=True)
 POPULAR_SNIPPET_CHARS = env_int("POPULAR_SNIPPET_CHARS", 900, minimum=50)

@@ -25,7 +25,7 @@ def test_home_costs_the_same_queries_whatever_the_number_of_posts(client, posts)
     ArticleFactory.create_batch(posts)
     with CaptureQueriesContext(connection) as queries:
         assert client.get("/").status_code == 200
-    assert len(queries) <= 2
+    assert len(queries) <= 3  # count and page, plus the popular-posts widget on its cold cache
 
 
 @pytest.mark.parametrize("page", ["2", "0", "abc", "-1"])

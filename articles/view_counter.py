@@ -1,0 +1,135 @@
+"""The Redis side of view counting: the request-path script, the atomic take and release of a batch.
+
+Keys (all under "newsblog:views:"):
+  pending                hash "<article id>:<YYYY-MM-DD>" -> views not yet in the database
+  inflight:<flush id>    a batch taken from pending, kept until its counts are committed
+  inflight               set of the flush ids of batches taken but not yet released
+  seen:<article>:<visitor>  the 30-minute dedupe marker
+  uv:<date>:<article>    HyperLogLog of the day's visitors of a post
+  last-flush             ISO time the last flush finished
+"""
+
+import functools
+import uuid
+from datetime import date
+
+import redis
+from django.conf import settings
+
+PREFIX = "newsblog:views:"
+PENDING_KEY = f"{PREFIX}pending"
+INFLIGHT_SET_KEY = f"{PREFIX}inflight"
+LAST_FLUSH_KEY = f"{PREFIX}last-flush"
+DEDUPE_SECONDS = 30 * 60
+# Long enough for a flush that runs days late to still read the day's unique visitors.
+VISITORS_TTL_SECONDS = 3 * 24 * 3600
+# A dead Redis must cost a reader milliseconds, not seconds.
+SOCKET_TIMEOUT_SECONDS = 0.25
+
+# One round trip: the visitor's dedupe marker with its expiry, and only if it was new, the day's count and
+# the day's HyperLogLog. Atomic, so two requests can never both count.
+RECORD_LUA = """
+if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[3]) then
+  redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
+  redis.call('PFADD', KEYS[3], ARGV[2])
+  redis.call('EXPIRE', KEYS[3], ARGV[4])
+  return 1
+end
+return 0
+"""
+
+# Move the pending hash aside under a new flush id; new views start a fresh pending hash meanwhile.
+TAKE_LUA = """
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  return 0
+end
+redis.call('RENAME', KEYS[1], KEYS[2])
+redis.call('SADD', KEYS[3], ARGV[1])
+return 1
+"""
+
+RELEASE_LUA = """
+redis.call('DEL', KEYS[1])
+redis.call('SREM', KEYS[2], ARGV[1])
+return 1
+"""
+
+
+@functools.lru_cache(maxsize=8)
+def client_for(url: str) -> redis.Redis:
+    """A client (with its own connection pool) for the counter Redis at url."""
+    return redis.Redis.from_url(
+        url,
+        socket_connect_timeout=SOCKET_TIMEOUT_SECONDS,
+        socket_timeout=SOCKET_TIMEOUT_SECONDS,
+        health_check_interval=30,
+    )
+
+
+def counter_client() -> redis.Redis:
+    """The client for settings.REDIS_URL; only called when Redis is configured."""
+    return client_for(settings.REDIS_URL)
+
+
+@functools.lru_cache(maxsize=32)
+def _script_for(url: str, source: str):
+    return client_for(url).register_script(source)
+
+
+def script(source: str):
+    """A Lua script bound to the counter client, run with EVALSHA (sent in full only once)."""
+    return _script_for(settings.REDIS_URL, source)
+
+
+def inflight_key(flush_id: str) -> str:
+    return f"{PREFIX}inflight:{flush_id}"
+
+
+def visitors_key(day: date, article_id: int) -> str:
+    return f"{PREFIX}uv:{day.isoformat()}:{article_id}"
+
+
+def count_field(article_id: int, day: date) -> str:
+    return f"{article_id}:{day.isoformat()}"
+
+
+def parse_field(field: bytes | str) -> tuple[int, date]:
+    """The (article id, day) of a pending-hash field."""
+    text = field.decode() if isinstance(field, bytes) else field
+    article_id, day = text.split(":", 1)
+    return int(article_id), date.fromisoformat(day)
+
+
+def record(*, article_id: int, visitor: str, day: date) -> bool:
+    """Count one view unless the visitor was seen on this post in the last 30 minutes; True if counted."""
+    keys = [f"{PREFIX}seen:{article_id}:{visitor}", PENDING_KEY, visitors_key(day, article_id)]
+    args = [count_field(article_id, day), visitor, DEDUPE_SECONDS, VISITORS_TTL_SECONDS]
+    return bool(script(RECORD_LUA)(keys=keys, args=args))
+
+
+def take() -> str | None:
+    """Atomically move the pending counts to a new in-flight batch; its flush id, or None if nothing pended."""
+    flush_id = uuid.uuid4().hex
+    taken = script(TAKE_LUA)(keys=[PENDING_KEY, inflight_key(flush_id), INFLIGHT_SET_KEY], args=[flush_id])
+    return flush_id if taken else None
+
+
+def inflight_ids() -> list[str]:
+    """Flush ids of batches taken earlier and not yet released (a flush stopped halfway), oldest order unknown."""
+    return sorted(member.decode() for member in counter_client().smembers(INFLIGHT_SET_KEY))
+
+
+def read_batch(flush_id: str) -> dict[tuple[int, date], tuple[int, int]]:
+    """(article id, day) -> (views, unique visitors that day so far) for one in-flight batch."""
+    client = counter_client()
+    counts = {parse_field(field): int(views) for field, views in client.hgetall(inflight_key(flush_id)).items()}
+    pipe = client.pipeline(transaction=False)
+    for article_id, day in counts:
+        pipe.pfcount(visitors_key(day, article_id))
+    uniques = pipe.execute()
+    return {key: (views, unique) for (key, views), unique in zip(counts.items(), uniques, strict=True)}
+
+
+def release(flush_id: str) -> None:
+    """Forget a batch whose counts are committed to the database."""
+    script(RELEASE_LUA)(keys=[inflight_key(flush_id), INFLIGHT_SET_KEY], args=[flush_id])

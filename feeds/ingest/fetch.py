@@ -1,0 +1,284 @@
+"""Fetch stage: bounded HTTP GET of a feed, with an address policy checked on every connection.
+
+feedparser never opens URLs itself (it would read local files and has no limits); we fetch the bytes here.
+"""
+
+import http.client
+import ipaddress
+import socket
+import ssl
+import time
+import zlib
+from dataclasses import dataclass, field
+from email.message import Message
+from urllib.parse import urljoin, urlsplit
+
+from django.conf import settings
+
+from feeds.ingest.text import MAX_URL_LENGTH
+
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+PERMANENT_REDIRECTS = frozenset({301, 308})
+ACCEPT = "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, */*;q=0.8"
+CHUNK = 64 * 1024
+# 100.64.0.0/10 (carrier-grade NAT) is neither "private" nor "global" to ipaddress; is_global covers it.
+_CGNAT = ipaddress.ip_network("100.64.0.0/10")
+
+
+@dataclass(frozen=True)
+class FetchLimits:
+    connect_timeout: float = 10.0
+    deadline: float = 30.0
+    max_redirects: int = 5
+    max_bytes: int = 15 * 1024 * 1024
+
+
+DEFAULT_LIMITS = FetchLimits()
+
+
+@dataclass
+class FetchResult:
+    url: str
+    status: int
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    # The new address when every redirect on the way was permanent (301/308), else "".
+    moved_to: str = ""
+    bytes_received: int = 0
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+
+class FetchError(Exception):
+    """A fetch that failed; the message is meant for an editor."""
+
+    def __init__(self, message: str, *, status: int | None = None, headers: dict[str, str] | None = None):
+        super().__init__(message)
+        self.status = status
+        self.headers = headers or {}
+
+
+def check_url(url: str) -> str:
+    """The URL to fetch (feed:// read as https://), or FetchError saying why it is refused."""
+    url = (url or "").strip()
+    lowered = url.lower()
+    if lowered.startswith("feed:"):
+        rest = url[5:]
+        url = rest if rest.lower().startswith(("http://", "https://")) else "https:" + rest.removeprefix(":")
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        raise FetchError(f"{url!r} is not a valid web address.") from None
+    scheme = parts.scheme.lower()
+    if not scheme:
+        raise FetchError(f"{url!r} is not a web address; give a full URL starting with https://.")
+    if scheme not in ("http", "https"):
+        raise FetchError(f"Only http:// and https:// feeds can be fetched, not {scheme}:// addresses.")
+    if parts.username or parts.password:
+        raise FetchError("Feed addresses with a user name or password in them are not accepted.")
+    if not parts.hostname:
+        raise FetchError(f"{url!r} has no host name.")
+    if len(url) > MAX_URL_LENGTH:
+        raise FetchError(f"The address is longer than {MAX_URL_LENGTH} characters.")
+    return url
+
+
+def address_allowed(address: str) -> bool:
+    """Whether the fetcher may connect to this IP address (public unicast only, unless the setting allows all)."""
+    if settings.FEEDS_ALLOW_PRIVATE_ADDRESSES:
+        return True
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast and ip not in _CGNAT
+
+
+def _open_socket(host: str, port: int, timeout: float) -> socket.socket:
+    """A TCP connection to a permitted address of host, checked on the address actually connected to."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as error:
+        raise FetchError(f"The host name {host!r} could not be resolved ({error}).") from None
+    refused, last_error = [], None
+    for family, kind, proto, _name, address in infos:
+        if not address_allowed(address[0]):
+            refused.append(address[0])
+            continue
+        sock = socket.socket(family, kind, proto)
+        try:
+            sock.settimeout(timeout)
+            sock.connect(address)
+        except OSError as error:
+            sock.close()
+            last_error = error
+            continue
+        # Checked again on the connected peer, so a DNS answer that changes between lookups cannot slip past.
+        if not address_allowed(sock.getpeername()[0]):
+            sock.close()
+            raise FetchError(f"{host} connected to a non-public address; refused.")
+        return sock
+    if refused and last_error is None:
+        raise FetchError(
+            f"{host} resolves to a private, loopback or reserved address ({refused[0]}); such addresses are refused."
+        )
+    raise FetchError(f"Could not connect to {host}: {last_error}.")
+
+
+class _GuardedHTTPConnection(http.client.HTTPConnection):
+    def connect(self) -> None:
+        self.sock = _open_socket(self.host, self.port, self.timeout)
+
+
+class _GuardedHTTPSConnection(http.client.HTTPSConnection):
+    def connect(self) -> None:
+        sock = _open_socket(self.host, self.port, self.timeout)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+
+
+def user_agent() -> str:
+    """The User-Agent naming the site and its URL."""
+    return f"{settings.SITE_NAME}/1.0 (feed reader; +{settings.SITE_URL})"
+
+
+def fetch_feed(url: str, *, etag: str = "", last_modified: str = "", limits: FetchLimits | None = None) -> FetchResult:
+    """GET the feed at url following at most limits.max_redirects redirects; FetchError on any failure."""
+    started, limits = time.monotonic(), limits or DEFAULT_LIMITS
+    url = check_url(url)
+    permanent, visited, wire_bytes = True, {url}, 0
+    for _hop in range(limits.max_redirects + 1):
+        result = _get_once(url, etag, last_modified, started, limits)
+        wire_bytes += result.bytes_received
+        if result.status not in REDIRECT_STATUSES:
+            result.bytes_received = wire_bytes
+            return _finish(result, permanent, visited)
+        location = result.headers.get("location", "")
+        if not location:
+            raise FetchError(f"The feed redirected ({result.status}) without saying where to.", status=result.status)
+        permanent = permanent and result.status in PERMANENT_REDIRECTS
+        url = check_url(urljoin(url, location))
+        if url in visited:
+            raise FetchError(f"The feed's redirects go round in a loop (back to {url}).", status=result.status)
+        visited.add(url)
+    raise FetchError(f"The feed redirected more than {limits.max_redirects} times.")
+
+
+def _finish(result: FetchResult, permanent: bool, visited: set[str]) -> FetchResult:
+    if len(visited) > 1 and permanent:
+        result.moved_to = result.url
+    if result.status in (200, 203, 304):
+        return result
+    reason = http.client.responses.get(result.status, "error")
+    message = f"The feed answered HTTP {result.status} ({reason})."
+    if result.status == 410:
+        message = "The feed answered 410 Gone: the publisher has removed it."
+    raise FetchError(message, status=result.status, headers=result.headers)
+
+
+def _get_once(url: str, etag: str, last_modified: str, started: float, limits: FetchLimits) -> FetchResult:
+    parts = urlsplit(url)
+    kind = _GuardedHTTPSConnection if parts.scheme.lower() == "https" else _GuardedHTTPConnection
+    extra = {"context": ssl.create_default_context()} if kind is _GuardedHTTPSConnection else {}
+    connection = kind(parts.hostname, parts.port, timeout=limits.connect_timeout, **extra)
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    headers = {"User-Agent": user_agent(), "Accept": ACCEPT, "Accept-Encoding": "gzip, deflate"}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    try:
+        connection.request("GET", path, headers=headers)
+        _arm(connection, started, limits)
+        response = connection.getresponse()
+        response_headers = {name.lower(): value for name, value in response.getheaders()}
+        result = FetchResult(url=url, status=response.status, headers=response_headers)
+        if response.status == 200:
+            result.body, result.bytes_received = _read_body(response, connection, started, limits)
+        return result
+    except TimeoutError:
+        raise FetchError(_timeout_message(started, limits)) from None
+    except (OSError, http.client.HTTPException) as error:
+        raise FetchError(f"The connection to {parts.hostname} failed: {error or type(error).__name__}.") from None
+    finally:
+        connection.close()
+
+
+def _timeout_message(started: float, limits: FetchLimits) -> str:
+    if time.monotonic() - started >= limits.deadline - 0.05:
+        return f"The feed took longer than {limits.deadline:g} s to download; gave up."
+    return f"The feed server did not answer within {limits.connect_timeout:g} s."
+
+
+def _arm(connection: http.client.HTTPConnection, started: float, limits: FetchLimits) -> None:
+    """Let the next socket read wait no longer than what is left of the deadline."""
+    remaining = limits.deadline - (time.monotonic() - started)
+    if remaining <= 0:
+        raise TimeoutError
+    if connection.sock is not None:
+        connection.sock.settimeout(min(remaining, limits.connect_timeout))
+
+
+def _read_body(
+    response: http.client.HTTPResponse, connection: http.client.HTTPConnection, started: float, limits: FetchLimits
+) -> tuple[bytes, int]:
+    declared = response.getheader("content-length", "")
+    encoding = response.getheader("content-encoding", "").strip().lower()
+    if declared.isdigit() and not encoding and int(declared) > limits.max_bytes:
+        raise FetchError(_too_large(limits))
+    decoder = _Decoder(encoding)
+    parts, size, wire = [], 0, 0
+    while True:
+        _arm(connection, started, limits)
+        chunk = response.read1(CHUNK)
+        if not chunk:
+            break
+        wire += len(chunk)
+        data = decoder.decode(chunk, limits.max_bytes - size + 1)
+        size += len(data)
+        if size > limits.max_bytes:
+            raise FetchError(_too_large(limits))
+        parts.append(data)
+    decoder.finish()
+    return b"".join(parts), wire
+
+
+def _too_large(limits: FetchLimits) -> str:
+    return f"The feed is larger than {limits.max_bytes // (1024 * 1024)} MiB (after decompression); refused."
+
+
+class _Decoder:
+    """Decompresses gzip/deflate bodies without ever producing more than asked for (gzip bombs stop at the cap)."""
+
+    def __init__(self, encoding: str):
+        if encoding in ("", "identity"):
+            self.inflater = None
+        elif encoding in ("gzip", "x-gzip"):
+            self.inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        elif encoding == "deflate":
+            self.inflater = "deflate"  # zlib-wrapped or raw: decided on the first bytes
+        else:
+            raise FetchError(f"The feed used an unsupported content encoding ({encoding[:40]}).")
+
+    def decode(self, chunk: bytes, max_length: int) -> bytes:
+        if self.inflater is None:
+            return chunk
+        if self.inflater == "deflate":
+            zlib_wrapped = len(chunk) >= 2 and chunk[0] & 0x0F == 8 and (chunk[0] << 8 | chunk[1]) % 31 == 0
+            self.inflater = zlib.decompressobj(zlib.MAX_WBITS if zlib_wrapped else -zlib.MAX_WBITS)
+        try:
+            return self.inflater.decompress(chunk, max_length)
+        except zlib.error:
+            raise FetchError("The feed's compressed data is corrupt.") from None
+
+    def finish(self) -> None:
+        """Refuse a compressed body that ended before its compressed stream did."""
+        if self.inflater is not None and (self.inflater == "deflate" or not self.inflater.eof):
+            raise FetchError("The feed's compressed data is corrupt or cut short.")
+
+
+def content_type(headers: dict[str, str]) -> tuple[str, str]:
+    """The media type and charset of a response, lower-cased."""
+    message = Message()
+    message["content-type"] = headers.get("content-type", "")
+    return message.get_content_type().lower(), (message.get_content_charset() or "").lower()

@@ -1,0 +1,191 @@
+"""Store stage: the only stage that writes. Upserts articles on the (source, guid) constraint.
+
+Update rule: an upstream change replaces url, title, author, body, excerpt, image and labels, unless an editor
+changed the post: then the editor's version stays and only upstream_changed_at (and the hash) move. published_at,
+url_year/url_month and slug are fixed at first store and never change, so public URLs are stable.
+"""
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.text import slugify
+
+from articles.models import Article, Label
+from feeds.ingest.parse import ParsedEntry
+from feeds.models import Source
+
+MAX_SLUG = 80
+FOLLOWS_UPSTREAM = ["url", "title", "author", "body_html", "excerpt", "image_url", "content_hash", "fetched_at"]
+
+
+@dataclass
+class PreparedEntry:
+    """A parsed entry with its sanitized body, excerpt and image: ready to store."""
+
+    parsed: ParsedEntry
+    body_html: str
+    excerpt: str
+    image_url: str
+
+
+@dataclass
+class StoreResult:
+    new: int = 0
+    updated: int = 0
+    editor_kept: int = 0
+    new_ids: list[int] = field(default_factory=list)
+
+
+def stored_hashes(*, source: Source, guids: Iterable[str]) -> dict[str, str]:
+    """guid -> content_hash of the source's articles among guids (one query)."""
+    rows = Article.objects.filter(source=source, guid__in=list(guids)).values_list("guid", "content_hash")
+    return dict(rows)
+
+
+def store_entries(*, source: Source, entries: list[PreparedEntry], now: datetime) -> StoreResult:
+    """Insert new entries and apply upstream changes; call inside the poll's transaction with the source locked."""
+    result = StoreResult()
+    if not entries:
+        return result
+    existing = {
+        row["guid"]: row
+        for row in Article.objects.filter(source=source, guid__in=[e.parsed.guid for e in entries]).values(
+            "id", "guid", "content_hash", "edited_by_editor", "slug", "url_year", "url_month", "published_at"
+        )
+    }
+    fresh, changed, kept = [], [], []
+    for entry in entries:
+        row = existing.get(entry.parsed.guid)
+        if row is None:
+            fresh.append(entry)
+        elif row["content_hash"] != entry.parsed.raw_hash:
+            (kept if row["edited_by_editor"] else changed).append((entry, row))
+    articles = _new_articles(source, fresh, now) + [_updated_article(source, e, row, now) for e, row in changed]
+    if articles:
+        Article.objects.bulk_create(
+            articles,
+            update_conflicts=True,
+            unique_fields=["source", "guid"],
+            update_fields=[*FOLLOWS_UPSTREAM, "updated_at"],
+        )
+        _set_labels(articles, fresh + [entry for entry, _row in changed], replace={row["id"] for _e, row in changed})
+    if kept:
+        Article.objects.bulk_update(
+            [Article(pk=row["id"], content_hash=e.parsed.raw_hash, upstream_changed_at=now) for e, row in kept],
+            ["content_hash", "upstream_changed_at"],
+        )
+    result.new, result.updated, result.editor_kept = len(fresh), len(changed), len(kept)
+    result.new_ids = [article.pk for article in articles[: len(fresh)]]
+    return result
+
+
+def _article(source: Source, entry: PreparedEntry, now: datetime) -> Article:
+    parsed = entry.parsed
+    return Article(
+        source=source,
+        guid=parsed.guid,
+        url=parsed.url or source.site_url or source.feed_url,
+        title=parsed.title or "(untitled)",
+        author=parsed.author,
+        body_html=entry.body_html,
+        excerpt=entry.excerpt,
+        image_url=entry.image_url,
+        content_hash=parsed.raw_hash,
+        fetched_at=now,
+        published_at=parsed.published_at,
+    )
+
+
+def _updated_article(source: Source, entry: PreparedEntry, row: dict, now: datetime) -> Article:
+    article = _article(source, entry, now)
+    # Only needed to satisfy NOT NULL in the INSERT half of the upsert; the UPDATE half never touches them.
+    article.slug, article.url_year, article.url_month = row["slug"], row["url_year"], row["url_month"]
+    article.published_at = row["published_at"]
+    return article
+
+
+def _new_articles(source: Source, entries: list[PreparedEntry], now: datetime) -> list[Article]:
+    articles = [_article(source, entry, now) for entry in entries]
+    for article in articles:
+        local = timezone.localtime(article.published_at)
+        article.url_year, article.url_month = local.year, local.month
+    _assign_slugs(articles)
+    return articles
+
+
+def _assign_slugs(articles: list[Article]) -> None:
+    """A slug unique within its month: the title's, else with a suffix derived from the guid (stable across retries)."""
+    options = [_slug_options(_base_slug(article.title), article.guid) for article in articles]
+    in_months = Q()
+    for year, month in {(article.url_year, article.url_month) for article in articles}:
+        in_months |= Q(url_year=year, url_month=month)
+    candidates = [slug for article_options in options for slug in article_options]
+    taken = set(Article.objects.filter(in_months, slug__in=candidates).values_list("url_year", "url_month", "slug"))
+    for article, article_options in zip(articles, options, strict=True):
+        article.slug = next(
+            slug for slug in article_options if (article.url_year, article.url_month, slug) not in taken
+        )
+        taken.add((article.url_year, article.url_month, article.slug))
+
+
+def _base_slug(title: str) -> str:
+    return slugify(title, allow_unicode=False)[:MAX_SLUG].strip("-") or "post"
+
+
+def _slug_options(base: str, guid: str) -> list[str]:
+    digest = hashlib.sha256(guid.encode()).hexdigest()
+    return [base, f"{base}-{digest[:6]}", f"{base}-{digest[:12]}", f"{base}-{digest[:40]}"]
+
+
+def _set_labels(articles: list[Article], entries: list[PreparedEntry], *, replace: set[int]) -> None:
+    """Attach labels from entry categories; an article updated from upstream gets its label set replaced."""
+    wanted = {
+        article.pk: [normalise_label(name) for name in entry.parsed.categories]
+        for article, entry in zip(articles, entries, strict=True)
+    }
+    names = {name for names in wanted.values() for name in names if name}
+    labels = labels_for(names)
+    through = Article.labels.through
+    if replace:
+        through.objects.filter(article_id__in=replace).delete()
+    links = [
+        through(article_id=article_id, label_id=labels[name].pk)
+        for article_id, article_names in wanted.items()
+        for name in dict.fromkeys(article_names)
+        if name in labels
+    ]
+    through.objects.bulk_create(links, ignore_conflicts=True)
+
+
+def normalise_label(name: str) -> str:
+    """A category name with case and whitespace folded: "  World  News " -> "world news"."""
+    return " ".join(name.split()).lower()[:100]
+
+
+def labels_for(names: set[str]) -> dict[str, Label]:
+    """name -> Label for every name, creating the missing ones with unique slugs."""
+    if not names:
+        return {}
+    labels = {label.name: label for label in Label.objects.filter(name__in=names)}
+    missing = sorted(names - labels.keys())
+    if missing:
+        candidates = [_label_slug(name, attempt) for name in missing for attempt in range(5)]
+        taken = set(Label.objects.filter(slug__in=candidates).values_list("slug", flat=True))
+        new = []
+        for name in missing:
+            slug = next(slug for n in range(10_000) if (slug := _label_slug(name, n)) not in taken)
+            taken.add(slug)
+            new.append(Label(name=name, slug=slug))
+        # A concurrent poll may create the same label: ignore that conflict and read back what is stored.
+        Label.objects.bulk_create(new, ignore_conflicts=True)
+        labels.update({label.name: label for label in Label.objects.filter(name__in=missing)})
+    return labels
+
+
+def _label_slug(name: str, attempt: int) -> str:
+    base = slugify(name)[:110].strip("-") or "label"
+    return base if attempt == 0 else f"{base}-{attempt + 1}"

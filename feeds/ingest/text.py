@@ -1,0 +1,69 @@
+"""Cleaning helpers shared by the pipeline stages: plain text and URLs from hostile feeds."""
+
+import html
+import re
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+MAX_URL_LENGTH = 2000
+SAFE_SCHEMES = frozenset({"http", "https"})
+TRACKING_PARAMETERS = frozenset({"fbclid", "gclid", "dclid", "msclkid", "mc_eid"})
+
+# PostgreSQL rejects NUL; the other C0 controls (except tab and newlines) only ever break layouts.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Bidi overrides and isolates let a title render backwards or spoof what follows it.
+_BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069\u200e\u200f]")
+_TAG = re.compile(r"<[^>]*>")
+_SPACE = re.compile(r"\s+")
+
+
+def clean_text(value: object, *, limit: int) -> str:
+    """The value as text without control characters, cut to at most `limit` characters."""
+    if not isinstance(value, str):
+        return ""
+    return _CONTROL.sub("", value)[:limit]
+
+
+def clean_title(value: object, *, limit: int) -> str:
+    """Plain one-line text for a title: tags and entities resolved, controls and bidi overrides removed."""
+    text = clean_text(value, limit=limit * 4)
+    if "<" in text or "&" in text:
+        text = html.unescape(_TAG.sub("", text))
+    text = _BIDI.sub("", _CONTROL.sub("", text))
+    return _SPACE.sub(" ", text).strip()[:limit]
+
+
+def collapse_space(text: str) -> str:
+    """Runs of whitespace folded to one space, ends trimmed."""
+    return _SPACE.sub(" ", text).strip()
+
+
+def strip_tracking(url: str) -> str:
+    """The URL without utm_* / fbclid / gclid style tracking parameters."""
+    parts = urlsplit(url)
+    if not parts.query:
+        return url
+    params = parse_qsl(parts.query, keep_blank_values=True)
+    kept = [(k, v) for k, v in params if not (k.lower().startswith("utm_") or k.lower() in TRACKING_PARAMETERS)]
+    if len(kept) == len(params):
+        return url
+    return urlunsplit(parts._replace(query=urlencode(kept)))
+
+
+def clean_url(value: object, *, base: str = "") -> str:
+    """An absolute http(s) URL resolved against `base`, without tracking parameters; "" if unsafe or unusable."""
+    if not isinstance(value, str):
+        return ""
+    raw = _CONTROL.sub("", value).strip()
+    if not raw:
+        return ""
+    try:
+        url = urljoin(base, raw) if base else raw
+        parts = urlsplit(url)
+    except ValueError:
+        return ""
+    if parts.scheme.lower() not in SAFE_SCHEMES or not parts.hostname or parts.username or parts.password:
+        return ""
+    url = strip_tracking(url)
+    if len(url) > MAX_URL_LENGTH or any(ch.isspace() for ch in url):
+        return ""
+    return url

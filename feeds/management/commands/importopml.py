@@ -1,0 +1,54 @@
+"""manage.py importopml FILE: add every feed an OPML subscription list names (nothing is fetched)."""
+
+import re
+import xml.etree.ElementTree as ET  # noqa: N817 - the conventional name
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from feeds.ingest.fetch import FetchError
+from feeds.services import source_create
+
+MAX_OPML_BYTES = 10 * 1024 * 1024
+
+
+class Command(BaseCommand):
+    help = "Import the feeds of an OPML file as sources. Feeds already present are skipped."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="an OPML 1.0/2.0 file, as exported by most feed readers")
+
+    def handle(self, *args, file: str, **options):
+        outlines = self._outlines(Path(file))
+        added, skipped, refused = 0, 0, []
+        for outline in outlines:
+            url = (outline.get("xmlUrl") or "").strip()
+            name = (outline.get("title") or outline.get("text") or "").strip()
+            try:
+                source_create(feed_url=url, name=name, site_url=(outline.get("htmlUrl") or "")[:2000])
+                added += 1
+            except ValueError:
+                skipped += 1
+            except FetchError as error:
+                refused.append(f"{name or url}: {error}")
+        self.stdout.write(self.style.SUCCESS(f"Added {added} sources; {skipped} already present."))
+        for line in refused:
+            self.stdout.write(self.style.WARNING(f"Refused {line}"))
+
+    def _outlines(self, path: Path) -> list[ET.Element]:
+        try:
+            data = path.read_bytes()[: MAX_OPML_BYTES + 1]
+        except OSError as error:
+            raise CommandError(f"Cannot read {path}: {error.strerror}.") from None
+        if len(data) > MAX_OPML_BYTES:
+            raise CommandError(f"{path} is larger than 10 MiB; that is not a subscription list.")
+        # A DOCTYPE is the door to entity bombs and external entities; OPML never needs one.
+        if re.search(rb"<!DOCTYPE|<!ENTITY", data, re.IGNORECASE):
+            raise CommandError(f"{path} contains a DOCTYPE or entity declarations, which are not accepted.")
+        try:
+            root = ET.fromstring(data)  # noqa: S314 - DOCTYPE and entities refused above
+        except ET.ParseError as error:
+            raise CommandError(f"{path} is not valid OPML/XML: {error}.") from None
+        if root.tag != "opml":
+            raise CommandError(f"{path} is not an OPML file (its root element is <{root.tag}>).")
+        return [outline for outline in root.iter("outline") if outline.get("xmlUrl")]

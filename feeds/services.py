@@ -1,0 +1,231 @@
+"""Feed services: poll a source, probe a URL, ingest a document, claim due sources, prune old attempts."""
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from django.db import DatabaseError, IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.text import slugify
+
+from feeds.ingest.discover import feed_links, looks_like_html
+from feeds.ingest.fetch import FetchError, FetchResult, check_url, content_type, fetch_feed
+from feeds.ingest.parse import ParsedFeed, ParseError, parse_feed
+from feeds.ingest.sanitize import excerpt_from_html, first_image, sanitize_html
+from feeds.ingest.store import PreparedEntry, StoreResult, store_entries, stored_hashes
+from feeds.models import FetchAttempt, Source
+from feeds.outcomes import record_failure, record_success
+
+logger = logging.getLogger("feeds.poll")
+# A claimed source is not claimed again for this long, even if its poll task never runs.
+CLAIM_LEASE = timedelta(minutes=15)
+FETCH_ATTEMPT_RETENTION_DAYS = 30
+STORE_ATTEMPTS = 3
+
+Timings = dict[str, float]
+
+
+@dataclass
+class FeedProbe:
+    feed_url: str
+    title: str = ""
+    entry_count: int = 0
+    error: str = ""
+    discovered: bool = False
+    site_url: str = ""
+
+
+@contextmanager
+def _timed(timings: Timings, stage: str) -> Iterator[None]:
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        timings[stage] = timings.get(stage, 0.0) + (time.perf_counter() - started) * 1000
+
+
+def feed_poll(*, source: Source) -> FetchAttempt:
+    """One full poll of a source: fetch, parse, sanitize, store, schedule; always records a FetchAttempt."""
+    started_at, clock, timings = timezone.now(), time.monotonic(), {}
+    fetched: FetchResult | None = None
+    try:
+        with _timed(timings, "fetch"):
+            fetched = fetch_feed(source.feed_url, etag=source.etag, last_modified=source.last_modified)
+        if fetched.not_modified:
+            attempt = record_success(source=source, fetched=fetched, started_at=started_at, clock=clock)
+        else:
+            attempt = _ingest_fetched(source, fetched, started_at, clock, timings)
+    except (FetchError, ParseError) as error:
+        attempt = record_failure(source=source, error=error, fetched=fetched, started_at=started_at, clock=clock)
+    except DatabaseError:
+        raise
+    except Exception as error:
+        logger.exception("poll of %s crashed", source.slug, extra={"source": source.slug})
+        failure = ParseError(f"internal error while processing the feed ({type(error).__name__}: {error})")
+        attempt = record_failure(source=source, error=failure, fetched=fetched, started_at=started_at, clock=clock)
+    _log(source, attempt, timings)
+    return attempt
+
+
+def _ingest_fetched(
+    source: Source, fetched: FetchResult, started_at: datetime, clock: float, timings: Timings
+) -> FetchAttempt:
+    attempts: list[FetchAttempt] = []
+
+    def finish(parsed: ParsedFeed, stored: StoreResult) -> None:
+        attempts.append(
+            record_success(
+                source=source, fetched=fetched, started_at=started_at, clock=clock, parsed=parsed, stored=stored
+            )
+        )
+
+    feed_ingest(
+        source=source, body=fetched.body, headers=fetched.headers, now=started_at, timings=timings, finish=finish
+    )
+    return attempts[-1]
+
+
+def feed_ingest(
+    *,
+    source: Source,
+    body: bytes,
+    headers: dict[str, str],
+    now: datetime,
+    timings: Timings | None = None,
+    finish: Callable[[ParsedFeed, StoreResult], None] | None = None,
+) -> StoreResult:
+    """Parse, sanitize and store one feed document for source; finish() runs in the same transaction."""
+    timings = {} if timings is None else timings
+    with _timed(timings, "parse"):
+        parsed = parse_feed(body, url=source.feed_url, headers=headers, fetched_at=now)
+    with _timed(timings, "sanitize"):
+        prepared = _prepare(source, parsed)
+    for attempt in range(STORE_ATTEMPTS):
+        try:
+            with _timed(timings, "store"), transaction.atomic():
+                # Polls of one source take turns here, so two workers never race on the same entries.
+                Source.objects.select_for_update().filter(pk=source.pk).first()
+                stored = store_entries(source=source, entries=prepared, now=now)
+                if finish is not None:
+                    finish(parsed, stored)
+                return stored
+        except IntegrityError:
+            # Another source took the same slug in the same month at the same moment: the retry sees it.
+            if attempt == STORE_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _prepare(source: Source, parsed: ParsedFeed) -> list[PreparedEntry]:
+    """Sanitize only the entries whose raw hash is not stored yet (new or changed upstream)."""
+    entries = list({entry.guid: entry for entry in parsed.entries}.values())
+    known = stored_hashes(source=source, guids=[entry.guid for entry in entries])
+    prepared = []
+    for entry in entries:
+        if known.get(entry.guid) == entry.raw_hash:
+            continue
+        body = sanitize_html(entry.content_html, base_url=entry.content_base)
+        image = entry.image_url or first_image(body)
+        prepared.append(PreparedEntry(parsed=entry, body_html=body, excerpt=excerpt_from_html(body), image_url=image))
+    return prepared
+
+
+def _log(source: Source, attempt: FetchAttempt, timings: Timings) -> None:
+    extra = {
+        "source": source.slug,
+        "outcome": attempt.outcome,
+        "http_status": attempt.http_status,
+        "duration_ms": attempt.duration_ms,
+        "new": attempt.entries_new,
+        "updated": attempt.entries_updated,
+    }
+    extra.update({f"{stage}_ms": round(ms, 1) for stage, ms in timings.items()})
+    level = logging.WARNING if attempt.outcome == FetchAttempt.Outcome.ERROR else logging.INFO
+    logger.log(
+        level,
+        "poll %s: %s (HTTP %s, %s ms, %s new, %s updated)%s",
+        source.slug,
+        attempt.outcome,
+        attempt.http_status or "-",
+        attempt.duration_ms,
+        attempt.entries_new,
+        attempt.entries_updated,
+        f": {attempt.error}" if attempt.error else "",
+        extra=extra,
+    )
+
+
+def feed_probe(*, url: str) -> FeedProbe:
+    """Fetch a URL once and say whether it is a feed (title, entry count), finding the feed an HTML page links to."""
+    probe = FeedProbe(feed_url=(url or "").strip())
+    try:
+        probe.feed_url = check_url(url)
+        fetched = fetch_feed(probe.feed_url)
+        media_type, _charset = content_type(fetched.headers)
+        if looks_like_html(fetched.body, media_type):
+            links = feed_links(fetched.body, page_url=fetched.url)
+            if not links:
+                raise ParseError("This is a web page that does not link to any RSS, Atom or JSON feed.")
+            probe.feed_url, probe.discovered = check_url(links[0]), True
+            fetched = fetch_feed(probe.feed_url)
+        parsed = parse_feed(fetched.body, url=fetched.url, headers=fetched.headers, fetched_at=timezone.now())
+    except (FetchError, ParseError) as error:
+        probe.error = _sentence(str(error))
+        return probe
+    probe.feed_url = fetched.moved_to or probe.feed_url
+    probe.title, probe.entry_count, probe.site_url = parsed.title, len(parsed.entries), parsed.site_url
+    if not parsed.entries:
+        probe.error = "The feed is valid but has no entries yet."
+    return probe
+
+
+def _sentence(message: str) -> str:
+    message = message.strip()
+    return message[:1].upper() + message[1:]
+
+
+def source_claim_due(*, enqueue: Callable[[int], object], now: datetime | None = None, limit: int = 500) -> list[int]:
+    """Claim the due active sources, move their next poll forward, and enqueue one poll each on commit."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        due = Source.objects.due(now).order_by(F("next_poll_at").asc(nulls_first=True), "id")
+        ids = list(due.select_for_update(skip_locked=True).values_list("id", flat=True)[:limit])
+        Source.objects.filter(pk__in=ids).update(next_poll_at=now + CLAIM_LEASE)
+        transaction.on_commit(lambda: [enqueue(source_id) for source_id in ids])
+    return ids
+
+
+def fetch_attempt_prune(*, now: datetime | None = None, days: int = FETCH_ATTEMPT_RETENTION_DAYS) -> int:
+    """Delete FetchAttempt rows older than `days`; returns how many went."""
+    cutoff = (now or timezone.now()) - timedelta(days=days)
+    deleted, _by_model = FetchAttempt.objects.filter(started_at__lt=cutoff).delete()
+    return deleted
+
+
+def source_create(
+    *, feed_url: str, name: str = "", site_url: str = "", poll_interval_minutes: int | None = None
+) -> Source:
+    """A new source for feed_url with a unique slug; ValueError if that feed is already a source."""
+    feed_url = check_url(feed_url)
+    existing = Source.objects.filter(feed_url=feed_url).first()
+    if existing is not None:
+        raise ValueError(f"{feed_url} is already a source: {existing.name} (id {existing.pk}).")
+    name = (name or urlsplit(feed_url).hostname or "Feed").strip()[:200]
+    return Source.objects.create(
+        name=name,
+        slug=_unique_source_slug(name),
+        feed_url=feed_url,
+        site_url=site_url,
+        poll_interval_minutes=poll_interval_minutes,
+    )
+
+
+def _unique_source_slug(name: str) -> str:
+    base = slugify(name)[:90].strip("-") or "source"
+    taken = set(Source.objects.filter(slug__startswith=base).values_list("slug", flat=True))
+    return next(slug for n in range(1, 10_000) if (slug := base if n == 1 else f"{base}-{n}") not in taken)

@@ -1,0 +1,37 @@
+"""Celery tasks: thin shells that load by id, call one service and own their retry policy."""
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+
+from feeds.models import Source
+from feeds.services import feed_poll, fetch_attempt_prune, source_claim_due
+
+# Only the database going away is transient here: feed failures are recorded by feed_poll, never retried.
+TRANSIENT = (OperationalError, InterfaceError)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def poll_due_sources() -> int:
+    """Claim the due sources and enqueue one poll_source each (beat runs this every minute)."""
+    return len(source_claim_due(enqueue=poll_source.delay))
+
+
+@shared_task(
+    acks_late=True,
+    ignore_result=True,
+    autoretry_for=TRANSIENT,
+    retry_backoff=30,
+    retry_backoff_max=600,
+    max_retries=3,
+)
+def poll_source(source_id: int) -> None:
+    """Poll one active source."""
+    source = Source.objects.active().filter(pk=source_id).first()
+    if source is not None:
+        feed_poll(source=source)
+
+
+@shared_task(acks_late=True, ignore_result=True, autoretry_for=TRANSIENT, retry_backoff=60, max_retries=3)
+def prune_fetch_attempts() -> int:
+    """Delete FetchAttempt rows older than 30 days."""
+    return fetch_attempt_prune()

@@ -1,0 +1,114 @@
+"""A local HTTP server that plays upstream feeds from files under tests/data/ (and hostile servers on demand).
+
+server = FeedServer().start()
+url = server.serve("/feed.xml", file="feeds/rss20.xml")
+server.serve("/old", status=301, headers={"Location": server.url("/feed.xml")})
+"""
+
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+CONTENT_TYPES = {".xml": "application/rss+xml", ".atom": "application/atom+xml", ".json": "application/feed+json"}
+
+
+@dataclass
+class Route:
+    status: int = 200
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    # Answer 304 to a request carrying this ETag in If-None-Match.
+    etag: str = ""
+    # Seconds between single bytes of the body (a server that trickles).
+    trickle: float = 0.0
+
+
+@dataclass
+class SeenRequest:
+    path: str
+    headers: dict[str, str]
+
+
+class FeedServer:
+    def __init__(self, host: str = "127.0.0.1"):
+        self.routes: dict[str, Route] = {}
+        self.requests: list[SeenRequest] = []
+        self.httpd = _QuietServer((host, 0), _handler_for(self))
+        self.httpd.daemon_threads = True
+        self.host = host
+        self.port = self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def start(self) -> "FeedServer":
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def url(self, path: str) -> str:
+        return f"http://{self.host}:{self.port}{path}"
+
+    def serve(self, path: str, body: bytes | str = b"", *, file: str = "", content_type: str = "", **options) -> str:
+        """Serve body (or tests/data/<file>) at path; returns the full URL."""
+        if file:
+            body = (DATA / file).read_bytes()
+            content_type = content_type or CONTENT_TYPES.get(Path(file).suffix, "application/xml")
+        if isinstance(body, str):
+            body = body.encode()
+        route = Route(body=body, **options)
+        if content_type:
+            route.headers.setdefault("Content-Type", content_type)
+        self.routes[path] = route
+        return self.url(path)
+
+    def hits(self, path: str) -> list[SeenRequest]:
+        return [request for request in self.requests if request.path == path]
+
+
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request, client_address) -> None:
+        """Clients that hang up mid-answer (deadlines, size caps) are expected here."""
+
+
+def _handler_for(server: FeedServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+            server.requests.append(SeenRequest(self.path, {k.lower(): v for k, v in self.headers.items()}))
+            route = server.routes.get(self.path)
+            if route is None:
+                self._answer(404, {"Content-Type": "text/plain"}, b"no such feed")
+            elif route.etag and self.headers.get("If-None-Match") == route.etag:
+                self._answer(304, {"ETag": route.etag}, b"")
+            else:
+                headers = dict(route.headers) | ({"ETag": route.etag} if route.etag else {})
+                self._answer(route.status, headers, route.body, trickle=route.trickle)
+
+        def _answer(self, status: int, headers: dict[str, str], body: bytes, trickle: float = 0.0) -> None:
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            if status != 304:
+                self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            try:
+                if not trickle:
+                    self.wfile.write(body)
+                    return
+                for index in range(len(body)):
+                    self.wfile.write(body[index : index + 1])
+                    self.wfile.flush()
+                    time.sleep(trickle)
+            except (BrokenPipeError, ConnectionResetError):
+                return
+
+        def log_message(self, format: str, *args) -> None:  # noqa: A002 - the stdlib's signature
+            return
+
+    return Handler

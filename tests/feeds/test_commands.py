@@ -1,0 +1,117 @@
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from articles.models import Article
+from feeds.models import FetchAttempt, Source
+from feeds.samples import SAMPLES
+from tests.factories import SourceFactory
+
+pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
+
+
+def run(*args) -> str:
+    out, err = StringIO(), StringIO()
+    call_command(*args, stdout=out, stderr=err)
+    return out.getvalue()
+
+
+def test_addsource_checks_the_feed_prints_title_and_count_and_adds_it(feed_server):
+    url = feed_server.serve("/feed.xml", file="feeds/rss20.xml")
+    output = run("addsource", url, "--interval", "45")
+    assert "Feed: Harbour Town Gazette with 3 entries." in output
+    source = Source.objects.get()
+    assert (source.name, source.feed_url, source.poll_interval_minutes) == ("Harbour Town Gazette", url, 45)
+    assert source.site_url == "https://gazette.example.com/"
+
+
+def test_addsource_finds_the_feed_an_html_page_links_to(feed_server):
+    feed_server.serve("/feed.xml", file="feeds/rss20.xml")
+    page = feed_server.serve("/", file="feeds/page_with_feed.html", content_type="text/html")
+    output = run("addsource", page, "--name", "Gazette")
+    assert "links to the feed" in output
+    assert Source.objects.get().feed_url == feed_server.url("/feed.xml")
+
+
+@pytest.mark.parametrize(
+    "url, message",
+    [("file:///etc/passwd", "Only http:// and https://"), ("ftp://example.com/f", "Only http:// and https://")],
+)
+def test_addsource_refuses_bad_addresses_with_the_reason(url, message):
+    with pytest.raises(CommandError, match=message):
+        run("addsource", url)
+    assert not Source.objects.exists()
+
+
+def test_addsource_reports_a_fetch_error_and_a_duplicate(feed_server):
+    with pytest.raises(CommandError, match="HTTP 404"):
+        run("addsource", feed_server.url("/missing.xml"))
+    url = feed_server.serve("/feed.xml", file="feeds/rss20.xml")
+    run("addsource", url)
+    with pytest.raises(CommandError, match="already a source"):
+        run("addsource", url)
+
+
+def test_pollfeeds_polls_in_process_and_prints_a_summary_with_failures(feed_server):
+    good = SourceFactory(name="Good feed", feed_url=feed_server.serve("/feed.xml", file="feeds/rss20.xml"))
+    bad = SourceFactory(name="Bad feed", feed_url=feed_server.serve("/bad.xml", b"oops", status=500))
+    output = run("pollfeeds", "--source", str(good.pk), str(bad.pk))
+    assert "source" in output and "outcome" in output and "updated" in output
+    assert "Good feed" in output and "Bad feed" in output
+    assert "2 polled, 1 fine, 1 failed." in output and "HTTP 500" in output
+    assert Article.objects.count() == 3 and FetchAttempt.objects.count() == 2
+
+
+def test_pollfeeds_due_and_all(feed_server):
+    SourceFactory(feed_url=feed_server.serve("/feed.xml", file="feeds/rss20.xml"))
+    assert "1 polled" in run("pollfeeds", "--due")
+    assert "Nothing to poll." in run("pollfeeds", "--due")
+    assert "1 polled" in run("pollfeeds", "--all")
+
+
+@pytest.mark.parametrize("args", [[], ["--all", "--due"], ["--source", "999999"]])
+def test_pollfeeds_misuse_is_an_error(args):
+    with pytest.raises(CommandError):
+        run("pollfeeds", *args)
+
+
+def test_opml_export_then_import_round_trips(tmp_path):
+    SourceFactory(name="Gazette & Co", feed_url="https://gazette.example.com/feed.xml")
+    SourceFactory(name="Tech", feed_url="https://tech.example.net/atom")
+    path = tmp_path / "sources.opml"
+    run("exportopml", "--output", str(path))
+    assert 'xmlUrl="https://gazette.example.com/feed.xml"' in path.read_text()
+    Source.objects.all().delete()
+    assert "Added 2 sources; 0 already present." in run("importopml", str(path))
+    assert sorted(Source.objects.values_list("name", flat=True)) == ["Gazette & Co", "Tech"]
+    assert "Added 0 sources; 2 already present." in run("importopml", str(path))
+
+
+def test_importopml_refuses_bad_urls_and_entity_tricks(tmp_path):
+    path = tmp_path / "list.opml"
+    path.write_text(
+        '<opml version="2.0"><body><outline text="Local" xmlUrl="file:///etc/passwd"/>'
+        '<outline text="Good" xmlUrl="https://good.example.com/rss"/></body></opml>'
+    )
+    output = run("importopml", str(path))
+    assert "Added 1 sources" in output and "Refused Local" in output
+    path.write_text('<!DOCTYPE opml [<!ENTITY a "b">]><opml><body/></opml>')
+    with pytest.raises(CommandError, match="DOCTYPE"):
+        run("importopml", str(path))
+    with pytest.raises(CommandError, match="Cannot read"):
+        run("importopml", str(tmp_path / "missing.opml"))
+
+
+def test_loadsamples_loads_three_sources_and_sixty_posts_and_is_idempotent():
+    run("loadsamples")
+    assert Source.objects.count() == len(SAMPLES) == 3 and Article.objects.count() == 60
+    assert Article.objects.exclude(image_url="").count() >= 20
+    for article in Article.objects.all():
+        body = article.body_html.lower()
+        assert "<script" not in body and "javascript:" not in body and "onclick" not in body
+        assert "\x00" not in article.title and "\u202e" not in article.title
+    assert not Source.objects.filter(is_active=True).exists()
+    assert "unchanged" in run("loadsamples")
+    assert Article.objects.count() == 60

@@ -1,0 +1,130 @@
+import threading
+
+import pytest
+from django.db import connection
+
+from articles.models import Article, Label
+from feeds.ingest import store
+from feeds.models import FetchAttempt, Source
+from feeds.services import feed_poll
+from tests.factories import ArticleFactory
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.mark.django_db
+def test_an_unchanged_feed_is_parsed_but_nothing_is_sanitized_or_written(source_at, monkeypatch):
+    source = source_at("/feed.xml", file="feeds/rss20.xml")
+    feed_poll(source=source)
+    stamps = dict(Article.objects.values_list("guid", "updated_at"))
+    calls = []
+    monkeypatch.setattr("feeds.services.sanitize_html", lambda *a, **k: calls.append(a) or "")
+    attempt = feed_poll(source=source)
+    assert (attempt.outcome, attempt.entries_new, attempt.entries_updated, attempt.entries_seen) == ("ok", 0, 0, 3)
+    assert calls == [] and dict(Article.objects.values_list("guid", "updated_at")) == stamps
+
+
+@pytest.mark.django_db
+def test_an_updated_entry_follows_upstream_but_keeps_its_date_and_public_url(source_at, feed_server):
+    source = source_at("/feed.xml", file="feeds/rss20.xml")
+    feed_poll(source=source)
+    before = Article.objects.get(guid="gazette-1001")
+    feed_server.serve("/feed.xml", file="feeds/rss20_updated.xml")
+    attempt = feed_poll(source=source)
+    after = Article.objects.get(guid="gazette-1001")
+    assert (attempt.entries_new, attempt.entries_updated) == (0, 1)
+    assert after.title == "Ferry timetable changes from Tuesday" and "7:20" in after.body_html
+    assert after.excerpt.startswith("The morning ferry will leave at 7:20")
+    assert (after.slug, after.url_year, after.url_month, after.published_at) == (
+        before.slug,
+        before.url_year,
+        before.url_month,
+        before.published_at,
+    )
+    assert after.get_absolute_url() == before.get_absolute_url()
+
+
+@pytest.mark.django_db
+def test_an_editor_edited_entry_keeps_the_editors_version_and_flags_the_upstream_change(source_at, feed_server):
+    source = source_at("/feed.xml", file="feeds/rss20.xml")
+    feed_poll(source=source)
+    Article.objects.filter(guid="gazette-1001").update(title="Editor's headline", edited_by_editor=True)
+    feed_server.serve("/feed.xml", file="feeds/rss20_updated.xml")
+    feed_poll(source=source)
+    article = Article.objects.get(guid="gazette-1001")
+    assert article.title == "Editor's headline" and "7:15" in article.body_html
+    assert article.upstream_changed_at is not None
+
+
+@pytest.mark.django_db
+def test_duplicate_guids_in_one_feed_store_once_and_same_titles_get_distinct_slugs(source_at):
+    attempt = feed_poll(source=source_at("/feed.xml", file="feeds/duplicate_guids.xml"))
+    assert attempt.entries_new == 3
+    slugs = sorted(Article.objects.filter(title="Same title").values_list("slug", flat=True))
+    assert slugs[0] == "same-title" and slugs[1].startswith("same-title-") and len(set(slugs)) == 2
+
+
+@pytest.mark.django_db
+def test_entries_without_guid_are_stable_across_polls(source_at):
+    source = source_at("/feed.xml", file="feeds/missing_guids.xml")
+    feed_poll(source=source)
+    feed_poll(source=source)
+    assert Article.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_same_title_from_another_source_in_the_same_month_gets_its_own_slug(source_at):
+    ArticleFactory(title="x", slug="ferry-timetable-changes-from-monday", url_year=2026, url_month=11)
+    feed_poll(source=source_at("/feed.xml", file="feeds/rss20.xml"))
+    assert Article.objects.get(guid="gazette-1001").slug.startswith("ferry-timetable-changes-from-monday-")
+
+
+@pytest.mark.django_db
+def test_labels_are_normalised_and_slug_collisions_handled():
+    labels = store.labels_for({store.normalise_label("  C++ "), store.normalise_label("c"), "c#"})
+    assert sorted((label.name, label.slug) for label in labels.values()) == [("c", "c"), ("c#", "c-2"), ("c++", "c-3")]
+    assert store.labels_for({"c++"})["c++"].pk == labels["c++"].pk
+    assert Label.objects.count() == 3
+
+
+@pytest.mark.django_db
+def test_a_crash_mid_poll_leaves_the_database_as_before_and_the_next_poll_restores_everything(source_at, monkeypatch):
+    source = source_at("/feed.xml", file="feeds/rss20.xml")
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("worker died")
+
+    monkeypatch.setattr(store, "_set_labels", crash)
+    attempt = feed_poll(source=source)
+    assert attempt.outcome == "error" and "worker died" in attempt.error
+    assert not Article.objects.exists() and not Label.objects.exists()
+    source.refresh_from_db()
+    assert source.etag == "" and source.last_success_at is None
+    monkeypatch.undo()
+    assert feed_poll(source=source).entries_new == 3
+    assert Article.objects.count() == 3 and Label.objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_polls_of_one_source_never_duplicate_nor_raise(feed_server):
+    source = Source.objects.create(
+        name="Race", slug="race", feed_url=feed_server.serve("/f.xml", file="feeds/rss20.xml")
+    )
+    barrier, outcomes = threading.Barrier(2), []
+
+    def poll():
+        try:
+            barrier.wait()
+            outcomes.append(feed_poll(source=Source.objects.get(pk=source.pk)))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=poll) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(attempt.outcome for attempt in outcomes) == ["ok", "ok"]
+    assert sum(attempt.entries_new for attempt in outcomes) == 3
+    assert Article.objects.count() == 3 and FetchAttempt.objects.count() == 2
+    assert Label.objects.count() == 2
