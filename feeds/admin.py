@@ -14,6 +14,7 @@ from django.utils.safestring import mark_safe
 from articles.models import Article, ArticleDailyViews
 from feeds.admin_forms import SourceAddForm
 from feeds.models import FetchAttempt, Source
+from feeds.tasks import poll_source
 from newsblog.charts import COLOURS, Bar, bar_chart
 
 RECENT_FETCHES = 20
@@ -206,13 +207,17 @@ class SourceAdmin(admin.ModelAdmin):
 
     @admin.action(description="Poll selected sources now", permissions=["change"])
     def poll_now(self, request, queryset):
-        from feeds.tasks import poll_source
-
-        source_ids = list(queryset.values_list("id", flat=True))
+        source_ids = list(queryset.active().values_list("id", flat=True))
         for source_id in source_ids:
             transaction.on_commit(partial(poll_source.delay, source_id))
         where = "now" if settings.CELERY_TASK_ALWAYS_EAGER else "on the worker; results appear under recent fetches"
-        self.message_user(request, f"Polling {len(source_ids)} source{_s(source_ids)} {where}.")
+        message = f"Polling {len(source_ids)} source{_s(source_ids)} {where}."
+        skipped = queryset.filter(is_active=False).count()
+        if skipped:
+            message += (
+                f" {skipped} disabled source{_s(skipped)} skipped: enable {'it' if skipped == 1 else 'them'} first."
+            )
+        self.message_user(request, message)
 
     @admin.action(description="Enable selected sources", permissions=["change"])
     def enable(self, request, queryset):

@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.text import slugify
 
 from feeds.models import Source
+from feeds.services import feed_probe
 
 FEED_CHECKED = "feed_checked"
 
@@ -63,8 +64,6 @@ class SourceAddForm(forms.ModelForm):
         return cleaned
 
     def _check(self, url: str) -> None:
-        from feeds.services import feed_probe
-
         self._refuse_known(url)
         probe = feed_probe(url=url)
         if probe.error:
@@ -76,6 +75,8 @@ class SourceAddForm(forms.ModelForm):
         data[self.add_prefix("feed_url")] = data[self.add_prefix("checked_feed_url")] = probe.feed_url
         if not data.get(self.add_prefix("name")):
             data[self.add_prefix("name")] = probe.title[:200]
+        if not data.get(self.add_prefix("site_url")):
+            data[self.add_prefix("site_url")] = probe.site_url
         if not data.get(self.add_prefix("slug")) and data[self.add_prefix("name")]:
             data[self.add_prefix("slug")] = unique_slug(data[self.add_prefix("name")])
         self.data = data
