@@ -60,7 +60,7 @@ class SourceAdmin(admin.ModelAdmin):
         "last_success",
         "short_error",
         "consecutive_failures",
-        "next_poll_at",
+        "next_poll",
         "posts",
         "views_7_days",
     ]
@@ -156,6 +156,14 @@ class SourceAdmin(admin.ModelAdmin):
     @admin.display(description="last success", ordering="last_success_at")
     def last_success(self, obj):
         return naturaltime(obj.last_success_at) if obj.last_success_at else "never"
+
+    @admin.display(description="next poll", ordering="next_poll_at")
+    def next_poll(self, obj):
+        if not obj.is_active:
+            return "–"
+        if obj.next_poll_at is None or obj.next_poll_at <= timezone.now():
+            return "due now"
+        return naturaltime(obj.next_poll_at)
 
     @admin.display(description="last error")
     def short_error(self, obj):

@@ -16,7 +16,9 @@ SOURCES = "/admin/feeds/source/"
 def test_source_list_shows_health_at_a_glance(client):
     editor = editor_client(client)
     now = timezone.now()
-    healthy = SourceFactory(name="Healthy Herald", last_success_at=now - timedelta(hours=2))
+    healthy = SourceFactory(
+        name="Healthy Herald", last_success_at=now - timedelta(hours=2), next_poll_at=now + timedelta(minutes=30)
+    )
     SourceFactory(
         name="Failing Facts",
         consecutive_failures=3,
@@ -29,10 +31,12 @@ def test_source_list_shows_health_at_a_glance(client):
     row = _row(page, "Healthy Herald")
     assert ">ok</span>" in row
     assert "2\xa0hours ago" in row
+    assert "29\xa0minutes from now" in row or "30\xa0minutes from now" in row
     assert '<td class="field-posts">2</td>' in row
     assert '<td class="field-views_7_days">30</td>' in row
     failing = _row(page, "Failing Facts")
     assert ">failing</span>" in failing
+    assert "due now" in failing
     assert '<td class="field-consecutive_failures">3</td>' in failing
     assert "Could not connect to the server" in failing
     assert "x" * 100 not in failing
