@@ -1,12 +1,20 @@
 """Logging as an operator meets it: plain lines by default, JSON when DJANGO_LOG_JSON asks, tracebacks on errors."""
 
+import io
 import json
+import logging
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from feeds.services import feed_poll
+from newsblog.celery import app
+from newsblog.logging import JsonFormatter
+from tests.factories import SourceFactory
+from tests.feeds.feedserver import FeedServer
 
 PROJECT = Path(__file__).resolve().parents[2]
 # What a poll logs (the ingestion side emits one such line per poll on "feeds.poll"), then a failure.
@@ -66,6 +74,32 @@ def test_json_lines_when_asked_with_fields_and_traceback(value):
 
 
 def test_celery_workers_log_through_the_same_settings():
-    from newsblog.celery import app
-
     assert app.conf.worker_hijack_root_logger is False
+
+
+@pytest.mark.django_db
+def test_a_real_poll_logs_one_json_line_with_its_figures():
+    server = FeedServer().start()
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    poll_logger = logging.getLogger("feeds.poll")
+    poll_logger.addHandler(handler)
+    try:
+        source = SourceFactory(slug="harbour", feed_url=server.serve("/feed.xml", file="feeds/rss20.xml"))
+        feed_poll(source=source)
+    finally:
+        poll_logger.removeHandler(handler)
+        server.stop()
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 1
+    line = json.loads(lines[0])
+    assert line["message"].startswith("poll harbour: ok (HTTP 200")
+    assert {key: line[key] for key in ("source", "outcome", "http_status", "new", "updated")} == {
+        "source": "harbour",
+        "outcome": "ok",
+        "http_status": 200,
+        "new": 3,
+        "updated": 0,
+    }
+    assert isinstance(line["duration_ms"], int)
