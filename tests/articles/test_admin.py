@@ -185,3 +185,14 @@ def test_an_editors_html_is_sanitized_like_upstream_html(client):
     assert "onclick" not in post.body_html
     client.logout()
     assert "alert(1)</script>" not in client.get(post.get_absolute_url()).content.decode()
+
+
+def test_post_change_page_costs_the_same_queries_for_1_or_30_days_of_views(client):
+    editor = editor_client(client)
+    post = ArticleFactory()
+    ArticleDailyViewsFactory(article=post)
+    few = queries_for(editor, f"{POSTS}{post.pk}/change/")
+    for day in range(1, 30):
+        ArticleDailyViewsFactory(article=post, date=timezone.localdate() - timedelta(days=day))
+        CommentFactory(article=post)
+    assert queries_for(editor, f"{POSTS}{post.pk}/change/") == few

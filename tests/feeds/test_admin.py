@@ -119,3 +119,12 @@ def test_change_page_shows_the_last_20_fetches_read_only_and_charts_50(client):
 def _row(page: str, name: str) -> str:
     start = page.index(name)
     return page[page.rindex("<tr", 0, start) : page.index("</tr>", start)]
+
+
+def test_source_change_page_costs_the_same_queries_for_5_or_60_fetches(client):
+    editor = editor_client(client)
+    source = SourceFactory()
+    FetchAttemptFactory.create_batch(5, source=source)
+    few = queries_for(editor, f"{SOURCES}{source.pk}/change/")
+    FetchAttemptFactory.create_batch(55, source=source)
+    assert queries_for(editor, f"{SOURCES}{source.pk}/change/") == few
