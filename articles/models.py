@@ -37,6 +37,26 @@ class ArticleQuerySet(models.QuerySet):
     def in_month(self, year: int, month: int):
         return self.filter(url_year=year, url_month=month)
 
+    def older_than(self, article: "Article"):
+        """Posts before this one in reading order, the nearest first."""
+        # A plain range on published_at lets PostgreSQL walk the index; ties are settled by id.
+        earlier = self.filter(published_at__lte=article.published_at)
+        return earlier.exclude(published_at=article.published_at, id__gte=article.id).newest_first()
+
+    def newer_than(self, article: "Article"):
+        """Posts after this one in reading order, the nearest first."""
+        later = self.filter(published_at__gte=article.published_at)
+        return later.exclude(published_at=article.published_at, id__lte=article.id).order_by("published_at", "id")
+
+    def month_counts(self):
+        """(url_year, url_month, posts) rows, newest month first, for the blog archive."""
+        return (
+            self.order_by()
+            .values_list("url_year", "url_month")
+            .annotate(posts=models.Count("id"))
+            .order_by("-url_year", "-url_month")
+        )
+
 
 class Article(models.Model):
     """A post republished from a source; public at /YYYY/MM/slug.html."""

@@ -1,26 +1,177 @@
-from django.core.paginator import InvalidPage, Paginator
-from django.http import Http404
-from django.shortcuts import get_object_or_404, render
+"""The reader's pages: lists of posts, the post page with its comments, search, robots.txt."""
 
-from articles.models import Article
-from articles.popularity import view_record
+import datetime
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import InvalidPage, Page, Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.templatetags.static import static
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_safe
+
+from articles import popularity
+from articles.comments import address_hash, client_address, comment_create, comment_rate_limited
+from articles.forms import CommentForm
+from articles.models import Article, Label
+from articles.pagecache import CSRF_PLACEHOLDER, CachedPage, cached_page, page_cache_get, page_cache_set
+from articles.search import MAX_QUERY_CHARS, search_articles
+from feeds.models import Source
 
 POSTS_PER_PAGE = 20
 
 
+def _page_of(request, posts) -> Page:
+    """The requested page of a list; a malformed or out-of-range ?page= is a 404."""
+    try:
+        return Paginator(posts, POSTS_PER_PAGE).page(request.GET.get("page", 1))
+    except InvalidPage:
+        raise Http404("No such page.") from None
+
+
+def _post_list(request, posts, **context) -> HttpResponse:
+    page = _page_of(request, posts)
+    return render(request, "articles/list.html", {"page": page, "posts": page.object_list, **context})
+
+
+def _feed_links(kind: str, slug: str) -> dict:
+    return {"atom": reverse(f"articles:{kind}_atom", args=[slug]), "rss": reverse(f"articles:{kind}_rss", args=[slug])}
+
+
+@require_safe
+@cached_page
 def home(request):
     """Published posts, featured first, then newest first, 20 a page."""
     posts = Article.objects.published().with_source().featured_first()
-    paginator = Paginator(posts, POSTS_PER_PAGE)
-    try:
-        page = paginator.page(request.GET.get("page", 1))
-    except InvalidPage:
-        raise Http404("No such page.") from None
-    return render(request, "articles/home.html", {"page": page, "posts": page.object_list})
+    return _post_list(request, posts, is_home=True, heading="Latest posts")
 
 
+@require_safe
+@cached_page
+def source_posts(request, slug: str):
+    """One source's posts, newest first."""
+    source = get_object_or_404(Source, slug=slug)
+    posts = source.articles.published().with_source().newest_first()
+    feeds = _feed_links("source", slug)
+    return _post_list(request, posts, source=source, heading=f"Posts from {source.name}", feeds=feeds)
+
+
+@require_safe
+@cached_page
+def label_posts(request, slug: str):
+    """Posts carrying one label, newest first."""
+    label = get_object_or_404(Label, slug=slug)
+    posts = label.articles.published().with_source().newest_first()
+    return _post_list(request, posts, heading=f"Posts labelled “{label.name}”", feeds=_feed_links("label", slug))
+
+
+@require_safe
+@cached_page
+def year_archive(request, year: int):
+    """Posts of one year, newest first."""
+    posts = Article.objects.published().with_source().filter(url_year=year).newest_first()
+    page = _page_of(request, posts)
+    if not page.object_list:
+        raise Http404("No posts that year.")
+    return render(request, "articles/list.html", {"page": page, "posts": page.object_list, "heading": f"{year}"})
+
+
+@require_safe
+@cached_page
+def month_archive(request, year: int, month: int):
+    """Posts of one month, newest first."""
+    posts = Article.objects.published().with_source().in_month(year, month).newest_first()
+    page = _page_of(request, posts)
+    if not page.object_list:
+        raise Http404("No posts that month.")
+    heading = datetime.date(year, month, 1).strftime("%B %Y")
+    return render(request, "articles/list.html", {"page": page, "posts": page.object_list, "heading": heading})
+
+
+@require_safe
+@cached_page
+def search(request):
+    """Ranked full-text search with highlighted snippets."""
+    query = " ".join(request.GET.get("q", "").split())
+    context = {"query": query, "max_query_chars": MAX_QUERY_CHARS}
+    if len(query) > MAX_QUERY_CHARS:
+        context["problem"] = f"That search is too long: please use at most {MAX_QUERY_CHARS} characters."
+    elif query:
+        page = _page_of(request, search_articles(query))
+        context.update(page=page, posts=page.object_list)
+    return render(request, "articles/search.html", context)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
 def article_detail(request, year: int, month: int, slug: str):
-    """One post with its attribution line."""
-    article = get_object_or_404(Article.objects.published().with_source(), url_year=year, url_month=month, slug=slug)
-    view_record(request=request, article_id=article.pk)
-    return render(request, "articles/detail.html", {"article": article})
+    """The post page; every GET counts a view, whether the page came from the cache or not."""
+    if request.method == "POST":
+        return _post_comment(request, _published_article(year, month, slug))
+    page = page_cache_get(request)
+    if page is None:
+        article = _published_article(year, month, slug)
+        html = _render_detail(request, article, CommentForm(), csrf_token=CSRF_PLACEHOLDER)
+        page = CachedPage(html.encode(), article_id=article.id)
+        page_cache_set(request, page)
+    response = page.to_response(request)
+    if request.method == "GET":
+        popularity.view_record(request=request, article_id=page.article_id)
+    return response
+
+
+def _published_article(year: int, month: int, slug: str) -> Article:
+    posts = Article.objects.published().with_source().prefetch_related("labels")
+    return get_object_or_404(posts, url_year=year, url_month=month, slug=slug)
+
+
+def _render_detail(request, article: Article, form: CommentForm, **extra) -> str:
+    published = Article.objects.published().only("title", "slug", "url_year", "url_month")
+    context = {
+        "article": article,
+        "comments": list(article.comments.approved()),
+        "older": published.older_than(article).first(),
+        "newer": published.newer_than(article).first(),
+        "form": form,
+        "canonical_url": article.url if settings.CANONICAL_TO_ORIGINAL else None,
+        **extra,
+    }
+    return render_to_string("articles/detail.html", context, request)
+
+
+def _post_comment(request, article: Article) -> HttpResponse:
+    """Post/redirect/get: a valid comment is stored and the reader sent back to the post with a notice."""
+    ip_hash = address_hash(client_address(request))
+    if comment_rate_limited(ip_hash=ip_hash):
+        minutes = settings.COMMENTS_RATE_WINDOW_SECONDS // 60
+        context = {"article": article, "limit": settings.COMMENTS_RATE_LIMIT, "minutes": minutes}
+        response = render(request, "articles/rate_limited.html", context, status=429)
+        response["Retry-After"] = str(settings.COMMENTS_RATE_WINDOW_SECONDS)
+        return response
+    form = CommentForm(request.POST)
+    if not form.is_valid():
+        return HttpResponse(_render_detail(request, article, form), status=400)
+    if not form.is_robot():
+        data = form.cleaned_data
+        comment_create(
+            article=article, author_name=data["author_name"], email=data["email"], body=data["body"], ip_hash=ip_hash
+        )
+    if settings.COMMENTS_AUTO_APPROVE:
+        messages.success(request, "Thank you: your comment is published.")
+    else:
+        messages.success(request, "Thank you: your comment is awaiting moderation.")
+    return redirect(article.get_absolute_url() + "#comments")
+
+
+@require_safe
+def robots_txt(request):
+    """Crawlers may read everything public; the sitemap lists the posts."""
+    lines = ["User-agent: *", "Disallow: /admin/", "Disallow: /search", f"Sitemap: {settings.SITE_URL}/sitemap.xml"]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+
+
+@require_safe
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever a page says (the admin's pages say nothing)."""
+    return redirect(static("favicon.svg"), permanent=True)

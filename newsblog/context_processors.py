@@ -2,5 +2,5 @@ from django.conf import settings
 
 
 def site(request):
-    """The site's name for every template."""
-    return {"SITE_NAME": settings.SITE_NAME}
+    """The site's name and public base URL for every template."""
+    return {"SITE_NAME": settings.SITE_NAME, "SITE_URL": settings.SITE_URL}

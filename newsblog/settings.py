@@ -67,6 +67,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "newsblog.security.ContentSecurityPolicyMiddleware",
     # Innermost: sees the view's own status, and counts a post view only for a 200.
     "articles.middleware.CountViewsMiddleware",
 ]
@@ -169,6 +170,15 @@ if POPULAR_WINDOW not in {"7d", "30d", "all"}:
 POPULAR_COUNT = env_int("POPULAR_COUNT", 5, minimum=1)
 POPULAR_THUMBNAILS = env_bool("POPULAR_THUMBNAILS", default=True)
 POPULAR_SNIPPET_CHARS = env_int("POPULAR_SNIPPET_CHARS", 900, minimum=50)
+# A post page's <link rel="canonical"> names the original article; false points it at our own page.
+CANONICAL_TO_ORIGINAL = env_bool("CANONICAL_TO_ORIGINAL", default=True)
+# Seconds an anonymous page render is kept; changes to posts and approved comments invalidate sooner. 0 = off.
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 600, minimum=0)
+# Accepted comments per client address per window before answering 429.
+COMMENTS_RATE_LIMIT = env_int("COMMENTS_RATE_LIMIT", 5, minimum=1)
+COMMENTS_RATE_WINDOW_SECONDS = env_int("COMMENTS_RATE_WINDOW_SECONDS", 600, minimum=1)
+# Only bench/pages.py turns this on: it adds a trivial /_bench/trivial view as the baseline.
+BENCH_TRIVIAL_VIEW = env_bool("NEWSBLOG_BENCH_TRIVIAL_VIEW", default=False)
 
 # --- Time and language ------------------------------------------------------------------------
 
@@ -208,8 +218,24 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
     SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", default=True)
 # Only behind a proxy that sets X-Forwarded-Proto itself (nginx in docs/deploy.md); never otherwise.
-if env_bool("DJANGO_BEHIND_PROXY", default=False):
+BEHIND_PROXY = env_bool("DJANGO_BEHIND_PROXY", default=False)
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# No inline script anywhere; frames only from the video hosts the sanitizer lets through.
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' https: data:",
+        "media-src 'self' https:",
+        "frame-src https://www.youtube.com https://youtube.com https://www.youtube-nocookie.com https://player.vimeo.com",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
 
 # --- Logging ----------------------------------------------------------------------------------
 

@@ -1,10 +1,20 @@
+from django.conf import settings
 from django.contrib import admin
+from django.http import HttpResponse
 from django.urls import include, path
 
 from newsblog.health import healthz
+
+
+def bench_trivial(request):
+    """The benchmark's baseline: the same process and middleware, no template, no query."""
+    return HttpResponse("ok", content_type="text/plain")
+
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("", include("articles.urls")),
 ]
+if settings.BENCH_TRIVIAL_VIEW:
+    urlpatterns.append(path("_bench/trivial", bench_trivial))

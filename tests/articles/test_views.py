@@ -1,46 +1,194 @@
+from datetime import UTC, datetime
+
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
+from django.core.cache import cache
+from django.test import override_settings
 
 from articles.models import Article
-from tests.factories import ArticleFactory
+from tests.articles.conftest import MAX_PAGE_QUERIES
+from tests.articles.pages import main_column
+from tests.factories import ArticleFactory, LabelFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db
 
 
-def test_home_lists_published_posts_newest_first(client):
+def test_home_lists_published_posts_featured_then_newest_first(client):
     older = ArticleFactory(title="Older story")
     newer = ArticleFactory(
         title="Newer story", published_at=older.published_at.replace(year=older.published_at.year + 1)
     )
+    ArticleFactory(title="Featured old story", is_featured=True, published_at=older.published_at.replace(year=2001))
     ArticleFactory(title="Hidden story", status=Article.Status.HIDDEN)
     page = client.get("/").content.decode()
-    assert page.index("Newer story") < page.index("Older story")
+    assert page.index("Featured old story") < page.index("Newer story") < page.index("Older story")
     assert "Hidden story" not in page
     assert newer.get_absolute_url() in page
 
 
-@pytest.mark.parametrize("posts", [1, 100])
-def test_home_costs_the_same_queries_whatever_the_number_of_posts(client, posts):
-    ArticleFactory.create_batch(posts)
-    with CaptureQueriesContext(connection) as queries:
-        assert client.get("/").status_code == 200
-    assert len(queries) <= 3  # count and page, plus the popular-posts widget on its cold cache
+def test_home_card_shows_source_date_thumbnail_and_excerpt(client):
+    article = ArticleFactory(image_url="https://img.example.com/a.jpg", excerpt="A short summary of the news.")
+    page = client.get("/").content.decode()
+    assert article.source.name in page
+    assert f'<time datetime="{article.published_at.isoformat()}">' in page
+    assert 'src="https://img.example.com/a.jpg"' in page
+    assert "A short summary of the news." in page
 
 
-@pytest.mark.parametrize("page", ["2", "0", "abc", "-1"])
+@override_settings(TIME_ZONE="Asia/Karachi")
+def test_dates_are_shown_in_the_site_time_zone(client):
+    article = ArticleFactory(published_at=datetime(2024, 4, 26, 22, 30, tzinfo=UTC))
+    page = client.get("/").content.decode()
+    assert '<time datetime="2024-04-27T03:30:00+05:00">27 April 2024, 03:30</time>' in page
+    assert article.get_absolute_url() in page
+
+
+def test_home_shows_twenty_posts_a_page(client):
+    ArticleFactory.create_batch(21)
+    first = client.get("/").content.decode()
+    second = client.get("/", {"page": 2}).content.decode()
+    assert first.count('class="post-card"') == 20
+    assert second.count('class="post-card"') == 1
+    assert 'rel="next"' in first
+    assert 'rel="prev"' in second
+
+
+@pytest.mark.parametrize("page", ["2", "0", "abc", "-1", "1.5"])
 def test_out_of_range_or_malformed_page_is_a_404(client, page):
     ArticleFactory()
     assert client.get("/", {"page": page}).status_code == 404
 
 
-def test_post_page_shows_the_attribution_line(client):
-    article = ArticleFactory(title="Xi meets Blinken", url="https://ift.tt/1gBO6wd")
+def test_post_page_shows_title_author_source_body_and_attribution(client):
+    article = ArticleFactory(title="Xi meets Blinken", url="https://ift.tt/1gBO6wd", author="Jane Doe")
     page = client.get(article.get_absolute_url()).content.decode()
-    assert "Xi meets Blinken" in page
+    assert "<h1" in page and "Xi meets Blinken" in page
+    assert "Jane Doe" in page
+    assert "<p>The first paragraph of the story.</p>" in page
     assert f'from {article.source.name} <a href="https://ift.tt/1gBO6wd">https://ift.tt/1gBO6wd</a>' in page
+
+
+def test_post_page_links_previous_and_next_posts_and_labels(client):
+    first, second, third = (ArticleFactory(title=f"Post {n}") for n in range(3))  # newest first
+    label = LabelFactory(name="Politics")
+    second.labels.add(label)
+    page = client.get(second.get_absolute_url()).content.decode()
+    assert first.get_absolute_url() in page and "Newer post" in page
+    assert third.get_absolute_url() in page and "Older post" in page
+    assert f'href="{label.get_absolute_url()}" rel="tag">Politics</a>' in page
 
 
 def test_hidden_post_page_is_a_404(client):
     article = ArticleFactory(status=Article.Status.HIDDEN)
     assert client.get(article.get_absolute_url()).status_code == 404
+
+
+def test_post_url_is_fixed_at_first_store(client):
+    article = ArticleFactory()
+    old_url = article.get_absolute_url()
+    article.published_at = article.published_at.replace(year=2001)
+    article.save()
+    assert client.get(old_url).status_code == 200
+
+
+def test_source_page_lists_its_posts_and_links_to_its_site(client):
+    source = SourceFactory(name="The Dawn News", site_url="https://dawn.example.com/")
+    ArticleFactory(source=source, title="From Dawn")
+    ArticleFactory(title="From elsewhere")
+    page = main_column(client.get(f"/source/{source.slug}/"))
+    assert "From Dawn" in page and "From elsewhere" not in page
+    assert 'href="https://dawn.example.com/"' in page
+    assert client.get("/source/no-such-source/").status_code == 404
+
+
+def test_label_page_lists_posts_with_that_label(client):
+    label = LabelFactory(name="Climate", slug="climate")
+    ArticleFactory(title="Labelled post").labels.add(label)
+    ArticleFactory(title="Other post")
+    page = main_column(client.get("/label/climate/"))
+    assert "Labelled post" in page and "Other post" not in page
+    assert client.get("/label/nothing/").status_code == 404
+
+
+def test_year_and_month_archives(client):
+    article = ArticleFactory(title="March news")
+    ArticleFactory(title="Other year news", published_at=article.published_at.replace(year=2001))
+    year, month = article.url_year, article.url_month
+    year_page = main_column(client.get(f"/{year}/"))
+    month_page = main_column(client.get(f"/{year}/{month:02d}/"))
+    assert "March news" in year_page and "Other year news" not in year_page
+    assert "March news" in month_page and "Other year news" not in month_page
+    assert client.get("/1999/").status_code == 404
+    assert client.get("/1999/01/").status_code == 404
+    assert client.get("/0000/01/").status_code == 404
+
+
+def test_blog_archive_widget_counts_posts_per_year_and_month(client):
+    article = ArticleFactory()
+    ArticleFactory(published_at=article.published_at)
+    ArticleFactory(published_at=article.published_at.replace(year=2001, month=5, day=3))
+    page = client.get("/").content.decode()
+    assert "Blog archive" in page
+    assert f'href="/{article.url_year}/">{article.url_year}</a> <span class="count">(2)</span>' in page
+    assert 'href="/2001/05/">May</a> <span class="count">(1)</span>' in page
+
+
+def test_404_page_is_in_the_site_style(client):
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    assert "Page not found" in response.content.decode()
+    assert "Blog archive" in response.content.decode()
+
+
+def test_500_page_renders_without_a_database_or_request(db):
+    from django.template.loader import render_to_string
+
+    html = render_to_string("500.html")
+    assert "Something went wrong" in html
+
+
+def test_robots_txt_names_the_sitemap(client):
+    response = client.get("/robots.txt")
+    assert response["Content-Type"].startswith("text/plain")
+    assert "Sitemap: http://127.0.0.1:8000/sitemap.xml" in response.content.decode()
+    assert "Disallow: /admin/" in response.content.decode()
+
+
+def _page_urls(article):
+    return [
+        "/",
+        "/?page=1",
+        article.get_absolute_url(),
+        f"/source/{article.source.slug}/",
+        f"/label/{article.labels.first().slug}/",
+        f"/{article.url_year}/",
+        f"/{article.url_year}/{article.url_month:02d}/",
+        "/search?q=story",
+        "/search?q=",
+        "/feeds/posts/default",
+        "/rss.xml",
+        f"/feeds/source/{article.source.slug}",
+        f"/source/{article.source.slug}/rss.xml",
+        f"/feeds/posts/default/-/{article.labels.first().slug}",
+        f"/label/{article.labels.first().slug}/rss.xml",
+        "/sitemap.xml",
+        "/robots.txt",
+        "/no-such-page/",
+    ]
+
+
+@pytest.mark.parametrize("posts", [1, 100])
+def test_every_page_costs_a_fixed_small_number_of_queries(client, count_queries, populated_site, posts):
+    article = populated_site(posts)
+    for url in _page_urls(article):
+        cache.clear()  # the worst case: the sidebar's archive widget is computed again too
+        response, queries = count_queries(client, url)
+        assert response.status_code in (200, 404), url
+        assert queries <= MAX_PAGE_QUERIES, f"{url} cost {queries} queries"
+
+
+def test_query_counts_do_not_grow_with_the_number_of_posts(client, count_queries, populated_site):
+    small = {url: count_queries(client, url)[1] for url in _page_urls(populated_site(1))}
+    Article.objects.all().delete()
+    cache.clear()
+    large = {url: count_queries(client, url)[1] for url in _page_urls(populated_site(100))}
+    assert list(small.values()) == list(large.values())

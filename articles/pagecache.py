@@ -1,0 +1,129 @@
+"""Anonymous page cache: whole rendered pages, dropped when a post or an approved comment changes.
+
+Every cached page carries the cache "generation" it was rendered in; an invalidation starts a new
+generation, so one write drops every page at once without scanning keys. Redis is an accelerator:
+when it fails, pages are rendered as if nothing was cached.
+"""
+
+import functools
+import hashlib
+import logging
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
+from django.utils.cache import patch_vary_headers
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
+
+GENERATION_KEY = "pages:generation"
+ARCHIVE_KEY = "pages:archive"
+# Rendered in place of the CSRF token so one cached page serves every reader; swapped on the way out.
+CSRF_PLACEHOLDER = "csrf-token-placeholder-8f2c1d"
+
+
+@dataclass(frozen=True)
+class CachedPage:
+    """A rendered page as kept in the cache."""
+
+    content: bytes
+    content_type: str = "text/html; charset=utf-8"
+    article_id: int | None = None
+
+    def to_response(self, request: HttpRequest) -> HttpResponse:
+        content = self.content
+        if CSRF_PLACEHOLDER.encode() in content:
+            content = content.replace(CSRF_PLACEHOLDER.encode(), get_token(request).encode())
+        response = HttpResponse(content, content_type=self.content_type)
+        patch_vary_headers(response, ["Cookie"])
+        return response
+
+
+def is_cacheable(request: HttpRequest) -> bool:
+    """Only anonymous reads with nothing personal pending (no session, no flash message) share a page."""
+    return (
+        settings.PAGE_CACHE_SECONDS > 0
+        and request.method in ("GET", "HEAD")
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        and CookieStorage.cookie_name not in request.COOKIES
+    )
+
+
+def _page_key(request: HttpRequest) -> str:
+    return "pages:page:" + hashlib.sha256(request.get_full_path().encode()).hexdigest()
+
+
+def page_cache_get(request: HttpRequest) -> CachedPage | None:
+    """The cached page for this request, if it was rendered in the current generation."""
+    if not is_cacheable(request):
+        return None
+    key = _page_key(request)
+    try:
+        found = cache.get_many([GENERATION_KEY, key])
+    except RedisError as error:
+        logger.warning("page cache read failed, rendering instead: %s", error)
+        return None
+    entry = found.get(key)
+    if entry is None or entry[0] != found.get(GENERATION_KEY):
+        return None
+    return entry[1]
+
+
+def page_cache_set(request: HttpRequest, page: CachedPage) -> None:
+    """Keep a freshly rendered page for the next anonymous reader."""
+    if not is_cacheable(request):
+        return
+    try:
+        generation = cache.get(GENERATION_KEY)
+        cache.set(_page_key(request), (generation, page), settings.PAGE_CACHE_SECONDS)
+    except RedisError as error:
+        logger.warning("page cache write failed: %s", error)
+
+
+def page_cache_invalidate() -> None:
+    """Start a new generation: every cached page and the archive widget are rendered afresh."""
+    try:
+        cache.set(GENERATION_KEY, time.time_ns(), None)
+        cache.delete(ARCHIVE_KEY)
+    except RedisError as error:
+        logger.error("page cache invalidation failed; pages may be stale until they expire: %s", error)
+
+
+def cached_page(view):
+    """Decorator: serve a view's 200 responses from the page cache for anonymous readers."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        page = page_cache_get(request)
+        if page is not None:
+            return page.to_response(request)
+        response = view(request, *args, **kwargs)
+        if hasattr(response, "render") and not response.is_rendered:
+            response.render()
+        if response.status_code == 200 and not response.streaming:
+            page_cache_set(request, CachedPage(response.content, response["Content-Type"]))
+            patch_vary_headers(response, ["Cookie"])
+        return response
+
+    return wrapper
+
+
+def cache_get_or_compute(key: str, compute):
+    """A cached value (e.g. a sidebar widget's data), computed and stored on a miss or a cache failure."""
+    try:
+        value = cache.get(key)
+    except RedisError as error:
+        logger.warning("cache read of %s failed: %s", key, error)
+        return compute()
+    if value is None:
+        value = compute()
+        try:
+            cache.set(key, value, settings.PAGE_CACHE_SECONDS or 1)
+        except RedisError as error:
+            logger.warning("cache write of %s failed: %s", key, error)
+    return value

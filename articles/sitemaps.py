@@ -1,0 +1,51 @@
+"""/sitemap.xml: the home page, every published post, every source and label page."""
+
+from django.contrib.sitemaps import Sitemap
+from django.urls import reverse
+
+from articles.models import Article, Label
+from feeds.models import Source
+
+
+class HomeSitemap(Sitemap):
+    changefreq = "hourly"
+    priority = 1.0
+
+    def items(self):
+        return ["articles:home"]
+
+    def location(self, item):
+        return reverse(item)
+
+
+class PostSitemap(Sitemap):
+    changefreq = "weekly"
+    priority = 0.8
+
+    def items(self):
+        return Article.objects.published().newest_first().only("slug", "url_year", "url_month", "updated_at")
+
+    def lastmod(self, item):
+        return item.updated_at
+
+
+class SourceSitemap(Sitemap):
+    changefreq = "daily"
+    priority = 0.4
+
+    def items(self):
+        return Source.objects.filter(articles__status=Article.Status.PUBLISHED).distinct().only("slug")
+
+    def location(self, item):
+        return reverse("articles:source", args=[item.slug])
+
+
+class LabelSitemap(Sitemap):
+    changefreq = "daily"
+    priority = 0.4
+
+    def items(self):
+        return Label.objects.filter(articles__status=Article.Status.PUBLISHED).distinct()
+
+
+SITEMAPS = {"home": HomeSitemap, "posts": PostSitemap, "sources": SourceSitemap, "labels": LabelSitemap}

@@ -1,0 +1,121 @@
+"""Our own feeds: the latest posts as Atom (Blogger's paths) and RSS 2.0, site-wide, per source, per label."""
+
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+
+from articles.models import Article, Label
+from feeds.models import Source
+
+FEED_SIZE = 25
+
+
+class AttributedRssFeed(Rss201rev2Feed):
+    """RSS 2.0 whose items name the feed they came from in <source url="...">."""
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, item)
+        handler.addQuickElement("source", item["source_name"], {"url": item["source_feed_url"]})
+
+
+class AttributedAtomFeed(Atom1Feed):
+    """Atom whose entries link to the original article with rel="via"."""
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, item)
+        handler.addQuickElement("link", "", {"rel": "via", "href": item["original_url"]})
+
+
+class LatestPosts(Feed):
+    """The latest 25 published posts, each ending with its "from <Source> <link>" line."""
+
+    feed_type = AttributedRssFeed
+    description_template = "articles/feed_item.html"
+
+    def title(self, obj=None):
+        return settings.SITE_NAME
+
+    def link(self, obj=None):
+        return reverse("articles:home")
+
+    def description(self, obj=None):
+        return f"The latest posts on {settings.SITE_NAME}, each linking to its original."
+
+    def posts(self, obj):
+        return Article.objects.published()
+
+    def items(self, obj=None):
+        return self.posts(obj).with_source().prefetch_related("labels").newest_first()[:FEED_SIZE]
+
+    def item_title(self, item):
+        return item.title
+
+    def item_author_name(self, item):
+        return item.author or item.source.name
+
+    def item_pubdate(self, item):
+        return item.published_at
+
+    def item_updateddate(self, item):
+        return item.updated_at
+
+    def item_categories(self, item):
+        return [label.name for label in item.labels.all()]
+
+    def item_guid(self, item):
+        return settings.SITE_URL + item.get_absolute_url()
+
+    def item_extra_kwargs(self, item):
+        return {"source_name": item.source.name, "source_feed_url": item.source.feed_url, "original_url": item.url}
+
+
+class LatestPostsAtom(LatestPosts):
+    feed_type = AttributedAtomFeed
+    subtitle = LatestPosts.description
+
+
+class _OneObjectsPosts(LatestPosts):
+    """The latest posts of one source or label, looked up by slug."""
+
+    model = None
+    page_url_name = ""
+    describe = ""
+
+    def get_object(self, request, slug):
+        return get_object_or_404(self.model, slug=slug)
+
+    def title(self, obj=None):
+        return f"{settings.SITE_NAME}: {obj.name}"
+
+    def link(self, obj=None):
+        return reverse(self.page_url_name, args=[obj.slug])
+
+    def description(self, obj=None):
+        return self.describe.format(name=obj.name, site=settings.SITE_NAME)
+
+    def posts(self, obj):
+        return obj.articles.published()
+
+
+class SourcePosts(_OneObjectsPosts):
+    model = Source
+    page_url_name = "articles:source"
+    describe = "The latest posts from {name} on {site}."
+
+
+class SourcePostsAtom(SourcePosts):
+    feed_type = AttributedAtomFeed
+    subtitle = SourcePosts.description
+
+
+class LabelPosts(_OneObjectsPosts):
+    model = Label
+    page_url_name = "articles:label"
+    describe = "The latest posts labelled {name} on {site}."
+
+
+class LabelPostsAtom(LabelPosts):
+    feed_type = AttributedAtomFeed
+    subtitle = LabelPosts.description

@@ -1,0 +1,100 @@
+"""Template helpers for the reader's pages: comment text, the archive widget, structured data."""
+
+import calendar
+import json
+import re
+
+from django import template
+from django.conf import settings
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString, mark_safe
+
+from articles.models import Article
+from articles.pagecache import ARCHIVE_KEY, cache_get_or_compute
+from articles.search import highlighted_snippet
+
+register = template.Library()
+
+URL_PATTERN = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
+TRAILING_PUNCTUATION = ".,;:!?)]}"
+# Keeps a JSON-LD block from ending its <script> element early, whatever the text contains.
+JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
+
+
+def _link(match: re.Match) -> str:
+    url = match.group(0)
+    trailing = ""
+    while url and url[-1] in TRAILING_PUNCTUATION:
+        url, trailing = url[:-1], url[-1] + trailing
+    return format_html('<a href="{}" rel="nofollow ugc">{}</a>{}', url, url, trailing)
+
+
+def _linkify(text: str) -> str:
+    """Raw reader text as HTML: everything escaped, http(s) URLs turned into links."""
+    pieces, last = [], 0
+    for match in URL_PATTERN.finditer(text):
+        pieces.append(escape(text[last : match.start()]))
+        pieces.append(_link(match))
+        last = match.end()
+    pieces.append(escape(text[last:]))
+    return "".join(pieces)
+
+
+@register.filter
+def comment_html(text: str) -> SafeString:
+    """A comment as escaped HTML: paragraphs and line breaks kept, http(s) links clickable."""
+    paragraphs = [part.strip() for part in re.split(r"\n\s*\n", str(text).replace("\r\n", "\n")) if part.strip()]
+    html = "".join(f"<p>{_linkify(paragraph).replace(chr(10), '<br>')}</p>" for paragraph in paragraphs)
+    return mark_safe(html)  # noqa: S308 - every piece of reader text went through escape() or format_html()
+
+
+@register.simple_tag
+def archive_years() -> list[dict]:
+    """Post counts per year and month, newest first, for the "Blog archive" widget."""
+    return cache_get_or_compute(ARCHIVE_KEY, _compute_archive_years)
+
+
+def _compute_archive_years() -> list[dict]:
+    years: list[dict] = []
+    for year, month, posts in Article.objects.published().month_counts():
+        if not years or years[-1]["year"] != year:
+            years.append({"year": year, "posts": 0, "months": []})
+        years[-1]["posts"] += posts
+        years[-1]["months"].append({"month": month, "name": calendar.month_name[month], "posts": posts})
+    return years
+
+
+@register.filter
+def absolute(path: str) -> str:
+    """A site path as a full URL on SITE_URL."""
+    return settings.SITE_URL + str(path)
+
+
+@register.simple_tag
+def news_article_json_ld(article: Article) -> SafeString:
+    """JSON-LD NewsArticle for a post, naming the original it is based on."""
+    data = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": article.title[:110],
+        "url": settings.SITE_URL + article.get_absolute_url(),
+        "mainEntityOfPage": settings.SITE_URL + article.get_absolute_url(),
+        "datePublished": article.published_at.isoformat(),
+        "dateModified": article.updated_at.isoformat(),
+        "description": article.excerpt[:300],
+        "isBasedOn": article.url,
+        "publisher": {"@type": "Organization", "name": settings.SITE_NAME, "url": settings.SITE_URL + "/"},
+        "sourceOrganization": {"@type": "Organization", "name": article.source.name},
+    }
+    if article.author:
+        data["author"] = {"@type": "Person", "name": article.author}
+    if article.image_url:
+        data["image"] = [article.image_url]
+    text = json.dumps(data, ensure_ascii=False).translate(JSON_SCRIPT_ESCAPES)
+    return mark_safe(f'<script type="application/ld+json">{text}</script>')  # noqa: S308 - JSON with <, >, & escaped
+
+
+@register.simple_tag
+def search_snippet(post: Article, query: str) -> SafeString:
+    """The post's text around the searched words, escaped, with the matches in <mark>."""
+    return highlighted_snippet(post, query)

@@ -1,0 +1,275 @@
+"""Benchmark the reader's pages as production serves them.
+
+gunicorn (2 workers) on PostgreSQL and Redis with 10,000 posts, loaded by wrk with 16 connections on
+/, a post page, a search and a trivial view served by the same process (the baseline). Prints
+req/s, p50 and p99 for each, their ratio to the trivial view, and the time of cold post renders.
+
+    export DATABASE_URL=postgres://postgres@127.0.0.1:5432/nb_reader REDIS_URL=redis://127.0.0.1:6379/3
+    .venv/bin/python bench/pages.py [--posts 10000] [--duration 10]
+
+Needs wrk (Debian: apt-get install wrk). The database named by DATABASE_URL is migrated and filled
+with benchmark posts; use a database of its own.
+"""
+
+import argparse
+import http.client
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+WORDS = [
+    "economy",
+    "trade",
+    "talks",
+    "minister",
+    "election",
+    "climate",
+    "court",
+    "market",
+    "energy",
+    "health",
+    "border",
+    "summit",
+    "rally",
+    "vote",
+    "budget",
+    "strike",
+    "river",
+    "storm",
+    "police",
+    "school",
+    "inflation",
+    "bank",
+    "treaty",
+    "protest",
+    "harvest",
+    "festival",
+]
+TARGETS = {"home": 0.50, "post": 0.40}
+
+
+def main() -> int:
+    args = _arguments()
+    if not shutil.which("wrk"):
+        print("wrk is not installed. On Debian/Ubuntu: sudo apt-get install wrk", file=sys.stderr)
+        return 2
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres") or not os.environ.get("REDIS_URL"):
+        print("Set DATABASE_URL (PostgreSQL) and REDIS_URL: the benchmark runs the production setup.", file=sys.stderr)
+        return 2
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsblog.settings")
+    import django
+
+    django.setup()
+    post_path = _prepare(args.posts)
+    port = _free_port()
+    server = _start_gunicorn(port)
+    try:
+        _wait_until_up(port)
+        base = f"http://127.0.0.1:{port}"
+        cold = _cold_post_renders(port, count=30)
+        urls = {
+            "trivial": "/_bench/trivial",
+            "home": "/",
+            "post": post_path,
+            "search": "/search?q=trade+minister",
+        }
+        results = {name: _wrk(base + path, args.duration) for name, path in urls.items()}
+        _report(results, cold, args)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    return 0
+
+
+def _arguments():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--posts", type=int, default=10_000)
+    parser.add_argument("--duration", type=int, default=10, help="seconds of load per URL")
+    parser.add_argument("--connections", type=int, default=16)
+    return parser.parse_args()
+
+
+def _prepare(posts: int) -> str:
+    """Migrate, fill the database up to `posts` posts, collect static files; return a post's path."""
+    from django.core.management import call_command
+
+    from articles.models import Article
+
+    call_command("migrate", verbosity=0)
+    missing = posts - Article.objects.count()
+    if missing > 0:
+        print(f"Creating {missing} posts ...", flush=True)
+        _create_posts(missing)
+    return Article.objects.published().newest_first()[posts // 2].get_absolute_url()
+
+
+def _create_posts(count: int) -> None:
+    import random
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from articles.models import Article, Comment, Label
+    from feeds.models import Source
+
+    rng = random.Random(4)
+    run = secrets.token_hex(3)
+    sources = [
+        Source.objects.create(
+            name=f"Bench source {run}-{n}", slug=f"bench-{run}-{n}", feed_url=f"https://b{run}{n}.example/feed"
+        )
+        for n in range(20)
+    ]
+    labels = [
+        Label.objects.get_or_create(slug=f"bench-{word}", defaults={"name": f"bench {word}"})[0] for word in WORDS
+    ]
+    now = timezone.now()
+    for start in range(0, count, 1000):
+        batch = []
+        for n in range(start, min(count, start + 1000)):
+            published = now - timedelta(minutes=37 * n)
+            local = timezone.localtime(published)
+            words = " ".join(rng.choice(WORDS) for _ in range(60))
+            batch.append(
+                Article(
+                    source=sources[n % len(sources)],
+                    guid=f"bench-{run}-{n}",
+                    url=f"https://news.example/{run}/{n}",
+                    title=f"{rng.choice(WORDS).title()} {rng.choice(WORDS)} and {rng.choice(WORDS)} ({n})",
+                    slug=f"bench-{run}-{n}",
+                    url_year=local.year,
+                    url_month=local.month,
+                    author="Bench Reporter",
+                    body_html="".join(f"<p>{words}.</p>" for _ in range(8)),
+                    excerpt=words[:600],
+                    published_at=published,
+                )
+            )
+        created = Article.objects.bulk_create(batch)
+        through = Article.labels.through
+        through.objects.bulk_create(
+            [through(article_id=a.id, label_id=label.id) for a in created for label in rng.sample(labels, 3)]
+        )
+        Comment.objects.bulk_create(
+            [
+                Comment(article=created[0], author_name="Bench", body=f"Comment {i}", status="approved")
+                for i in range(20)
+            ]
+        )
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _production_env() -> dict:
+    return {
+        **os.environ,
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "DJANGO_SECURE_SSL_REDIRECT": "false",
+        "DJANGO_LOG_LEVEL": "WARNING",
+        "NEWSBLOG_BENCH_TRIVIAL_VIEW": "true",
+    }
+
+
+def _start_gunicorn(port: int) -> subprocess.Popen:
+    env = _production_env()
+    # Production serves hashed static files from the manifest that collectstatic writes.
+    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    command = [str(ROOT / ".venv/bin/gunicorn"), "newsblog.wsgi", "--workers", "2", "--bind", f"127.0.0.1:{port}"]
+    return subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+
+
+def _wait_until_up(port: int) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            status, _ = _get(port, "/_bench/trivial")
+            if status == 200:
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("gunicorn did not start within 30 s")
+
+
+def _get(port: int, path: str, connection: http.client.HTTPConnection | None = None) -> tuple[int, float]:
+    connection = connection or http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    started = time.perf_counter()
+    connection.request("GET", path)
+    response = connection.getresponse()
+    response.read()
+    return response.status, (time.perf_counter() - started) * 1000
+
+
+def _cold_post_renders(port: int, count: int) -> list[float]:
+    """Render `count` different post pages right after invalidating the page cache: every one a miss.
+
+    The first one also recomputes the sidebar's archive widget; the rest find it cached again.
+    """
+    from articles.models import Article
+    from articles.pagecache import page_cache_invalidate
+
+    paths = [post.get_absolute_url() for post in Article.objects.published().newest_first()[100 : 120 + count]]
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    for path in paths[:20]:  # both workers open their database connection and compile the templates
+        _get(port, path, connection)
+    page_cache_invalidate()
+    return [_get(port, path, connection)[1] for path in paths[20:]]
+
+
+def _wrk(url: str, duration: int) -> dict:
+    subprocess.run(["wrk", "-t2", "-c16", "-d2s", url], check=True, capture_output=True)  # warm the cache
+    output = subprocess.run(
+        ["wrk", "-t2", "-c16", f"-d{duration}s", "--latency", url], check=True, capture_output=True, text=True
+    ).stdout
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        "p50": _milliseconds(re.search(r"\s50%\s+([\d.]+\w+)", output).group(1)),
+        "p99": _milliseconds(re.search(r"\s99%\s+([\d.]+\w+)", output).group(1)),
+        "errors": int(errors.group(1)) if errors else 0,
+    }
+
+
+def _milliseconds(text: str) -> float:
+    value, unit = re.match(r"([\d.]+)(\w+)", text).groups()
+    return float(value) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60_000}[unit]
+
+
+def _report(results: dict, cold: list[float], args) -> None:
+    trivial = results["trivial"]["rps"]
+    print(f"\nbench/pages.py: {args.posts} posts, gunicorn 2 workers, wrk -c16 {args.duration}s per URL")
+    print(f"{'page':<8} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'vs trivial':>11} {'errors':>7}  target")
+    for name, result in results.items():
+        ratio = result["rps"] / trivial
+        target = TARGETS.get(name)
+        verdict = f">= {target:.0%}: {'ok' if ratio >= target else 'MISSED'}" if target else ""
+        verdict += f"{'; ' if verdict else ''}p99 <= 100 ms: {'ok' if result['p99'] <= 100 else 'MISSED'}"
+        print(
+            f"{name:<8} {result['rps']:>9.0f} {result['p50']:>8.2f} {result['p99']:>8.2f} {ratio:>10.1%} "
+            f"{result['errors']:>7}  {verdict}"
+        )
+    median = statistics.median(cold)
+    print(
+        f"cold post render (client-measured, {len(cold)} different posts after invalidation): median {median:.1f} ms, "
+        f"p90 {statistics.quantiles(cold, n=10)[-1]:.1f} ms, max {max(cold):.1f} ms; "
+        f"target <= 15 ms: {'ok' if median <= 15 else 'MISSED'}"
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

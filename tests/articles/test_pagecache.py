@@ -1,0 +1,89 @@
+import pytest
+from django.core.cache import cache, caches
+from django.test import override_settings
+
+from articles import pagecache
+from articles.models import Comment
+from tests.factories import ArticleFactory, CommentFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_anonymous_pages_are_served_from_the_cache_without_queries(client, count_queries):
+    ArticleFactory(title="Cached story")
+    first, first_queries = count_queries(client, "/")
+    second, second_queries = count_queries(client, "/")
+    assert first_queries > 0 and second_queries == 0
+    assert second.content == first.content
+
+
+def test_a_changed_post_shows_at_once(client):
+    article = ArticleFactory(title="Before")
+    assert "Before" in client.get("/").content.decode()
+    assert "Before" in client.get(article.get_absolute_url()).content.decode()
+    article.title = "After"
+    article.save()
+    assert "After" in client.get("/").content.decode()
+    assert "After" in client.get(article.get_absolute_url()).content.decode()
+
+
+def test_an_approved_comment_shows_at_once_and_a_pending_one_keeps_the_cache(client, count_queries):
+    article = ArticleFactory()
+    url = article.get_absolute_url()
+    client.get(url)
+    comment = CommentFactory(article=article, body="Waiting for an editor", status=Comment.Status.PENDING)
+    response, queries = count_queries(client, url)
+    assert queries == 0 and "Waiting for an editor" not in response.content.decode()
+    comment.status = Comment.Status.APPROVED
+    comment.save()
+    assert "Waiting for an editor" in client.get(url).content.decode()
+    comment.delete()
+    assert "Waiting for an editor" not in client.get(url).content.decode()
+
+
+def test_every_get_of_a_post_counts_a_view_cached_or_not(client, monkeypatch):
+    counted = []
+    monkeypatch.setattr("articles.popularity.view_record", lambda *, request, article_id: counted.append(article_id))
+    article = ArticleFactory()
+    for _ in range(3):
+        assert client.get(article.get_absolute_url()).status_code == 200
+    assert counted == [article.id] * 3
+    client.get("/")
+    client.get("/2001/01/missing.html")
+    assert counted == [article.id] * 3
+
+
+def test_logged_in_readers_and_flash_messages_bypass_the_cache(client, admin_user, count_queries):
+    ArticleFactory()
+    client.get("/")
+    client.force_login(admin_user)
+    _, queries = count_queries(client, "/")
+    assert queries > 0
+
+
+@override_settings(PAGE_CACHE_SECONDS=0)
+def test_the_cache_can_be_switched_off(client, count_queries):
+    ArticleFactory()
+    client.get("/")
+    _, queries = count_queries(client, "/")
+    assert queries > 0
+
+
+@pytest.mark.redis
+def test_pages_render_when_redis_is_down(client, settings):
+    article = ArticleFactory(title="Still readable")
+    dead = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
+    settings.CACHES = {"default": {**dead, "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2}}}
+    assert "Still readable" in client.get("/").content.decode()
+    assert "Still readable" in client.get(article.get_absolute_url()).content.decode()
+    article.title = "Changed"
+    article.save()
+    assert "Changed" in client.get("/").content.decode()
+
+
+@pytest.mark.redis
+def test_the_cache_lives_in_redis_in_production_mode(client):
+    ArticleFactory()
+    client.get("/")
+    assert type(caches["default"]).__name__ == "RedisCache"
+    assert cache.get(pagecache.ARCHIVE_KEY) is not None

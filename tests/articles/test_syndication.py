@@ -1,0 +1,74 @@
+import feedparser
+import pytest
+from django.utils import timezone
+
+from tests.factories import ArticleFactory, LabelFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _parse(client, url):
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return response, feedparser.parse(response.content)
+
+
+@pytest.mark.parametrize(("url", "version"), [("/feeds/posts/default", "atom10"), ("/rss.xml", "rss20")])
+def test_site_feeds_parse_cleanly_with_the_latest_25_posts_and_attribution(client, url, version):
+    ArticleFactory.create_batch(26, title="Tricky <title> & “quotes”")
+    newest = ArticleFactory(
+        title="Newest", url="https://origin.example.com/a?x=1&y=2", author="Jo", published_at=timezone.now()
+    )
+    newest.labels.add(LabelFactory(name="World"))
+    response, feed = _parse(client, url)
+    assert feed.bozo == 0, feed.get("bozo_exception")
+    assert feed.version == version
+    assert len(feed.entries) == 25
+    entry = feed.entries[0]
+    assert entry.title == "Newest"
+    assert entry.link == "http://testserver" + newest.get_absolute_url()
+    assert f"from {newest.source.name}" in entry.summary
+    assert 'href="https://origin.example.com/a?x=1&amp;y=2"' in entry.summary
+    assert [tag.term for tag in entry.tags] == ["World"]
+    assert feed.entries[1].title == "Tricky <title> & “quotes”"
+
+
+def test_atom_entries_link_to_the_original_with_rel_via(client):
+    article = ArticleFactory(url="https://origin.example.com/story")
+    _, feed = _parse(client, "/feeds/posts/default")
+    links = {link.rel: link.href for link in feed.entries[0].links}
+    assert links["via"] == article.url
+
+
+def test_rss_items_name_their_source(client):
+    article = ArticleFactory()
+    _, feed = _parse(client, "/rss.xml")
+    assert feed.entries[0].source.title == article.source.name
+
+
+def test_per_source_and_per_label_feeds(client):
+    label = LabelFactory(slug="science")
+    mine = ArticleFactory(title="Mine")
+    mine.labels.add(label)
+    ArticleFactory(title="Other")
+    slug = mine.source.slug
+    urls = [
+        f"/feeds/source/{slug}",
+        f"/source/{slug}/rss.xml",
+        "/feeds/posts/default/-/science",
+        "/label/science/rss.xml",
+    ]
+    for url in urls:
+        _, feed = _parse(client, url)
+        assert feed.bozo == 0, (url, feed.get("bozo_exception"))
+        assert [entry.title for entry in feed.entries] == ["Mine"], url
+    assert client.get("/feeds/source/nope").status_code == 404
+
+
+def test_pages_announce_their_feeds_in_head(client):
+    article = ArticleFactory()
+    home = client.get("/").content.decode()
+    assert '<link rel="alternate" type="application/atom+xml"' in home and 'href="/feeds/posts/default"' in home
+    assert 'type="application/rss+xml"' in home and 'href="/rss.xml"' in home
+    source_page = client.get(f"/source/{article.source.slug}/").content.decode()
+    assert f'href="/feeds/source/{article.source.slug}"' in source_page

@@ -1,0 +1,142 @@
+import pytest
+from django.test import override_settings
+
+from articles.comments import address_hash
+from articles.models import Comment
+from articles.pagecache import CSRF_PLACEHOLDER
+from tests.factories import ArticleFactory, CommentFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _valid(**overrides):
+    return {"author_name": "Ada", "email": "ada@example.com", "body": "Well said.", "website": "", **overrides}
+
+
+def test_approved_comments_show_oldest_first_with_their_count(client):
+    article = ArticleFactory()
+    first = CommentFactory(article=article, body="First!")
+    CommentFactory(article=article, body="Second.", created_at=first.created_at.replace(year=first.created_at.year + 1))
+    CommentFactory(article=article, body="Waiting.", status=Comment.Status.PENDING)
+    CommentFactory(article=article, body="Buy pills.", status=Comment.Status.SPAM)
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert "2 comments" in page
+    assert page.index("First!") < page.index("Second.")
+    assert "Waiting." not in page and "Buy pills." not in page
+
+
+def test_comment_text_is_escaped_with_paragraphs_and_links(client):
+    body = "<script>alert(1)</script> & more\n\nSee https://example.com/a?b=1&c=2. Or javascript:alert(1)\nbye"
+    article = ArticleFactory()
+    CommentFactory(article=article, body=body, email="secret@example.com")
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert "<script>alert(1)</script>" not in page
+    assert "<p>&lt;script&gt;alert(1)&lt;/script&gt; &amp; more</p>" in page
+    link = "https://example.com/a?b=1&amp;c=2"
+    assert f'<a href="{link}" rel="nofollow ugc">{link}</a>.' in page
+    assert 'href="javascript' not in page
+    assert "<br>bye</p>" in page
+    assert "secret@example.com" not in page
+
+
+def test_posting_a_comment_redirects_back_with_the_moderation_notice(client):
+    article = ArticleFactory()
+    response = client.post(article.get_absolute_url(), _valid())
+    assert response.status_code == 302
+    assert response["Location"] == article.get_absolute_url() + "#comments"
+    page = client.get(response["Location"]).content.decode()
+    assert "your comment is awaiting moderation" in page
+    assert "Well said." not in page
+    comment = Comment.objects.get()
+    assert (comment.author_name, comment.email, comment.status) == ("Ada", "ada@example.com", Comment.Status.PENDING)
+
+
+@override_settings(COMMENTS_AUTO_APPROVE=True)
+def test_auto_approve_setting_publishes_at_once(client):
+    article = ArticleFactory()
+    response = client.post(article.get_absolute_url(), _valid(), follow=True)
+    assert "Well said." in response.content.decode()
+    assert Comment.objects.get().status == Comment.Status.APPROVED
+
+
+def test_the_raw_address_is_never_stored_only_a_salted_hash(client):
+    article = ArticleFactory()
+    client.post(article.get_absolute_url(), _valid(), REMOTE_ADDR="203.0.113.7")
+    comment = Comment.objects.get()
+    assert comment.ip_hash == address_hash("203.0.113.7")
+    assert len(comment.ip_hash) == 64 and "203.0.113.7" not in comment.ip_hash
+    assert address_hash("203.0.113.7") != address_hash("203.0.113.8")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"author_name": ""}, "author_name", "Please give a name"),
+        ({"body": ""}, "body", "Please write a comment."),
+        ({"body": "x" * 5001}, "body", "5000 characters at most"),
+        ({"email": "not-an-address"}, "email", "does not look like an e-mail address"),
+    ],
+)
+def test_an_invalid_comment_comes_back_with_the_input_and_a_message_per_field(client, overrides, field, message):
+    article = ArticleFactory()
+    data = _valid(**overrides)
+    response = client.post(article.get_absolute_url(), data)
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert message in page
+    assert f'id="id_{field}-error"' in page or f"id_{field}_error" in page
+    kept = "Ada" if field != "author_name" else "Well said."
+    assert kept in page
+    assert Comment.objects.count() == 0
+
+
+def test_a_filled_honeypot_is_silently_dropped(client):
+    article = ArticleFactory()
+    response = client.post(article.get_absolute_url(), _valid(website="http://spam.example"))
+    assert response.status_code == 302
+    assert Comment.objects.count() == 0
+
+
+def test_the_form_needs_a_csrf_token(db):
+    from django.test import Client
+
+    article = ArticleFactory()
+    strict = Client(enforce_csrf_checks=True)
+    assert strict.post(article.get_absolute_url(), _valid()).status_code == 403
+    page = strict.get(article.get_absolute_url())
+    token = page.cookies["csrftoken"].value
+    response = strict.post(article.get_absolute_url(), _valid(csrfmiddlewaretoken=token))
+    assert response.status_code == 302
+
+
+def test_the_cached_post_page_gives_each_reader_a_working_csrf_token(db):
+    from django.test import Client
+
+    article = ArticleFactory()
+    Client(enforce_csrf_checks=True).get(article.get_absolute_url())  # fills the page cache
+    reader = Client(enforce_csrf_checks=True)
+    page = reader.get(article.get_absolute_url())
+    html = page.content.decode()
+    assert CSRF_PLACEHOLDER not in html
+    token = html.split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
+    assert reader.post(article.get_absolute_url(), _valid(csrfmiddlewaretoken=token)).status_code == 302
+
+
+@override_settings(COMMENTS_RATE_LIMIT=5, COMMENTS_RATE_WINDOW_SECONDS=600)
+def test_more_than_five_comments_in_ten_minutes_from_one_address_get_a_429(client):
+    article = ArticleFactory()
+    for _ in range(5):
+        assert client.post(article.get_absolute_url(), _valid(), REMOTE_ADDR="198.51.100.1").status_code == 302
+    response = client.post(article.get_absolute_url(), _valid(), REMOTE_ADDR="198.51.100.1")
+    assert response.status_code == 429
+    assert "Please wait a little" in response.content.decode()
+    assert response["Retry-After"] == "600"
+    assert client.post(article.get_absolute_url(), _valid(), REMOTE_ADDR="198.51.100.2").status_code == 302
+    assert Comment.objects.count() == 6
+
+
+@override_settings(BEHIND_PROXY=True)
+def test_behind_the_proxy_the_address_it_appended_is_used(client):
+    article = ArticleFactory()
+    client.post(article.get_absolute_url(), _valid(), HTTP_X_FORWARDED_FOR="10.9.9.9, 192.0.2.5")
+    assert Comment.objects.get().ip_hash == address_hash("192.0.2.5")
