@@ -42,7 +42,7 @@ def remove_editors_group(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("articles", "0002_view_flush_log_and_popular_index"),
+        ("articles", "0003_article_search_gin_index"),
         ("feeds", "0001_initial"),
         ("auth", "0012_alter_user_first_name_max_length"),
         ("contenttypes", "0002_remove_content_type_name"),
