@@ -1,13 +1,14 @@
 from datetime import timedelta
 
 from django.contrib import admin
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Case, Count, IntegerField, OuterRef, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.html import format_html
 
 from articles.models import Article, ArticleDailyViews, Comment, Label
+from articles.pagecache import page_cache_invalidate
 
 # The one exception to "articles never imports feeds": the desk is where editors write HTML.
 from feeds.ingest.sanitize import sanitize_html
@@ -72,12 +73,16 @@ class ArticleAdmin(admin.ModelAdmin):
         "daily_views_chart",
     ]
     filter_horizontal = ["labels"]
+
     fieldsets = [
         (None, {"fields": ["editor_note", "title", "source", "author", "published_at", "status", "is_featured"]}),
         ("Content", {"fields": ["excerpt", "body_html", "image_url", "labels"]}),
         ("Readers", {"fields": ["total_views", "daily_views_chart"]}),
         ("Upstream", {"classes": ["collapse"], "fields": ["url", "guid", "slug", "fetched_at", "updated_at"]}),
     ]
+
+    class Media:
+        css = {"all": ["desk/desk.css"]}
 
     def get_queryset(self, request):
         return (
@@ -149,6 +154,8 @@ class ArticleAdmin(admin.ModelAdmin):
 
     def _set(self, request, queryset, outcome: str, **changes):
         count = queryset.update(**changes)
+        # update() sends no post_save, so the reader's page cache is told here.
+        transaction.on_commit(page_cache_invalidate)
         self.message_user(request, f"{count} post{'s' if count != 1 else ''} {outcome}.")
 
 
@@ -190,11 +197,13 @@ class CommentAdmin(admin.ModelAdmin):
     @admin.action(description="Approve selected comments (show them on the site)", permissions=["change"])
     def approve(self, request, queryset):
         count = queryset.update(status=Comment.Status.APPROVED)
+        transaction.on_commit(page_cache_invalidate)
         self.message_user(request, f"{count} comment{'s' if count != 1 else ''} approved.")
 
     @admin.action(description="Mark selected comments as spam", permissions=["change"])
     def mark_spam(self, request, queryset):
         count = queryset.update(status=Comment.Status.SPAM)
+        transaction.on_commit(page_cache_invalidate)
         self.message_user(request, f"{count} comment{'s' if count != 1 else ''} marked as spam.")
 
 

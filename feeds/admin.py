@@ -15,19 +15,15 @@ from articles.models import Article, ArticleDailyViews
 from feeds.admin_forms import SourceAddForm
 from feeds.models import FetchAttempt, Source
 from feeds.tasks import poll_source
-from newsblog.charts import COLOURS, Bar, bar_chart
+from newsblog.charts import Bar, bar_chart
 
 RECENT_FETCHES = 20
 CHARTED_FETCHES = 50
-BADGE = '<span style="background:{};color:#fff;padding:1px 6px;border-radius:3px;font-size:.85em">{}</span>'
-FETCH_LEGEND = format_html(
-    '<span style="color:{}">■ OK</span> · <span style="color:{}">■ not modified</span> · '
-    '<span style="color:{}">■ error</span>',
-    COLOURS["ok"],
-    COLOURS["not_modified"],
-    COLOURS["error"],
+BADGE = '<span class="desk-badge desk-badge-{}">{}</span>'
+FETCH_LEGEND = mark_safe(  # noqa: S308 - a constant
+    '<span class="desk-legend-ok">■ OK</span> · <span class="desk-legend-not_modified">■ not modified</span> · '
+    '<span class="desk-legend-error">■ error</span>'
 )
-BADGE_COLOURS = {"ok": "#3a9a5b", "failing": "#c0392b", "disabled": "#777", "new": "#417690"}
 
 
 def _per_source(queryset, source_field: str, aggregate) -> Coalesce:
@@ -68,6 +64,7 @@ class SourceAdmin(admin.ModelAdmin):
     search_fields = ["name", "feed_url", "site_url"]
     prepopulated_fields = {"slug": ["name"]}
     actions = ["poll_now", "enable", "disable", "reset_backoff"]
+
     readonly_fields = [
         "health",
         "previous_feed_url",
@@ -113,6 +110,9 @@ class SourceAdmin(admin.ModelAdmin):
         (None, {"fields": ["checked_feed_url"], "classes": ["hidden"]}),
     ]
 
+    class Media:
+        css = {"all": ["desk/desk.css"]}
+
     def get_queryset(self, request):
         since = timezone.localdate() - timedelta(days=6)
         posts = Article.objects.filter(source=OuterRef("pk"))
@@ -151,7 +151,7 @@ class SourceAdmin(admin.ModelAdmin):
             state = "ok"
         else:
             state = "new"
-        return format_html(BADGE, BADGE_COLOURS[state], state)
+        return format_html(BADGE, state, state)
 
     @admin.display(description="last success", ordering="last_success_at")
     def last_success(self, obj):

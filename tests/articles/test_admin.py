@@ -53,17 +53,19 @@ def test_search_finds_words_in_the_body(client):
     assert "Other story" not in page
 
 
-def test_hide_removes_a_post_from_the_site_and_publish_brings_it_back(client):
+def test_hide_removes_a_post_from_the_site_and_publish_brings_it_back(client, django_capture_on_commit_callbacks):
     post = ArticleFactory(title="Retracted story")
     assert client.get(post.get_absolute_url()).status_code == 200
     editor = editor_client(client)
-    page = action(editor, POSTS, "hide", [post]).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        page = action(editor, POSTS, "hide", [post]).content.decode()
     assert "1 post hidden." in page
     client.logout()
     assert client.get(post.get_absolute_url()).status_code == 404
     # The home page's list; the popular-posts widget is a fragment cached for up to 60 s (articles/ranking.py).
     assert post not in client.get("/").context["posts"]
-    action(editor_client(client, "editor2"), POSTS, "publish", [post])
+    with django_capture_on_commit_callbacks(execute=True):
+        action(editor_client(client, "editor2"), POSTS, "publish", [post])
     client.logout()
     assert client.get(post.get_absolute_url()).status_code == 200
 
@@ -131,12 +133,14 @@ def test_comment_queue_lists_pending_first_with_a_link_to_the_post(client):
     assert f'href="{post.get_absolute_url()}#comments"' in page
 
 
-def test_approve_shows_a_comment_on_the_post(client):
+def test_approve_shows_a_comment_on_the_post(client, django_capture_on_commit_callbacks):
     comment = CommentFactory(body="Held for moderation", status=Comment.Status.PENDING)
     post_url = comment.article.get_absolute_url()
     assert "Held for moderation" not in client.get(post_url).content.decode()
     editor = editor_client(client)
-    assert "1 comment approved." in action(editor, COMMENTS, "approve", [comment]).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        page = action(editor, COMMENTS, "approve", [comment]).content.decode()
+    assert "1 comment approved." in page
     client.logout()
     assert "Held for moderation" in client.get(post_url).content.decode()
 
