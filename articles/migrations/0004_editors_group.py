@@ -20,9 +20,9 @@ def create_editors_group(apps, schema_editor):
     # Permissions are normally created after all migrations ran; make them now so the group can hold them.
     for label in ("feeds", "articles"):
         app_config = apps.get_app_config(label)
-        app_config.models_module = True
+        previous, app_config.models_module = app_config.models_module, app_config.models_module or True
         create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
+        app_config.models_module = previous
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     group, _ = Group.objects.get_or_create(name=EDITORS)

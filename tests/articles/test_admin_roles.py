@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 
 from tests.factories import ArticleFactory, CommentFactory, SourceFactory
-from tests.newsblog.desk import editor_client
+from tests.newsblog.desk import editor_client, ensure_editors_group
 
 pytestmark = pytest.mark.django_db
 
@@ -20,6 +20,7 @@ EDITOR_PERMISSIONS = {
 
 
 def test_editors_group_holds_exactly_the_desk_permissions():
+    ensure_editors_group()
     group = Group.objects.get(name="Editors")
     codenames = set(group.permissions.values_list("codename", flat=True))
     assert codenames == EDITOR_PERMISSIONS
@@ -28,6 +29,7 @@ def test_editors_group_holds_exactly_the_desk_permissions():
 
 
 def test_createeditor_makes_a_staff_editor_who_is_not_a_superuser():
+    ensure_editors_group()
     out = StringIO()
     call_command("createeditor", "maria", "--email", "maria@example.com", "--no-input", stdout=out)
     user = get_user_model().objects.get(username="maria")
@@ -40,6 +42,7 @@ def test_createeditor_makes_a_staff_editor_who_is_not_a_superuser():
 
 
 def test_createeditor_turns_an_existing_user_into_an_editor():
+    ensure_editors_group()
     get_user_model().objects.create_user("sam", password="a-long-password-1")
     out = StringIO()
     call_command("createeditor", "sam", "--no-input", stdout=out)
@@ -93,6 +96,7 @@ def test_the_admin_index_offers_an_editor_no_user_admin(client):
 
 
 def test_createeditor_asks_for_a_password_on_a_terminal(monkeypatch):
+    ensure_editors_group()
     answers = iter(["short", "short", "a-much-better-passphrase", "a-much-better-passphrase"])
     monkeypatch.setattr("getpass.getpass", lambda prompt: next(answers))
     monkeypatch.setattr("sys.stdin.isatty", lambda: True)
