@@ -20,7 +20,9 @@ def create_editors_group(apps, schema_editor):
     # Permissions are normally created after all migrations ran; make them now so the group can hold them.
     for label in ("feeds", "articles"):
         app_config = apps.get_app_config(label)
-        previous, app_config.models_module = app_config.models_module, app_config.models_module or True
+        # Migration state's app configs have no models module, and create_permissions skips those.
+        previous = getattr(app_config, "models_module", None)
+        app_config.models_module = previous or True
         create_permissions(app_config, apps=apps, verbosity=0)
         app_config.models_module = previous
     Group = apps.get_model("auth", "Group")
