@@ -3,6 +3,8 @@ from django.contrib import admin
 from django.http import HttpResponse
 from django.urls import include, path
 
+from newsblog.health import healthz
+
 
 def bench_trivial(request):
     """The benchmark's baseline: the same process and middleware, no template, no query."""
@@ -11,6 +13,7 @@ def bench_trivial(request):
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
     path("", include("articles.urls")),
 ]
 if settings.BENCH_TRIVIAL_VIEW:
