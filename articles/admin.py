@@ -1,26 +1,210 @@
+from datetime import timedelta
+
 from django.contrib import admin
+from django.db import models, transaction
+from django.db.models import Case, Count, IntegerField, OuterRef, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.html import format_html
 
 from articles.models import Article, ArticleDailyViews, Comment, Label
+from articles.pagecache import page_cache_invalidate
+
+# The one exception to "articles never imports feeds": the desk is where editors write HTML.
+from feeds.ingest.sanitize import sanitize_html
+from newsblog.charts import Bar, bar_chart
+
+# Changes to these fields are an editor's version of the post, which ingest then keeps.
+CONTENT_FIELDS = {"title", "author", "body_html", "excerpt", "image_url", "labels"}
+VIEWS_CHART_DAYS = 30
+
+
+def views_since(days: int, *, article_ref: str = "pk", field: str = "views") -> Coalesce:
+    """Sum of daily `field` over the last `days` days for the outer article, as one subquery."""
+    since = timezone.localdate() - timedelta(days=days - 1)
+    rows = (
+        ArticleDailyViews.objects.filter(article=OuterRef(article_ref), date__gte=since)
+        .order_by()
+        .values("article")
+        .annotate(total=Sum(field))
+        .values("total")
+    )
+    return Coalesce(Subquery(rows, output_field=IntegerField()), Value(0))
+
+
+def comment_count() -> Coalesce:
+    """Number of comments (any status) on the outer article, as one subquery."""
+    rows = (
+        Comment.objects.filter(article=OuterRef("pk")).order_by().values("article").annotate(n=Count("id")).values("n")
+    )
+    return Coalesce(Subquery(rows, output_field=IntegerField()), Value(0))
 
 
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
-    list_display = ["title", "source", "published_at", "status", "is_featured", "total_views"]
-    list_filter = ["status", "is_featured", "source"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    list_display = [
+        "title",
+        "source",
+        "published_at",
+        "status",
+        "is_featured",
+        "views_7_days",
+        "visitors_7_days",
+        "total_views",
+        "comments",
+        "public_page",
+    ]
+    list_filter = ["status", "is_featured", ("source", admin.RelatedOnlyFieldListFilter), "published_at"]
     search_fields = ["title", "body_html"]
     list_select_related = ["source"]
     date_hierarchy = "published_at"
-    readonly_fields = ["guid", "url", "slug", "fetched_at", "updated_at", "content_hash", "total_views"]
+    actions = ["hide", "publish", "feature", "unfeature"]
+    readonly_fields = [
+        "editor_note",
+        "source",
+        "guid",
+        "url",
+        "slug",
+        "fetched_at",
+        "updated_at",
+        "content_hash",
+        "total_views",
+        "daily_views_chart",
+    ]
     filter_horizontal = ["labels"]
+
+    fieldsets = [
+        (None, {"fields": ["editor_note", "title", "source", "author", "published_at", "status", "is_featured"]}),
+        ("Content", {"fields": ["excerpt", "body_html", "image_url", "labels"]}),
+        ("Readers", {"fields": ["total_views", "daily_views_chart"]}),
+        ("Upstream", {"classes": ["collapse"], "fields": ["url", "guid", "slug", "fetched_at", "updated_at"]}),
+    ]
+
+    class Media:
+        css = {"all": ["desk/desk.css"]}
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                views_7=views_since(7),
+                visitors_7=views_since(7, field="unique_visitors"),
+                comment_total=comment_count(),
+            )
+        )
+
+    def save_model(self, request, obj, form, change):
+        if change and CONTENT_FIELDS.intersection(form.changed_data):
+            obj.edited_by_editor = True
+        if "body_html" in form.changed_data:
+            # body_html is rendered with |safe, so an editor's HTML goes through the same single policy as upstream's.
+            obj.body_html = sanitize_html(obj.body_html, base_url=obj.url)
+        super().save_model(request, obj, form, change)
+
+    @admin.display(description="views (7 days)", ordering="views_7")
+    def views_7_days(self, obj):
+        return obj.views_7
+
+    @admin.display(description="visitors (7 days)", ordering="visitors_7")
+    def visitors_7_days(self, obj):
+        return obj.visitors_7
+
+    @admin.display(description="comments", ordering="comment_total")
+    def comments(self, obj):
+        return obj.comment_total
+
+    @admin.display(description="on the site")
+    def public_page(self, obj):
+        return format_html('<a href="{}">view</a>', obj.get_absolute_url())
+
+    @admin.display(description="editor's version")
+    def editor_note(self, obj):
+        if not obj.edited_by_editor:
+            return "Not edited: ingest keeps this post in step with the source."
+        if obj.upstream_changed_at:
+            return format_html(
+                "Edited by an editor, so ingest keeps this version. The source changed the post on {} "
+                'since; <a href="{}">see the original</a>.',
+                timezone.localtime(obj.upstream_changed_at).strftime("%d %b %Y %H:%M"),
+                obj.url,
+            )
+        return "Edited by an editor, so ingest keeps this version. The source has not changed it since."
+
+    @admin.display(description=f"views, last {VIEWS_CHART_DAYS} days")
+    def daily_views_chart(self, obj):
+        return post_views_chart(obj)
+
+    @admin.action(description="Hide selected posts from the site", permissions=["change"])
+    def hide(self, request, queryset):
+        self._set(request, queryset, "hidden", status=Article.Status.HIDDEN)
+
+    @admin.action(description="Publish selected posts", permissions=["change"])
+    def publish(self, request, queryset):
+        self._set(request, queryset, "published", status=Article.Status.PUBLISHED)
+
+    @admin.action(description="Feature selected posts", permissions=["change"])
+    def feature(self, request, queryset):
+        self._set(request, queryset, "featured", is_featured=True)
+
+    @admin.action(description="Stop featuring selected posts", permissions=["change"])
+    def unfeature(self, request, queryset):
+        self._set(request, queryset, "no longer featured", is_featured=False)
+
+    def _set(self, request, queryset, outcome: str, **changes):
+        count = queryset.update(**changes)
+        # update() sends no post_save, so the reader's page cache is told here.
+        transaction.on_commit(page_cache_invalidate)
+        self.message_user(request, f"{count} post{'s' if count != 1 else ''} {outcome}.")
+
+
+def post_views_chart(article: Article):
+    """Bar chart of one post's daily views (with unique visitors in each bar's tooltip)."""
+    first_day = timezone.localdate() - timedelta(days=VIEWS_CHART_DAYS - 1)
+    rows = {row.date: row for row in ArticleDailyViews.objects.filter(article=article, date__gte=first_day).order_by()}
+    bars = []
+    for offset in range(VIEWS_CHART_DAYS):
+        day = first_day + timedelta(days=offset)
+        row = rows.get(day)
+        views, visitors = (row.views, row.unique_visitors) if row else (0, 0)
+        bars.append(Bar(views, f"{day:%a %d %b}: {views} views, {visitors} visitors"))
+    return bar_chart(bars, title="Views per day", first_label=f"{first_day:%d %b}", last_label="today")
+
+
+PENDING_FIRST = Case(When(status=Comment.Status.PENDING, then=Value(0)), default=Value(1)).asc()
 
 
 @admin.register(Comment)
 class CommentAdmin(admin.ModelAdmin):
-    list_display = ["author_name", "article", "created_at", "status"]
+    list_display = ["author_name", "short_body", "post", "created_at", "status"]
     list_filter = ["status"]
     search_fields = ["author_name", "body", "article__title"]
     list_select_related = ["article"]
-    readonly_fields = ["ip_hash"]
+    ordering = [PENDING_FIRST, "-created_at"]
+    readonly_fields = ["ip_hash", "post"]
+    fields = ["post", "author_name", "email", "body", "created_at", "status", "ip_hash"]
+    actions = ["approve", "mark_spam", "delete_selected"]
+
+    @admin.display(description="comment")
+    def short_body(self, obj):
+        return obj.body if len(obj.body) <= 120 else obj.body[:119] + "…"
+
+    @admin.display(description="post", ordering="article__title")
+    def post(self, obj):
+        return format_html('<a href="{}#comments">{}</a>', obj.article.get_absolute_url(), obj.article.title)
+
+    @admin.action(description="Approve selected comments (show them on the site)", permissions=["change"])
+    def approve(self, request, queryset):
+        count = queryset.update(status=Comment.Status.APPROVED)
+        transaction.on_commit(page_cache_invalidate)
+        self.message_user(request, f"{count} comment{'s' if count != 1 else ''} approved.")
+
+    @admin.action(description="Mark selected comments as spam", permissions=["change"])
+    def mark_spam(self, request, queryset):
+        count = queryset.update(status=Comment.Status.SPAM)
+        transaction.on_commit(page_cache_invalidate)
+        self.message_user(request, f"{count} comment{'s' if count != 1 else ''} marked as spam.")
 
 
 @admin.register(Label)

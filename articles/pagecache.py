@@ -74,6 +74,15 @@ def page_cache_get(request: HttpRequest) -> CachedPage | None:
     return entry[1]
 
 
+def page_generation() -> int | None:
+    """The current cache generation, for fragments that must be dropped together with the pages."""
+    try:
+        return cache.get(GENERATION_KEY)
+    except RedisError as error:
+        logger.warning("page cache read failed: %s", error)
+        return None
+
+
 def page_cache_set(request: HttpRequest, page: CachedPage) -> None:
     """Keep a freshly rendered page for the next anonymous reader."""
     if not is_cacheable(request):

@@ -1,15 +1,72 @@
-from django.contrib import admin
+from datetime import timedelta
+from functools import partial
 
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.humanize.templatetags.humanize import naturaltime
+from django.db import models, transaction
+from django.db.models import Count, IntegerField, OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+
+from articles.models import Article, ArticleDailyViews
+from feeds.admin_forms import SourceAddForm
 from feeds.models import FetchAttempt, Source
+from feeds.tasks import poll_source
+from newsblog.charts import Bar, bar_chart
+
+RECENT_FETCHES = 20
+CHARTED_FETCHES = 50
+BADGE = '<span class="desk-badge desk-badge-{}">{}</span>'
+FETCH_LEGEND = mark_safe(  # noqa: S308 - a constant
+    '<span class="desk-legend-ok">■ OK</span> · <span class="desk-legend-not_modified">■ not modified</span> · '
+    '<span class="desk-legend-error">■ error</span>'
+)
+
+
+def _per_source(queryset, source_field: str, aggregate) -> Coalesce:
+    """An aggregate over rows belonging to the outer source, as one correlated subquery (no N+1)."""
+    rows = queryset.order_by().values(source_field).annotate(total=aggregate).values("total")
+    return Coalesce(Subquery(rows, output_field=IntegerField()), Value(0))
+
+
+class FailingFilter(admin.SimpleListFilter):
+    title = "health"
+    parameter_name = "failing"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "failing"), ("no", "not failing")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.failing()
+        if self.value() == "no":
+            return queryset.filter(consecutive_failures=0)
+        return queryset
 
 
 @admin.register(Source)
 class SourceAdmin(admin.ModelAdmin):
-    list_display = ["name", "feed_url", "is_active", "last_success_at", "consecutive_failures", "next_poll_at"]
-    list_filter = ["is_active"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    list_display = [
+        "name",
+        "health",
+        "last_success",
+        "short_error",
+        "consecutive_failures",
+        "next_poll",
+        "posts",
+        "views_7_days",
+    ]
+    list_filter = ["is_active", FailingFilter]
     search_fields = ["name", "feed_url", "site_url"]
     prepopulated_fields = {"slug": ["name"]}
+    actions = ["poll_now", "enable", "disable", "reset_backoff"]
+
     readonly_fields = [
+        "health",
         "previous_feed_url",
         "etag",
         "last_modified",
@@ -20,7 +77,179 @@ class SourceAdmin(admin.ModelAdmin):
         "last_error",
         "created_at",
         "updated_at",
+        "fetch_chart",
+        "recent_fetches",
     ]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "feed_url", "site_url", "is_active", "poll_interval_minutes"]}),
+        (
+            "Health",
+            {
+                "fields": [
+                    "health",
+                    "disabled_reason",
+                    "last_polled_at",
+                    "last_success_at",
+                    "next_poll_at",
+                    "consecutive_failures",
+                    "last_error",
+                ]
+            },
+        ),
+        ("Recent fetches", {"fields": ["fetch_chart", "recent_fetches"]}),
+        (
+            "Details",
+            {
+                "classes": ["collapse"],
+                "fields": ["previous_feed_url", "etag", "last_modified", "created_at", "updated_at"],
+            },
+        ),
+    ]
+    add_fieldsets = [
+        (None, {"fields": ["feed_url", "name", "slug", "site_url", "poll_interval_minutes", "is_active"]}),
+        (None, {"fields": ["checked_feed_url"], "classes": ["hidden"]}),
+    ]
+
+    class Media:
+        css = {"all": ["desk/desk.css"]}
+
+    def get_queryset(self, request):
+        since = timezone.localdate() - timedelta(days=6)
+        posts = Article.objects.filter(source=OuterRef("pk"))
+        views = ArticleDailyViews.objects.filter(article__source=OuterRef("pk"), date__gte=since)
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                post_total=_per_source(posts, "source", Count("id")),
+                views_7=_per_source(views, "article__source", Sum("views")),
+            )
+        )
+
+    def get_fieldsets(self, request, obj=None):
+        return self.add_fieldsets if obj is None else super().get_fieldsets(request, obj)
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = SourceAddForm
+        return super().get_form(request, obj, **kwargs)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        form = context["adminform"].form
+        if add and getattr(form, "probe", None):
+            # The check found a feed: show it instead of the "please correct the errors" banner.
+            context.update(feed_check=form.probe, errors=None)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    @admin.display(description="health")
+    def health(self, obj):
+        if not obj.is_active:
+            state = "disabled"
+        elif obj.consecutive_failures:
+            state = "failing"
+        elif obj.last_success_at:
+            state = "ok"
+        else:
+            state = "new"
+        return format_html(BADGE, state, state)
+
+    @admin.display(description="last success", ordering="last_success_at")
+    def last_success(self, obj):
+        return naturaltime(obj.last_success_at) if obj.last_success_at else "never"
+
+    @admin.display(description="next poll", ordering="next_poll_at")
+    def next_poll(self, obj):
+        if not obj.is_active:
+            return "–"
+        if obj.next_poll_at is None or obj.next_poll_at <= timezone.now():
+            return "due now"
+        return naturaltime(obj.next_poll_at)
+
+    @admin.display(description="last error")
+    def short_error(self, obj):
+        return obj.last_error if len(obj.last_error) <= 80 else obj.last_error[:79] + "…"
+
+    @admin.display(description="posts", ordering="post_total")
+    def posts(self, obj):
+        return obj.post_total
+
+    @admin.display(description="views (7 days)", ordering="views_7")
+    def views_7_days(self, obj):
+        return obj.views_7
+
+    @admin.display(description=f"last {CHARTED_FETCHES} fetches (bar height: duration)")
+    def fetch_chart(self, obj):
+        attempts = list(obj.fetch_attempts.order_by("-started_at")[:CHARTED_FETCHES])[::-1]
+        bars = [
+            Bar(a.duration_ms, f"{_when(a)}: {a.get_outcome_display()}, {a.duration_ms} ms", a.outcome)
+            for a in attempts
+        ]
+        first = _when(attempts[0]) if attempts else ""
+        chart = bar_chart(bars, title="Recent fetches: duration and outcome", first_label=first, last_label="latest")
+        return format_html("{}<p>{}</p>", chart, FETCH_LEGEND)
+
+    @admin.display(description=f"last {RECENT_FETCHES} fetches")
+    def recent_fetches(self, obj):
+        attempts = obj.fetch_attempts.order_by("-started_at")[:RECENT_FETCHES]
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{} ms</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    _when(a),
+                    a.get_outcome_display(),
+                    a.http_status or "–",
+                    a.duration_ms,
+                    a.entries_new,
+                    a.entries_updated,
+                    a.error[:200],
+                )
+                for a in attempts
+            ),
+        )
+        return format_html(
+            '<table class="recent-fetches"><thead><tr><th>when</th><th>outcome</th><th>HTTP</th><th>duration</th>'
+            "<th>new</th><th>updated</th><th>error</th></tr></thead><tbody>{}</tbody></table>",
+            rows or mark_safe('<tr><td colspan="7">No fetches yet.</td></tr>'),  # noqa: S308 - a constant
+        )
+
+    @admin.action(description="Poll selected sources now", permissions=["change"])
+    def poll_now(self, request, queryset):
+        source_ids = list(queryset.active().values_list("id", flat=True))
+        for source_id in source_ids:
+            transaction.on_commit(partial(poll_source.delay, source_id))
+        where = "now" if settings.CELERY_TASK_ALWAYS_EAGER else "on the worker; results appear under recent fetches"
+        message = f"Polling {len(source_ids)} source{_s(source_ids)} {where}."
+        skipped = queryset.filter(is_active=False).count()
+        if skipped:
+            message += (
+                f" {skipped} disabled source{_s(skipped)} skipped: enable {'it' if skipped == 1 else 'them'} first."
+            )
+        self.message_user(request, message)
+
+    @admin.action(description="Enable selected sources", permissions=["change"])
+    def enable(self, request, queryset):
+        count = queryset.update(is_active=True, disabled_reason="", next_poll_at=timezone.now())
+        self.message_user(request, f"{count} source{_s(count)} enabled; they will be polled within a minute.")
+
+    @admin.action(description="Disable selected sources", permissions=["change"])
+    def disable(self, request, queryset):
+        count = queryset.update(is_active=False)
+        self.message_user(request, f"{count} source{_s(count)} disabled; they will not be polled.")
+
+    @admin.action(description="Reset backoff (poll again within a minute)", permissions=["change"])
+    def reset_backoff(self, request, queryset):
+        count = queryset.update(consecutive_failures=0, next_poll_at=timezone.now())
+        self.message_user(request, f"Backoff reset for {count} source{_s(count)}.")
+
+
+def _when(attempt: FetchAttempt) -> str:
+    return timezone.localtime(attempt.started_at).strftime("%d %b %H:%M")
+
+
+def _s(count_or_items) -> str:
+    count = count_or_items if isinstance(count_or_items, int) else len(count_or_items)
+    return "" if count == 1 else "s"
 
 
 @admin.register(FetchAttempt)

@@ -30,6 +30,27 @@ def record_success(
     stored: StoreResult | None = None,
 ) -> FetchAttempt:
     """Save the source's fresh fetch state and schedule, and the FetchAttempt (304 or 200)."""
+    changes = _success_changes(source, fetched, parsed)
+    notes = [_moved(source, fetched, changes)]
+    if parsed is not None and parsed.warning:
+        notes.append(f"The feed is broken but readable; ingested what could be read. Parser said: {parsed.warning}")
+    stored = stored or StoreResult()
+    return _record(
+        source,
+        changes,
+        started_at=started_at,
+        duration_ms=_elapsed_ms(clock),
+        http_status=fetched.status,
+        bytes_received=fetched.bytes_received,
+        entries_seen=len(parsed.entries) if parsed else 0,
+        entries_new=stored.new,
+        entries_updated=stored.updated + stored.editor_kept,
+        outcome=FetchAttempt.Outcome.NOT_MODIFIED if fetched.not_modified else FetchAttempt.Outcome.OK,
+        error=" ".join(note for note in notes if note),
+    )
+
+
+def _success_changes(source: Source, fetched: FetchResult, parsed: ParsedFeed | None) -> dict:
     now = timezone.now()
     interval = schedule.base_interval(
         override_minutes=source.poll_interval_minutes, recent_posts=recent_post_dates(source=source)
@@ -46,24 +67,7 @@ def record_success(
         changes["last_modified"] = fetched.headers.get("last-modified", "")[:100]
     if parsed is not None and parsed.site_url and not source.site_url:
         changes["site_url"] = parsed.site_url
-    notes = [_moved(source, fetched, changes)]
-    if parsed is not None and parsed.warning:
-        notes.append(f"The feed is broken but readable; ingested what could be read. Parser said: {parsed.warning}")
-    stored = stored or StoreResult()
-    with transaction.atomic():
-        _save(source, changes)
-        return FetchAttempt.objects.create(
-            source=source,
-            started_at=started_at,
-            duration_ms=_elapsed_ms(clock),
-            http_status=fetched.status,
-            bytes_received=fetched.bytes_received,
-            entries_seen=len(parsed.entries) if parsed else 0,
-            entries_new=stored.new,
-            entries_updated=stored.updated + stored.editor_kept,
-            outcome=FetchAttempt.Outcome.NOT_MODIFIED if fetched.not_modified else FetchAttempt.Outcome.OK,
-            error=" ".join(note for note in notes if note),
-        )
+    return changes
 
 
 def record_failure(
@@ -87,17 +91,16 @@ def record_failure(
     }
     if status == 410:
         changes.update(is_active=False, disabled_reason=f"{message} Switched off automatically on {now:%Y-%m-%d}.")
-    with transaction.atomic():
-        _save(source, changes)
-        return FetchAttempt.objects.create(
-            source=source,
-            started_at=started_at,
-            duration_ms=_elapsed_ms(clock),
-            http_status=status,
-            bytes_received=fetched.bytes_received if fetched else 0,
-            outcome=FetchAttempt.Outcome.ERROR,
-            error=message,
-        )
+    return _record(
+        source,
+        changes,
+        started_at=started_at,
+        duration_ms=_elapsed_ms(clock),
+        http_status=status,
+        bytes_received=fetched.bytes_received if fetched else 0,
+        outcome=FetchAttempt.Outcome.ERROR,
+        error=message,
+    )
 
 
 def _moved(source: Source, fetched: FetchResult, changes: dict) -> str:
@@ -108,6 +111,14 @@ def _moved(source: Source, fetched: FetchResult, changes: dict) -> str:
         return f"The feed moved permanently to {fetched.moved_to}, which another source already uses; not changed."
     changes.update(previous_feed_url=source.feed_url, feed_url=fetched.moved_to)
     return f"The feed moved permanently to {fetched.moved_to}; the source now uses that address."
+
+
+def _record(source: Source, changes: dict, **attempt) -> FetchAttempt:
+    """Save the source's new state and its FetchAttempt together."""
+    # Inside the poll's transaction no savepoint is needed: any failure there aborts the whole poll anyway.
+    with transaction.atomic(savepoint=False):
+        _save(source, changes)
+        return FetchAttempt.objects.create(source=source, **attempt)
 
 
 def _save(source: Source, changes: dict) -> None:

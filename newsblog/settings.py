@@ -44,7 +44,7 @@ SITE_NAME = env_str("SITE_NAME", "newsblog")
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "newsblog.apps.DeskAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -137,6 +137,8 @@ CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 90, minimum=1)
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
+# Workers and beat log through LOGGING below (plain or JSON), not Celery's own root-logger setup.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE = {
     "poll-due-sources": {"task": "feeds.tasks.poll_due_sources", "schedule": timedelta(minutes=1)},
     "flush-views": {"task": "articles.tasks.flush_views", "schedule": timedelta(minutes=1)},
@@ -149,6 +151,13 @@ CELERY_BEAT_SCHEDULE = {
 FEEDS_ALLOW_PRIVATE_ADDRESSES = env_bool("FEEDS_ALLOW_PRIVATE_ADDRESSES", default=False)
 # Minutes between polls of a source that sets no interval of its own.
 FEEDS_DEFAULT_INTERVAL_MINUTES = env_int("FEEDS_DEFAULT_INTERVAL_MINUTES", 30, minimum=1)
+
+# --- Health (/healthz) -------------------------------------------------------------------------
+
+# /healthz answers 503 when no source was polled successfully for this long (while some are active) ...
+HEALTHZ_MAX_POLL_AGE_MINUTES = env_int("HEALTHZ_MAX_POLL_AGE_MINUTES", 180, minimum=1)
+# ... or when view counters were not moved from Redis to the database for this long.
+HEALTHZ_MAX_FLUSH_AGE_MINUTES = env_int("HEALTHZ_MAX_FLUSH_AGE_MINUTES", 10, minimum=1)
 
 # --- Reading side -----------------------------------------------------------------------------
 
@@ -201,6 +210,8 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+    # Load balancers and monitors probe /healthz over plain HTTP on the private side.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 31_536_000, minimum=0)

@@ -3,9 +3,7 @@ from django.contrib import admin
 from django.http import HttpResponse
 from django.urls import include, path
 
-from newsblog.login_throttle import ThrottledAdminLoginForm
-
-admin.site.login_form = ThrottledAdminLoginForm
+from newsblog.health import healthz
 
 
 def bench_trivial(request):
@@ -15,6 +13,7 @@ def bench_trivial(request):
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
     path("", include("articles.urls")),
 ]
 if settings.BENCH_TRIVIAL_VIEW:

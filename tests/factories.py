@@ -5,8 +5,8 @@ from datetime import timedelta
 import factory
 from django.utils import timezone
 
-from articles.models import Article, Comment, Label
-from feeds.models import Source
+from articles.models import Article, ArticleDailyViews, Comment, Label
+from feeds.models import FetchAttempt, Source
 
 
 class SourceFactory(factory.django.DjangoModelFactory):
@@ -50,3 +50,23 @@ class CommentFactory(factory.django.DjangoModelFactory):
     author_name = "Reader"
     body = "A thoughtful comment."
     status = Comment.Status.APPROVED
+
+
+class ArticleDailyViewsFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ArticleDailyViews
+
+    article = factory.SubFactory(ArticleFactory)
+    date = factory.LazyFunction(timezone.localdate)
+    views = 10
+    unique_visitors = 7
+
+
+class FetchAttemptFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = FetchAttempt
+
+    source = factory.SubFactory(SourceFactory)
+    duration_ms = 120
+    http_status = 200
+    outcome = FetchAttempt.Outcome.OK

@@ -4,6 +4,7 @@ from django import template
 from django.conf import settings
 from django.template.loader import render_to_string
 
+from articles.pagecache import page_generation
 from articles.ranking import CACHE_SECONDS, cached, popular_or_newest
 
 register = template.Library()
@@ -17,7 +18,9 @@ def popular_posts_widget() -> str:
     """The widget's HTML: at most one query on a cache miss, none on a hit."""
     window, count = settings.POPULAR_WINDOW, settings.POPULAR_COUNT
     thumbnails, snippet_chars = settings.POPULAR_THUMBNAILS, settings.POPULAR_SNIPPET_CHARS
-    key = f"popular-widget:{FRAGMENT_VERSION}:{window}:{count}:{int(thumbnails)}:{snippet_chars}"
+    # The page-cache generation in the key: a post hidden or added drops the widget with the pages around it.
+    generation = page_generation()
+    key = f"popular-widget:{FRAGMENT_VERSION}:{generation}:{window}:{count}:{int(thumbnails)}:{snippet_chars}"
 
     def render() -> str:
         posts, is_popular = popular_or_newest(window, count)

@@ -7,20 +7,23 @@ import http.client
 import ipaddress
 import socket
 import ssl
+import threading
 import time
-import zlib
 from dataclasses import dataclass, field
 from email.message import Message
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 from django.conf import settings
 
+from feeds.ingest.decompress import Decoder
+from feeds.ingest.errors import FetchError
 from feeds.ingest.text import MAX_URL_LENGTH
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 PERMANENT_REDIRECTS = frozenset({301, 308})
 ACCEPT = "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, */*;q=0.8"
 CHUNK = 64 * 1024
+_PATH_SAFE = "/?&=%:;@+$,!~*'()[]#"
 # 100.64.0.0/10 (carrier-grade NAT) is neither "private" nor "global" to ipaddress; is_global covers it.
 _CGNAT = ipaddress.ip_network("100.64.0.0/10")
 
@@ -51,15 +54,6 @@ class FetchResult:
         return self.status == 304
 
 
-class FetchError(Exception):
-    """A fetch that failed; the message is meant for an editor."""
-
-    def __init__(self, message: str, *, status: int | None = None, headers: dict[str, str] | None = None):
-        super().__init__(message)
-        self.status = status
-        self.headers = headers or {}
-
-
 def check_url(url: str) -> str:
     """The URL to fetch (feed:// read as https://), or FetchError saying why it is refused."""
     url = (url or "").strip()
@@ -80,6 +74,11 @@ def check_url(url: str) -> str:
         raise FetchError("Feed addresses with a user name or password in them are not accepted.")
     if not parts.hostname:
         raise FetchError(f"{url!r} has no host name.")
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number or out of range
+        parts.hostname.encode("idna")
+    except (ValueError, UnicodeError):
+        raise FetchError(f"{url!r} has an invalid host name or port.") from None
     if len(url) > MAX_URL_LENGTH:
         raise FetchError(f"The address is longer than {MAX_URL_LENGTH} characters.")
     return url
@@ -180,13 +179,19 @@ def _get_once(url: str, etag: str, last_modified: str, started: float, limits: F
     parts = urlsplit(url)
     kind = _GuardedHTTPSConnection if parts.scheme.lower() == "https" else _GuardedHTTPConnection
     extra = {"context": ssl.create_default_context()} if kind is _GuardedHTTPSConnection else {}
-    connection = kind(parts.hostname, parts.port, timeout=limits.connect_timeout, **extra)
-    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    host = parts.hostname.encode("idna").decode("ascii")
+    connection = kind(host, parts.port, timeout=limits.connect_timeout, **extra)
+    # Feeds put spaces and non-ASCII in paths; HTTP wants them percent-encoded (existing escapes are kept).
+    path = quote((parts.path or "/") + (f"?{parts.query}" if parts.query else ""), safe=_PATH_SAFE)
     headers = {"User-Agent": user_agent(), "Accept": ACCEPT, "Accept-Encoding": "gzip, deflate"}
     if etag:
         headers["If-None-Match"] = etag
     if last_modified:
         headers["If-Modified-Since"] = last_modified
+    # The socket timeout bounds each read; this bounds the whole exchange, headers included, whatever trickles.
+    watchdog = threading.Timer(limits.deadline - (time.monotonic() - started), _cut_off, args=(connection,))
+    watchdog.daemon = True
+    watchdog.start()
     try:
         connection.request("GET", path, headers=headers)
         _arm(connection, started, limits)
@@ -196,12 +201,22 @@ def _get_once(url: str, etag: str, last_modified: str, started: float, limits: F
         if response.status == 200:
             result.body, result.bytes_received = _read_body(response, connection, started, limits)
         return result
-    except TimeoutError:
-        raise FetchError(_timeout_message(started, limits)) from None
     except (OSError, http.client.HTTPException) as error:
+        if isinstance(error, TimeoutError) or time.monotonic() - started >= limits.deadline:
+            raise FetchError(_timeout_message(started, limits)) from None
         raise FetchError(f"The connection to {parts.hostname} failed: {error or type(error).__name__}.") from None
     finally:
+        watchdog.cancel()
         connection.close()
+
+
+def _cut_off(connection: http.client.HTTPConnection) -> None:
+    sock = connection.sock
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            return  # already closed: nothing left to cut
 
 
 def _timeout_message(started: float, limits: FetchLimits) -> str:
@@ -226,7 +241,7 @@ def _read_body(
     encoding = response.getheader("content-encoding", "").strip().lower()
     if declared.isdigit() and not encoding and int(declared) > limits.max_bytes:
         raise FetchError(_too_large(limits))
-    decoder = _Decoder(encoding)
+    decoder = Decoder(encoding)
     parts, size, wire = [], 0, 0
     while True:
         _arm(connection, started, limits)
@@ -239,42 +254,16 @@ def _read_body(
         if size > limits.max_bytes:
             raise FetchError(_too_large(limits))
         parts.append(data)
+    if time.monotonic() - started >= limits.deadline:
+        raise TimeoutError
+    if response.length:
+        raise FetchError("The connection closed before the whole feed arrived.")
     decoder.finish()
     return b"".join(parts), wire
 
 
 def _too_large(limits: FetchLimits) -> str:
     return f"The feed is larger than {limits.max_bytes // (1024 * 1024)} MiB (after decompression); refused."
-
-
-class _Decoder:
-    """Decompresses gzip/deflate bodies without ever producing more than asked for (gzip bombs stop at the cap)."""
-
-    def __init__(self, encoding: str):
-        if encoding in ("", "identity"):
-            self.inflater = None
-        elif encoding in ("gzip", "x-gzip"):
-            self.inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        elif encoding == "deflate":
-            self.inflater = "deflate"  # zlib-wrapped or raw: decided on the first bytes
-        else:
-            raise FetchError(f"The feed used an unsupported content encoding ({encoding[:40]}).")
-
-    def decode(self, chunk: bytes, max_length: int) -> bytes:
-        if self.inflater is None:
-            return chunk
-        if self.inflater == "deflate":
-            zlib_wrapped = len(chunk) >= 2 and chunk[0] & 0x0F == 8 and (chunk[0] << 8 | chunk[1]) % 31 == 0
-            self.inflater = zlib.decompressobj(zlib.MAX_WBITS if zlib_wrapped else -zlib.MAX_WBITS)
-        try:
-            return self.inflater.decompress(chunk, max_length)
-        except zlib.error:
-            raise FetchError("The feed's compressed data is corrupt.") from None
-
-    def finish(self) -> None:
-        """Refuse a compressed body that ended before its compressed stream did."""
-        if self.inflater is not None and (self.inflater == "deflate" or not self.inflater.eof):
-            raise FetchError("The feed's compressed data is corrupt or cut short.")
 
 
 def content_type(headers: dict[str, str]) -> tuple[str, str]:

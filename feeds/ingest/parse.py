@@ -62,7 +62,7 @@ def parse_feed(body: bytes, *, url: str, headers: Mapping[str, str], fetched_at:
     if not body.strip():
         raise ParseError("empty response: the feed address returned nothing.")
     media_type, _charset = content_type(dict(headers))
-    if "json" in media_type or body.lstrip()[:1] == b"{":
+    if "json" in media_type or body.lstrip().removeprefix(b"\xef\xbb\xbf").lstrip()[:1] == b"{":
         feed = jsonfeed.parse_json_feed(body, url=url)
         return _finish(feed["title"], feed["site_url"], feed["entries"], "", url, fetched_at)
     return _parse_xml(body, url=url, headers=headers, fetched_at=fetched_at, media_type=media_type)

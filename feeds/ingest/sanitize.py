@@ -1,8 +1,8 @@
 """Sanitize stage: the one bleach allowlist policy, applied once at ingest; never touches the DB.
 
-A single html5lib parse per entry: a pre-filter drops script-like elements with their content, promotes
-lazy-load `data-src` and resolves relative URLs; bleach's sanitizer filter applies the allowlist; a post-filter
-adds link rel, lazy loading, drops tracking pixels and non-allowlisted frames.
+A single html5lib parse per entry and a single extra filter before bleach's sanitizer: it drops script-like
+elements and non-video frames with their content, promotes lazy-load `data-src`, resolves relative URLs, removes
+tracking parameters, sets link rel / lazy loading / frame sandbox and drops 1x1 pixels; then the allowlist runs.
 """
 
 import html
@@ -25,9 +25,9 @@ ALLOWED_TAGS = frozenset(
     | {"small", "sub", "sup", "mark", "abbr", "time", "del", "ins", "iframe"}
 )
 ALLOWED_ATTRIBUTES = {
-    "a": ["href", "title"],
-    "img": ["src", "alt", "title", "width", "height"],
-    "iframe": ["src", "width", "height", "title", "allowfullscreen"],
+    "a": ["href", "title", "rel"],
+    "img": ["src", "alt", "title", "width", "height", "loading"],
+    "iframe": ["src", "width", "height", "title", "allowfullscreen", "sandbox", "loading"],
     "td": ["colspan", "rowspan"],
     "th": ["colspan", "rowspan", "scope"],
     "abbr": ["title"],
@@ -71,7 +71,7 @@ def sanitize_html(markup: str, *, base_url: str) -> str:
     cleaner = _cleaner()
     dom = cleaner.parser.parseFragment(markup)
     stream = BleachSanitizerFilter(
-        source=_PreFilter(cleaner.walker(dom), base_url=base_url),
+        source=_Prepare(cleaner.walker(dom), base_url=base_url),
         allowed_tags=cleaner.tags,
         attributes=cleaner.attributes,
         strip_disallowed_tags=True,
@@ -79,7 +79,7 @@ def sanitize_html(markup: str, *, base_url: str) -> str:
         css_sanitizer=None,
         allowed_protocols=cleaner.protocols,
     )
-    return cleaner.serializer.render(_PostFilter(stream)).strip()
+    return cleaner.serializer.render(stream).strip()
 
 
 def excerpt_from_html(sanitized: str, *, limit: int = EXCERPT_MAX_CHARS) -> str:
@@ -99,94 +99,77 @@ def first_image(sanitized: str) -> str:
     return clean_url(html.unescape(match.group(1))) if match else ""
 
 
-def _attr(token: dict, name: str) -> str | None:
-    return token.get("data", {}).get((None, name))
+class _Prepare(html5lib_shim.Filter):
+    """Before the allowlist: drop script-like subtrees and foreign frames with their content, fix attributes.
 
-
-class _PreFilter(html5lib_shim.Filter):
-    """Before the allowlist: drop script-like subtrees, promote data-src, resolve relative URLs."""
+    Everything set here (rel, loading, sandbox, resolved URLs) still passes bleach's allowlist afterwards.
+    """
 
     def __init__(self, source, *, base_url: str):
         super().__init__(source)
         self.base_url = base_url
 
     def __iter__(self) -> Iterator[dict]:
-        depth = 0
+        skipping, depth = "", 0
         for token in super().__iter__():
             kind, name = token["type"], token.get("name")
-            if name in DROPPED_ELEMENTS and kind in ("StartTag", "EndTag", "EmptyTag"):
-                depth += {"StartTag": 1, "EndTag": -1}.get(kind, 0)
-                depth = max(depth, 0)
-                continue
             if depth:
+                if name == skipping and kind in ("StartTag", "EndTag"):
+                    depth += 1 if kind == "StartTag" else -1
                 continue
-            if kind in ("StartTag", "EmptyTag") and token.get("data"):
-                self._fix_attributes(token)
-            yield token
+            if kind not in ("StartTag", "EmptyTag", "EndTag"):
+                yield token
+            elif name in DROPPED_ELEMENTS or name == "iframe":
+                if kind == "StartTag":
+                    skipping, depth = name, 1
+                if kind != "EndTag" and name == "iframe" and self._attributes(token):
+                    yield from _video_frame(token)
+            elif kind == "EndTag" or not token.get("data") or self._attributes(token):
+                yield token
 
-    def _fix_attributes(self, token: dict) -> None:
-        data = token["data"]
-        lazy = _attr(token, "data-src") or _attr(token, "data-lazy-src") or _attr(token, "data-original")
-        src = _attr(token, "src") or ""
-        if token["name"] == "img" and lazy and (not src or src.startswith("data:") or "placeholder" in src):
-            data[(None, "src")] = lazy
+    def _attributes(self, token: dict) -> bool:
+        """Fix a tag's attributes in place; False when the element should go (pixel, unusable image or frame)."""
+        data, name = token["data"], token["name"]
+        if name == "img":
+            lazy = (
+                data.get((None, "data-src")) or data.get((None, "data-lazy-src")) or data.get((None, "data-original"))
+            )
+            src = data.get((None, "src"), "")
+            if lazy and (not src or src.startswith("data:") or "placeholder" in src):
+                data[(None, "src")] = lazy
         # bleach's parser leaves entities in attribute values; the serializer escapes "&" again on output.
         for key in [key for key in data if key[1] in URL_ATTRIBUTES]:
-            value = data[key] = html.unescape(data[key]).strip()
-            if value and not value.lower().startswith(("http:", "https:", "mailto:", "#")):
-                try:
-                    data[key] = urljoin(self.base_url, value)
-                except ValueError:
-                    del data[key]
+            value = html.unescape(data[key]).strip()
+            try:
+                absolute = value if value.startswith(("https://", "http://")) else urljoin(self.base_url, value)
+                data[key] = strip_tracking(absolute)
+            except ValueError:
+                del data[key]
+        if name == "a":
+            data[(None, "rel")] = LINK_REL
+        elif name in ("img", "iframe"):
+            return _embeddable(data, video_only=name == "iframe")
+        return True
 
 
-class _PostFilter(html5lib_shim.Filter):
-    """After the allowlist: link rel, tracking parameters, lazy images, no pixels, sandboxed video frames only."""
-
-    def __iter__(self) -> Iterator[dict]:
-        in_frame = False
-        for token in super().__iter__():
-            kind, name = token["type"], token.get("name")
-            if name == "iframe":
-                in_frame = kind == "StartTag"
-                if kind in ("StartTag", "EmptyTag") and _video_frame(token):
-                    yield from self._frame(token)
-                continue
-            if in_frame:
-                continue
-            if name == "a" and kind == "StartTag":
-                _link(token)
-            elif name == "img" and kind in ("StartTag", "EmptyTag") and not _image(token):
-                continue
-            yield token
-
-    @staticmethod
-    def _frame(token: dict) -> Iterator[dict]:
-        token["data"][(None, "sandbox")] = IFRAME_SANDBOX
-        token["data"][(None, "loading")] = "lazy"
-        yield {"type": "StartTag", "name": "iframe", "namespace": token.get("namespace"), "data": token["data"]}
-        yield {"type": "EndTag", "name": "iframe", "namespace": token.get("namespace")}
-
-
-def _video_frame(token: dict) -> bool:
-    src = _attr(token, "src") or ""
-    parts = urlsplit(src)
-    return parts.scheme == "https" and (parts.hostname or "") in VIDEO_HOSTS
-
-
-def _link(token: dict) -> None:
-    data = token.setdefault("data", {})
-    if (None, "href") in data:
-        data[(None, "href")] = strip_tracking(data[(None, "href")])
-    data[(None, "rel")] = LINK_REL
-
-
-def _image(token: dict) -> bool:
-    """Adjust an image in place; False when it should be dropped (no source, or a 1x1 tracking pixel)."""
-    data = token.setdefault("data", {})
+def _embeddable(data: dict, *, video_only: bool) -> bool:
+    """Images need an http(s) source and must not be 1x1 pixels; frames must come from an allowlisted video host."""
     src = data.get((None, "src"), "")
-    if not src or (_attr(token, "width") in ("0", "1") and _attr(token, "height") in ("0", "1")):
+    parts = urlsplit(src)
+    if parts.scheme not in ("http", "https"):
         return False
-    data[(None, "src")] = strip_tracking(src)
+    if video_only:
+        return parts.scheme == "https" and (parts.hostname or "") in VIDEO_HOSTS
+    if data.get((None, "width")) in ("0", "1") and data.get((None, "height")) in ("0", "1"):
+        return False
     data[(None, "loading")] = "lazy"
     return True
+
+
+def _video_frame(token: dict) -> Iterator[dict]:
+    """A sandboxed, lazy, empty frame: whatever the feed put inside the iframe is dropped."""
+    data = token["data"]
+    data[(None, "sandbox")] = IFRAME_SANDBOX
+    data[(None, "loading")] = "lazy"
+    yield {"type": "StartTag", "name": "iframe", "namespace": token.get("namespace"), "data": data}
+    yield {"type": "EndTag", "name": "iframe", "namespace": token.get("namespace")}

@@ -7,14 +7,16 @@ url_year/url_month and slug are fixed at first store and never change, so public
 
 import hashlib
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 
 from articles.models import Article, Label
+from articles.pagecache import page_cache_invalidate
 from feeds.ingest.parse import ParsedEntry
 from feeds.models import Source
 
@@ -37,7 +39,6 @@ class StoreResult:
     new: int = 0
     updated: int = 0
     editor_kept: int = 0
-    new_ids: list[int] = field(default_factory=list)
 
 
 def stored_hashes(*, source: Source, guids: Iterable[str]) -> dict[str, str]:
@@ -73,13 +74,14 @@ def store_entries(*, source: Source, entries: list[PreparedEntry], now: datetime
             update_fields=[*FOLLOWS_UPSTREAM, "updated_at"],
         )
         _set_labels(articles, fresh + [entry for entry, _row in changed], replace={row["id"] for _e, row in changed})
+        # Bulk writes send no signals: drop cached pages ourselves once readers can see the new posts.
+        transaction.on_commit(page_cache_invalidate)
     if kept:
         Article.objects.bulk_update(
             [Article(pk=row["id"], content_hash=e.parsed.raw_hash, upstream_changed_at=now) for e, row in kept],
             ["content_hash", "upstream_changed_at"],
         )
     result.new, result.updated, result.editor_kept = len(fresh), len(changed), len(kept)
-    result.new_ids = [article.pk for article in articles[: len(fresh)]]
     return result
 
 

@@ -39,6 +39,9 @@ def collapse_space(text: str) -> str:
 
 def strip_tracking(url: str) -> str:
     """The URL without utm_* / fbclid / gclid style tracking parameters."""
+    lowered = url.lower()
+    if "utm_" not in lowered and "clid" not in lowered and "mc_eid" not in lowered:
+        return url  # the common case, without parsing the query
     parts = urlsplit(url)
     if not parts.query:
         return url

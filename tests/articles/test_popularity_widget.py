@@ -118,3 +118,15 @@ def test_the_trending_page_costs_a_fixed_number_of_queries(client):
 def test_a_new_site_trending_page_says_nothing_is_trending(client):
     ArticleFactory()
     assert "Nothing is trending yet" in client.get("/trending/").content.decode()
+
+
+def test_a_hidden_post_leaves_the_widget_with_the_next_page_render(client, django_capture_on_commit_callbacks):
+    hidden = viewed(ArticleFactory(title="Soon hidden"), 9)
+    viewed(ArticleFactory(title="Still shown"), 4)
+    assert "Soon hidden" in sidebar(client)
+    with django_capture_on_commit_callbacks(execute=True):
+        hidden.status = hidden.Status.HIDDEN
+        hidden.save()
+    html = sidebar(client)
+    assert "Soon hidden" not in html
+    assert "Still shown" in html

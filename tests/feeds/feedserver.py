@@ -24,6 +24,8 @@ class Route:
     etag: str = ""
     # Seconds between single bytes of the body (a server that trickles).
     trickle: float = 0.0
+    # Seconds between single bytes of the status line and headers.
+    slow_headers: float = 0.0
 
 
 @dataclass
@@ -82,7 +84,9 @@ def _handler_for(server: FeedServer) -> type[BaseHTTPRequestHandler]:
         def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
             server.requests.append(SeenRequest(self.path, {k.lower(): v for k, v in self.headers.items()}))
             route = server.routes.get(self.path)
-            if route is None:
+            if route is not None and route.slow_headers:
+                self._trickle(b"HTTP/1.1 200 OK\r\n" + b"X-Padding: " + b"." * 200 + b"\r\n\r\n", route.slow_headers)
+            elif route is None:
                 self._answer(404, {"Content-Type": "text/plain"}, b"no such feed")
             elif route.etag and self.headers.get("If-None-Match") == route.etag:
                 self._answer(304, {"ETag": route.etag}, b"")
@@ -97,14 +101,17 @@ def _handler_for(server: FeedServer) -> type[BaseHTTPRequestHandler]:
             if status != 304:
                 self.send_header("Content-Length", str(len(body)))
             self.end_headers()
+            if trickle:
+                self._trickle(body, trickle)
+            else:
+                self.wfile.write(body)
+
+        def _trickle(self, data: bytes, delay: float) -> None:
             try:
-                if not trickle:
-                    self.wfile.write(body)
-                    return
-                for index in range(len(body)):
-                    self.wfile.write(body[index : index + 1])
+                for index in range(len(data)):
+                    self.wfile.write(data[index : index + 1])
                     self.wfile.flush()
-                    time.sleep(trickle)
+                    time.sleep(delay)
             except (BrokenPipeError, ConnectionResetError):
                 return
 

@@ -149,6 +149,14 @@ def test_a_trickling_server_is_cut_off_at_the_deadline(feed_server, short_deadli
     assert time.monotonic() - started < 2.5
 
 
+def test_trickling_headers_are_cut_off_at_the_deadline_too(feed_server, short_deadlines):
+    url = feed_server.serve("/slow-headers.xml", RSS, slow_headers=0.02)
+    started = time.monotonic()
+    with pytest.raises(FetchError, match="took longer than 1.5 s"):
+        fetch_feed(url)
+    assert time.monotonic() - started < 2.5
+
+
 def test_an_oversized_body_is_refused(feed_server, short_deadlines):
     url = feed_server.serve("/big.xml", b"x" * (short_deadlines.max_bytes + 1))
     with pytest.raises(FetchError, match="larger than"):
@@ -187,3 +195,24 @@ def test_error_statuses_raise_with_the_status(feed_server, status):
         fetch_feed(feed_server.serve("/feed.xml", b"nope", status=status, headers={"Retry-After": "120"}))
     assert raised.value.status == status
     assert raised.value.headers.get("retry-after") == "120"
+
+
+def test_the_connected_peer_is_checked_again(feed_server, settings, monkeypatch):
+    """DNS rebinding: the name resolved to an allowed address, but the socket ended up somewhere refused."""
+    settings.FEEDS_ALLOW_PRIVATE_ADDRESSES = False
+    answers = iter([True, False])
+    monkeypatch.setattr(fetch, "address_allowed", lambda address: next(answers))
+    with pytest.raises(FetchError, match="connected to a non-public address"):
+        fetch_feed(feed_server.serve("/feed.xml", RSS))
+    assert feed_server.requests == []
+
+
+def test_paths_with_spaces_and_non_ascii_are_percent_encoded(feed_server):
+    feed_server.serve("/caf%C3%A9%20news.xml", RSS)
+    assert fetch_feed(feed_server.url("/café news.xml")).body == RSS
+
+
+@pytest.mark.parametrize("url", ["http://example.com:99999/feed", "http://example.com:port/feed"])
+def test_invalid_ports_are_refused(url):
+    with pytest.raises(FetchError, match="invalid host name or port"):
+        check_url(url)

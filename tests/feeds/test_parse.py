@@ -167,3 +167,8 @@ def test_the_raw_hash_is_stable_and_changes_with_the_entry():
     assert [e.raw_hash for e in parse("rss20.xml").entries] == [e.raw_hash for e in parse("rss20.xml").entries]
     before, after = parse("rss20.xml").entries, parse("rss20_updated.xml").entries
     assert before[0].raw_hash != after[0].raw_hash and before[1].raw_hash == after[1].raw_hash
+
+
+def test_json_feed_with_a_byte_order_mark_is_read():
+    body = b"\xef\xbb\xbf" + (DATA / "jsonfeed11.json").read_bytes()
+    assert len(parse_feed(body, url=FEED_URL, headers={}, fetched_at=FETCHED).entries) == 2

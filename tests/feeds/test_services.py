@@ -185,3 +185,34 @@ def test_json_feed_is_polled_like_any_other(source_at):
     otters = Article.objects.get(guid="fn-2001")
     assert otters.image_url.endswith("/photos/otter.jpg")
     assert list(otters.labels.values_list("name", flat=True)) == ["rivers", "wildlife"]
+
+
+@pytest.mark.parametrize(
+    "name, content_type, new",
+    [
+        ("rss091.xml", "application/rss+xml", 2),
+        ("rss10.rdf", "application/rdf+xml", 2),
+        ("rss20.xml", "application/rss+xml", 3),
+        ("atom03.xml", "application/atom+xml", 1),
+        ("atom10.xml", "application/atom+xml", 2),
+        ("jsonfeed10.json", "application/json", 2),
+        ("jsonfeed11.json", "application/feed+json", 2),
+        ("billion_laughs.xml", "application/xml", 1),
+        ("quadratic_blowup.xml", "application/xml", 1),
+        ("xxe.xml", "application/xml", 1),
+        ("external_dtd.xml", "application/xml", 1),
+        ("invalid_utf8.xml", "application/xml", 1),
+        ("lying_charset.xml", "application/xml; charset=iso-8859-1", 1),
+        ("nul_bytes.xml", "application/xml", 1),
+        ("impossible_dates.xml", "application/xml", 7),
+        ("dangerous_urls.xml", "application/xml", 3),
+        ("duplicate_guids.xml", "application/xml", 3),
+        ("missing_guids.xml", "application/xml", 2),
+    ],
+)
+def test_every_fixture_served_over_http_is_polled_to_a_recorded_outcome(source_at, name, content_type, new):
+    source = source_at(f"/{name}", file=f"feeds/{name}", content_type=content_type)
+    attempt = feed_poll(source=source)
+    assert (attempt.outcome, attempt.entries_new) == ("ok", new)
+    assert attempt.duration_ms < 1000
+    assert all(len(article.body_html) < 10_000 for article in Article.objects.all())

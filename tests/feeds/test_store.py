@@ -128,3 +128,17 @@ def test_two_concurrent_polls_of_one_source_never_duplicate_nor_raise(feed_serve
     assert sum(attempt.entries_new for attempt in outcomes) == 3
     assert Article.objects.count() == 3 and FetchAttempt.objects.count() == 2
     assert Label.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_new_posts_show_at_once_on_a_home_page_that_was_already_cached(
+    client, source_at, django_capture_on_commit_callbacks
+):
+    source = source_at("/feed.xml", file="feeds/rss20.xml")
+    assert "No posts yet" in client.get("/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        feed_poll(source=source)
+    page = client.get("/").content.decode()
+    assert "No posts yet" not in page
+    for article in Article.objects.all():
+        assert article.get_absolute_url() in page

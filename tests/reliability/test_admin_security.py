@@ -2,8 +2,10 @@
 
 import pytest
 from django.contrib import admin
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, Permission, User
 from django.urls import reverse
+
+from tests.newsblog.desk import editor_client
 
 pytestmark = pytest.mark.django_db
 
@@ -48,3 +50,20 @@ def test_throttling_one_address_leaves_other_addresses_alone(client):
     response = attempt(client, "correct horse battery", address="198.51.100.9")
     assert response.status_code == 302
     assert client.session["_auth_user_id"]
+
+
+def test_an_editor_cannot_grant_themselves_permissions(client):
+    editor_client(client)
+    editor = User.objects.get(username="editor")
+    own_page = reverse("admin:auth_user_change", args=[editor.pk])
+    promote = {"username": "editor", "is_staff": "on", "is_superuser": "on", "is_active": "on"}
+    assert client.get(own_page).status_code == 403
+    assert client.post(own_page, promote).status_code == 403
+    group = Group.objects.get(name="Editors")
+    every_permission = [permission.pk for permission in Permission.objects.all()]
+    group_page = reverse("admin:auth_group_change", args=[group.pk])
+    assert client.post(group_page, {"name": "Editors", "permissions": every_permission}).status_code == 403
+    editor.refresh_from_db()
+    assert not editor.is_superuser
+    assert not editor.has_perm("auth.change_user")
+    assert group.permissions.count() < len(every_permission) / 2

@@ -7,7 +7,8 @@ import pytest
 
 from bench import faults, system
 
-pytestmark = pytest.mark.faults
+# One worker runs them one after another: each starts its own servers and wants the CPU to itself.
+pytestmark = [pytest.mark.faults, pytest.mark.xdist_group("faults")]
 
 
 @pytest.fixture(autouse=True)

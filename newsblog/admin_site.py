@@ -1,0 +1,27 @@
+"""The admin as the newsroom's desk: the index opens on what needs an editor now."""
+
+from django.conf import settings
+from django.contrib import admin
+
+from newsblog.dashboard import newsroom_summary
+from newsblog.login_throttle import ThrottledAdminLoginForm
+
+
+class DeskAdminSite(admin.AdminSite):
+    """Django's admin site with the newsroom summary and charts on its index page."""
+
+    index_template = "admin/desk_index.html"
+    index_title = "Newsroom"
+    login_form = ThrottledAdminLoginForm
+
+    @property
+    def site_header(self):
+        return f"{settings.SITE_NAME} desk"
+
+    @property
+    def site_title(self):
+        return f"{settings.SITE_NAME} desk"
+
+    def index(self, request, extra_context=None):
+        """The usual app list plus the newsroom summary."""
+        return super().index(request, {**newsroom_summary(), **(extra_context or {})})

@@ -1,0 +1,113 @@
+"""GET /healthz: the state of every part an operator watches, as JSON; 200 when healthy, 503 otherwise."""
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+import kombu
+import redis
+from django.conf import settings
+from django.db import connection
+from django.db.models import Count, Max, Q
+from django.http import HttpRequest, JsonResponse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from articles import popularity
+from feeds.models import Source
+
+# Short: a health probe must answer fast even when a dependency hangs.
+TIMEOUT_SECONDS = 1.0
+
+
+def check_database() -> dict:
+    """The database answers a trivial query."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return {"ok": True}
+
+
+def check_redis() -> dict:
+    """Redis (cache and view counters) answers PING; in the embedded default there is none to check."""
+    if not settings.REDIS_URL:
+        return {"ok": True, "state": "not used (embedded default)"}
+    client = redis.Redis.from_url(
+        settings.REDIS_URL, socket_connect_timeout=TIMEOUT_SECONDS, socket_timeout=TIMEOUT_SECONDS
+    )
+    try:
+        client.ping()
+    finally:
+        client.close()
+    return {"ok": True}
+
+
+def check_broker() -> dict:
+    """The Celery broker accepts a connection; in the embedded default tasks run in-process."""
+    if settings.CELERY_TASK_ALWAYS_EAGER and settings.CELERY_BROKER_URL.startswith("memory://"):
+        return {"ok": True, "state": "in-process (embedded default)"}
+    with kombu.Connection(settings.CELERY_BROKER_URL, connect_timeout=TIMEOUT_SECONDS) as conn:
+        conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=TIMEOUT_SECONDS)
+    return {"ok": True}
+
+
+def check_last_poll() -> dict:
+    """Age of the newest successful poll; stale when active sources exist and none succeeded lately."""
+    row = Source.objects.aggregate(last=Max("last_success_at"), active=Count("id", filter=Q(is_active=True)))
+    limit = timedelta(minutes=settings.HEALTHZ_MAX_POLL_AGE_MINUTES)
+    result = _age(row["last"])
+    # A new site (nothing polled yet) or one with no active source has nothing to be late with.
+    result["ok"] = not row["active"] or row["last"] is None or timezone.now() - row["last"] <= limit
+    if not result["ok"]:
+        result["error"] = f"no successful poll for more than {settings.HEALTHZ_MAX_POLL_AGE_MINUTES} minutes"
+    return result
+
+
+def check_view_flush() -> dict:
+    """Age of the last move of view counters from Redis to the database, and the counter's state."""
+    status = popularity.counter_status()
+    last = popularity.last_flush_at()
+    result = {**_age(last), "counter": status}
+    limit = timedelta(minutes=settings.HEALTHZ_MAX_FLUSH_AGE_MINUTES)
+    late = last is not None and timezone.now() - last > limit
+    result["ok"] = not status.startswith("down") and not late
+    if status.startswith("down"):
+        result["error"] = f"view counter {status}"
+    elif late:
+        result["error"] = f"no view flush for more than {settings.HEALTHZ_MAX_FLUSH_AGE_MINUTES} minutes"
+    return result
+
+
+CHECKS: dict[str, Callable[[], dict]] = {
+    "database": check_database,
+    "redis": check_redis,
+    "broker": check_broker,
+    "last_poll": check_last_poll,
+    "view_flush": check_view_flush,
+}
+
+
+def run_checks() -> dict[str, dict]:
+    """Every check's result; a check that raises is reported as failed with its error, never hidden."""
+    results = {}
+    for name, check in CHECKS.items():
+        try:
+            results[name] = check()
+        except Exception as error:  # noqa: BLE001 - any failure of a dependency is what this reports
+            results[name] = {"ok": False, "error": f"{type(error).__name__}: {error}"[:300]}
+    return results
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """200 with {"status": "ok"} when every part works, else 503 listing the parts that failed."""
+    results = run_checks()
+    failing = [name for name, result in results.items() if not result["ok"]]
+    body = {"status": "failing" if failing else "ok", "failing": failing, "checks": results}
+    return JsonResponse(body, status=503 if failing else 200)
+
+
+def _age(moment: datetime | None) -> dict:
+    if moment is None:
+        return {"at": None, "age_seconds": None}
+    return {"at": moment.isoformat(), "age_seconds": int((timezone.now() - moment).total_seconds())}
