@@ -19,7 +19,12 @@ SETTINGS_VARIABLES = [*PRODUCTION, "DJANGO_SETTINGS_MODULE", "DJANGO_TIME_ZONE",
 
 
 def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    clean = {key: value for key, value in os.environ.items() if key not in SETTINGS_VARIABLES}
+    # Nothing of the test run's own Django environment (e.g. the browser tests' DJANGO_ALLOW_ASYNC_UNSAFE) leaks in.
+    clean = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in SETTINGS_VARIABLES and not key.startswith("DJANGO_")
+    }
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=PROJECT,

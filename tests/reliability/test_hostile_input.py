@@ -30,13 +30,13 @@ def pages_to_open(sources: list[Source]) -> list[str]:
     return listings + posts
 
 
-def test_no_payload_runs_loads_or_survives_on_any_page(hostile_server, live_server, chromium):
+def test_no_payload_runs_loads_or_survives_on_any_page(hostile_server, live_server, browser):
     sources = ingest_hostile_feeds(hostile_server)
     stored = Article.objects.count()
     assert stored >= 130, f"only {stored} of the 136 hostile entries were stored"
 
     audit = Audit()
-    page = chromium.new_page()
+    page = browser.new_page()
     audit.attach(page)
     paths = pages_to_open(sources)
     for path in paths:
