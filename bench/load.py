@@ -47,12 +47,20 @@ class GrowingFeeds(dict):
 
 
 def keep_ingesting(system: System, stop: threading.Event) -> None:
-    code = (
-        "from django.utils import timezone\nfrom feeds.models import Source\nfrom feeds.tasks import poll_due_sources\n"
-        "Source.objects.update(next_poll_at=timezone.now())\npoll_due_sources.delay()"
-    )
+    """Every 5 s two more sources fall due and beat's task polls them: about two new posts a second.
+
+    That is a very busy newsroom (200 sources polled every 30 minutes bring a post every few seconds).
+    """
+    tick = 0
     while not stop.wait(5):
-        system.shell(code)
+        due = [f"load-{(tick * 2 + n) % SOURCES}" for n in range(2)]
+        system.shell(
+            "from django.utils import timezone\nfrom feeds.models import Source\n"
+            "from feeds.tasks import poll_due_sources\n"
+            f"Source.objects.filter(slug__in={due!r}).update(next_poll_at=timezone.now())\n"
+            "poll_due_sources.delay()"
+        )
+        tick += 1
 
 
 def sample_memory(processes, samples: list, stop: threading.Event) -> None:

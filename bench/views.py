@@ -5,7 +5,12 @@ Run against your own PostgreSQL and Redis (it adds a "bench" source with 10,000 
 """
 
 import os
+import re
+import secrets
+import shutil
+import signal
 import statistics
+import subprocess
 import sys
 import time
 from datetime import timedelta
@@ -25,6 +30,7 @@ from django.utils import timezone  # noqa: E402
 
 from articles import popularity, view_counter  # noqa: E402
 from articles.models import Article  # noqa: E402
+from bench.system import free_port, port_open, wait_until  # noqa: E402
 from feeds.models import Source  # noqa: E402
 
 POSTS = 10_000
@@ -101,6 +107,67 @@ def bench_pages(ids: list[int]) -> None:
     print(f"post page, counting on:  {statistics.median(on):7.1f} req/s  -> {ratio:.1%} of off (target >= 90%)")
 
 
+NEW_VISITOR_EVERY_REQUEST = """
+paths = {%s}
+counter = 0
+request = function()
+  counter = counter + 1
+  local agent = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0 reader-" .. counter
+  return wrk.format("GET", paths[(counter %% #paths) + 1], {["User-Agent"] = agent})
+end
+"""
+
+
+def served_rate(app: str, urls: list[str], env: dict, script: Path) -> float:
+    """Post pages per second from gunicorn (2 workers) under wrk (16 connections, 10 s)."""
+    port = free_port()
+    gunicorn = [sys.executable, "-m", "gunicorn", app, "--workers", "2", "--bind", f"127.0.0.1:{port}"]
+    server = subprocess.Popen(gunicorn, env=env, start_new_session=True, stderr=subprocess.DEVNULL)
+    try:
+        wait_until(lambda: port_open(port), 30, "gunicorn to listen")
+        base = f"http://127.0.0.1:{port}"
+        subprocess.run(["wrk", "-t2", "-c16", "-d2s", "-s", str(script), base], check=True, capture_output=True)
+        output = subprocess.run(
+            ["wrk", "-t2", "-c16", "-d10s", "-s", str(script), base], check=True, capture_output=True, text=True
+        ).stdout
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(10)
+    assert "Non-2xx" not in output, output
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+
+
+def bench_served_pages(ids: list[int]) -> None:
+    """As readers meet it: gunicorn and wrk on cached post pages, every request from a new visitor."""
+    if not shutil.which("wrk"):
+        print("served comparison skipped: wrk is not installed (apt-get install wrk)")
+        return
+    urls = [a.get_absolute_url() for a in Article.objects.filter(pk__in=ids[:50])]
+    script = Path(f"/tmp/newsblog-views-{os.getpid()}.lua")
+    script.write_text(NEW_VISITOR_EVERY_REQUEST % ", ".join(f'"{url}"' for url in urls))
+    env = {
+        **os.environ,
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "DJANGO_SECURE_SSL_REDIRECT": "false",
+        "DJANGO_LOG_LEVEL": "WARNING",
+    }
+    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], env=env, check=True)
+    on, off = [], []
+    for round_number in range(3):
+        for counting in (True, False) if round_number % 2 else (False, True):
+            app = "newsblog.wsgi:application" if counting else "bench.wsgi_uncounted:application"
+            (on if counting else off).append(served_rate(app, urls, env, script))
+    script.unlink()
+    ratio = statistics.median(on) / statistics.median(off)
+    print(
+        f"served post page (gunicorn 2 workers, wrk -c16, new visitor each request), counting off: "
+        f"{statistics.median(off):7.1f} req/s"
+    )
+    print(f"served post page, counting on: {statistics.median(on):7.1f} req/s -> {ratio:.1%} of off (target >= 90%)")
+
+
 def bench_record(ids: list[int]) -> None:
     factory = RequestFactory()
     requests = [visitor_request(factory, 300_000 + i) for i in range(RECORD_CALLS)]
@@ -140,6 +207,7 @@ def main() -> None:
     ids = bench_posts()
     print(f"database {settings.DATABASES['default']['NAME']}, Redis {settings.REDIS_URL}, {len(ids)} bench posts")
     bench_pages(ids)
+    bench_served_pages(ids)
     bench_record(ids)
     bench_flush(ids)
 
