@@ -1,8 +1,7 @@
 """The site with view counting switched off: the baseline of bench/views.py's served comparison."""
-# isort: skip_file (Django must be set up by newsblog.wsgi before articles is imported)
 
+from newsblog.wsgi import application  # noqa: I001 (sets Django up, so it must come before articles)
 from articles import popularity
-from newsblog.wsgi import application
 
 popularity.request_counts = lambda request: False
 
