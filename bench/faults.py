@@ -8,7 +8,6 @@ state with what a clean run stores. Prints what it did and the comparison; exits
 
 import json
 import os
-import random
 import re
 import signal
 import sys
@@ -17,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import redis  # noqa: E402
 
 from bench.feeds import bench_feeds, expected_posts  # noqa: E402
 from bench.system import FeedServer, System, wait_until  # noqa: E402
@@ -242,44 +243,62 @@ def scenario_redis_down() -> Outcome:
 
 def scenario_flush_killed() -> Outcome:
     outcome = Outcome("view flush killed mid-way")
-    server = FeedServer(bench_feeds(4, 50))
+    server = FeedServer(bench_feeds(20, 50))
     with System() as system:
-        add_sources(system, server, 4)
+        add_sources(system, server, 20)
         system.manage("pollfeeds", "--all")
-        recorded = int(system.shell(RECORD_VIEWS).split()[-1])
-        outcome.step(f"recorded {recorded} views of 200 posts through the request-path API")
-        kills = 0
-        for delay in (0.8, 1.0, 1.2, 1.4, 1.6, 2.0):
-            process = system.start(f"flush-{kills}", [sys.executable, "manage.py", "flushviews"])
-            time.sleep(delay + random.uniform(0, 0.1))
-            if process.popen.poll() is None:
-                os.kill(process.pid, signal.SIGKILL)
-                kills += 1
-            process.popen.wait(10)
-        outcome.step(f"started 6 flushes and SIGKILLed {kills} of them part-way (0.8-2.0 s after start)")
+        counter = redis.Redis(port=system.redis.port)
+        recorded, kills = 0, []
+        for delay in (0.0, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3):
+            recorded += pend_views(system)
+            if kill_flush_after_it_starts(system, counter, delay, name=f"flush-{len(kills)}"):
+                kills.append(f"{delay:.2f}")
+        outcome.step(
+            f"7 rounds of 20 views on each of 1000 posts; each flush SIGKILLed {', '.join(kills)} s after it "
+            "took or finished a batch in Redis (before, during and after its database transaction)"
+        )
+        outcome.check(len(kills) >= 5, f"only {len(kills)} kills landed inside a flush")
         system.manage("flushviews")
         counted = total_views(system)
-        outcome.step(f"after a clean flush: {counted} views counted of {recorded} recorded")
+        outcome.step(f"after one clean flush: {counted} views counted of {recorded} recorded")
         outcome.check(counted == recorded, f"counted {counted}, recorded {recorded}")
     server.close()
     return outcome
 
 
-RECORD_VIEWS = """
-from django.test import RequestFactory
+def kill_flush_after_it_starts(system: System, counter: redis.Redis, delay: float, *, name: str) -> bool:
+    """Start a flush, wait until it changes the in-flight batches in Redis, SIGKILL it `delay` s later."""
+    before = counter.smembers(IN_FLIGHT_SET)
+    process = system.start(name, [sys.executable, "manage.py", "flushviews"])
+    wait_until(lambda: counter.smembers(IN_FLIGHT_SET) != before or process.popen.poll() is not None, 60, "a flush")
+    time.sleep(delay)
+    killed = process.popen.poll() is None
+    if killed:
+        os.kill(process.pid, signal.SIGKILL)
+    process.popen.wait(10)
+    return killed
+
+
+def pend_views(system: System) -> int:
+    """Twenty views of each post, as the request path leaves them in Redis; returns how many."""
+    return int(system.shell(PEND_VIEWS).split()[-1])
+
+
+PEND_VIEWS = """
+from django.utils import timezone
+from articles import view_counter
 from articles.models import Article
-from articles.popularity import view_record
-factory = RequestFactory()
-ids = list(Article.objects.values_list('id', flat=True)[:200])
-count = 0
-for visitor in range(100):
-    agent = f'Mozilla/5.0 (X11; Linux) Firefox/128.0 visitor-{visitor}'
-    for article_id in ids:
-        request = factory.get('/', HTTP_USER_AGENT=agent)
-        view_record(request=request, article_id=article_id)
-        count += 1
-print(count)
+today = timezone.localdate()
+pipe = view_counter.counter_client().pipeline(transaction=False)
+ids = list(Article.objects.values_list('id', flat=True))
+for article_id in ids:
+    pipe.hincrby(view_counter.PENDING_KEY, view_counter.count_field(article_id, today), 20)
+    pipe.pfadd(view_counter.visitors_key(today, article_id), *[f'v{n}' for n in range(20)])
+pipe.execute()
+print(20 * len(ids))
 """
+IN_FLIGHT_SET = "newsblog:views:inflight"  # articles.view_counter.INFLIGHT_SET_KEY
+
 
 SCENARIOS = {
     "redis_down": scenario_redis_down,
