@@ -69,10 +69,10 @@ def _post(source: Source, i: int, now) -> Article:
 
 def _found(query: str) -> int:
     """The number the results page reports: the capped count where the code has one, else every match."""
-    paginator_for = getattr(search, "search_paginator", None)
-    if paginator_for is None:
+    paginator = getattr(search, "SearchPaginator", None)
+    if paginator is None:
         return search.search_articles(query).count()
-    return paginator_for(query, per_page=PER_PAGE).found
+    return paginator(query, per_page=PER_PAGE).found
 
 
 def _median_ms(work) -> float:
