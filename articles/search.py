@@ -16,8 +16,8 @@ from articles.search_document import SEARCH_CONFIG
 MAX_QUERY_CHARS = 200
 SNIPPET_CHARS = 240
 # Ranking reads every candidate's stored document, so a query matching most posts would cost time in proportion
-# to the whole blog; only the newest RANKED_MATCHES matches are ranked and listed, which bounds the worst case
-# while keeping what readers look for (recent posts) and the 50 pages of 20 anyone will page through.
+# to the whole blog. Only the newest RANKED_MATCHES matches are ranked and listed: that bounds the worst case,
+# keeps the recent posts readers look for, and is 50 pages of results, more than anyone pages through.
 RANKED_MATCHES = 1000
 # Control characters never occur in stored text, so they mark the highlights safely until escaping.
 MARK_START, MARK_STOP = "\x02", "\x03"
@@ -49,6 +49,7 @@ def _postgres_search(query: str) -> QuerySet:
     return (
         Article.objects.published()
         .with_source()
+        .defer("search_document")
         .filter(pk__in=newest)
         .annotate(
             rank=SearchRank(F("search_document"), terms),

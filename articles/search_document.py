@@ -21,7 +21,7 @@ class SearchDocument(Expression):
     output_field = SearchVectorField()
 
     def __init__(self):
-        super().__init__(output_field=SearchVectorField())
+        super().__init__()
         self.vector = search_vector()
 
     def get_source_expressions(self):
