@@ -1,6 +1,9 @@
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+
+from articles.search_document import SearchDocument
 
 EXCERPT_MAX_CHARS = 900
 
@@ -93,6 +96,11 @@ class Article(models.Model):
     edited_by_editor = models.BooleanField(default=False)
     # When upstream last changed a post whose editor's version was kept.
     upstream_changed_at = models.DateTimeField(null=True, blank=True)
+    # Search matches and ranks on this stored tsvector instead of computing one per row and query; PostgreSQL
+    # keeps it up to date on every write (Django never writes it), and the GIN index (migration 0005) is on it.
+    search_document = models.GeneratedField(
+        expression=SearchDocument(), output_field=SearchVectorField(), db_persist=True
+    )
 
     objects = ArticleQuerySet.as_manager()
 

@@ -1,45 +1,58 @@
 """Full-text search over published posts: PostgreSQL ranking and snippets, a plain fallback on SQLite."""
 
 import re
+from functools import cached_property
 
-from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
+from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from articles.models import Article
+from articles.search_document import SEARCH_CONFIG
 
 MAX_QUERY_CHARS = 200
 SNIPPET_CHARS = 240
+# Ranking reads every candidate's stored document, so a query matching most posts would cost time in proportion
+# to the whole blog. Only the newest RANKED_MATCHES matches are ranked and listed: that bounds the worst case,
+# keeps the recent posts readers look for, and is 50 pages of results, more than anyone pages through.
+RANKED_MATCHES = 1000
 # Control characters never occur in stored text, so they mark the highlights safely until escaping.
 MARK_START, MARK_STOP = "\x02", "\x03"
-SEARCH_CONFIG = "english"
 
 
-def search_vector() -> SearchVector:
-    """The indexed document; the GIN index in migration 0002 is built on exactly this expression."""
-    return SearchVector("title", weight="A", config=SEARCH_CONFIG) + SearchVector(
-        "excerpt", weight="B", config=SEARCH_CONFIG
-    )
+def search_matches(query: str) -> QuerySet:
+    """Every published post matching the query, unordered: for counting."""
+    posts = Article.objects.published().order_by()
+    if connection.vendor == "postgresql":
+        return posts.filter(search_document=_terms(query))
+    return _fallback_matches(posts, query)
 
 
 def search_articles(query: str) -> QuerySet:
-    """Published posts matching the query, best first, each with a `snippet` text attribute."""
-    posts = Article.objects.published().with_source()
+    """Published posts matching the query, best first among the newest RANKED_MATCHES, each with a `snippet`."""
     if connection.vendor == "postgresql":
-        return _postgres_search(posts, query)
-    return _fallback_search(posts, query)
+        return _postgres_search(query)
+    return search_matches(query).with_source().newest_first()
 
 
-def _postgres_search(posts: QuerySet, query: str) -> QuerySet:
-    terms = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
-    vector = search_vector()
+def _terms(query: str) -> SearchQuery:
+    return SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
+
+
+def _postgres_search(query: str) -> QuerySet:
+    terms = _terms(query)
+    # A LIMIT on the newest matches: PostgreSQL reads them from the GIN index or walks the published_at index.
+    newest = search_matches(query).newest_first().values("pk")[:RANKED_MATCHES]
     return (
-        posts.alias(document=vector)
-        .filter(document=terms)
+        Article.objects.published()
+        .with_source()
+        .defer("search_document")
+        .filter(pk__in=newest)
         .annotate(
-            rank=SearchRank(vector, terms),
+            rank=SearchRank(F("search_document"), terms),
             snippet=SearchHeadline(
                 "excerpt",
                 terms,
@@ -55,11 +68,33 @@ def _postgres_search(posts: QuerySet, query: str) -> QuerySet:
     )
 
 
-def _fallback_search(posts: QuerySet, query: str) -> QuerySet:
+class SearchPaginator(Paginator):
+    """Pages of search_articles(); counts no further than RANKED_MATCHES + 1 matches, so a broad query stays cheap."""
+
+    def __init__(self, query: str, *, per_page: int):
+        super().__init__(search_articles(query), per_page)
+        self.query = query
+
+    @cached_property
+    def found(self) -> int:
+        """How many posts match, up to RANKED_MATCHES + 1 (one query)."""
+        return search_matches(self.query)[: RANKED_MATCHES + 1].count()
+
+    @property
+    def capped(self) -> bool:
+        """More posts match than are ranked and listed."""
+        return self.found > RANKED_MATCHES
+
+    @cached_property
+    def count(self) -> int:
+        return min(self.found, RANKED_MATCHES)
+
+
+def _fallback_matches(posts: QuerySet, query: str) -> QuerySet:
     words = query_words(query)
     for word in words:
         posts = posts.filter(Q(title__icontains=word) | Q(excerpt__icontains=word))
-    return posts.newest_first() if words else posts.none()
+    return posts if words else posts.none()
 
 
 def query_words(query: str) -> list[str]:

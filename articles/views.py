@@ -17,7 +17,7 @@ from articles.comments import address_hash, client_address, comment_create, comm
 from articles.forms import CommentForm
 from articles.models import Article, Label
 from articles.pagecache import CSRF_PLACEHOLDER, CachedPage, cached_page, page_cache_get, page_cache_set
-from articles.search import MAX_QUERY_CHARS, search_articles
+from articles.search import MAX_QUERY_CHARS, SearchPaginator
 from feeds.models import Source
 
 POSTS_PER_PAGE = 20
@@ -25,8 +25,12 @@ POSTS_PER_PAGE = 20
 
 def _page_of(request, posts) -> Page:
     """The requested page of a list; a malformed or out-of-range ?page= is a 404."""
+    return _page(request, Paginator(posts, POSTS_PER_PAGE))
+
+
+def _page(request, paginator: Paginator) -> Page:
     try:
-        return Paginator(posts, POSTS_PER_PAGE).page(request.GET.get("page", 1))
+        return paginator.page(request.GET.get("page", 1))
     except InvalidPage:
         raise Http404("No such page.") from None
 
@@ -99,7 +103,7 @@ def search(request):
     if len(query) > MAX_QUERY_CHARS:
         context["problem"] = f"That search is too long: please use at most {MAX_QUERY_CHARS} characters."
     elif query:
-        page = _page_of(request, search_articles(query))
+        page = _page(request, SearchPaginator(query, per_page=POSTS_PER_PAGE))
         context.update(page=page, posts=page.object_list)
     return render(request, "articles/search.html", context)
 

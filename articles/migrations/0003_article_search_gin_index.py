@@ -8,7 +8,7 @@ INDEX_NAME = "article_search_idx"
 
 
 def search_index() -> GinIndex:
-    # Must be the same expression as articles.search.search_vector(), or PostgreSQL will not use it.
+    # Was the same expression as search_vector() (now articles.search_document); 0005 moves the index to a column.
     vector = SearchVector("title", weight="A", config="english") + SearchVector("excerpt", weight="B", config="english")
     return GinIndex(vector, name=INDEX_NAME)
 

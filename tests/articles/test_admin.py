@@ -92,6 +92,14 @@ def test_editing_a_post_marks_it_as_the_editors_version(client):
     assert post.edited_by_editor
 
 
+def test_readers_find_a_post_by_the_words_an_editor_put_in_it(client):
+    editor = editor_client(client)
+    post = ArticleFactory(title="Typo in titel", excerpt="Nothing yet.")
+    editor.post(f"{POSTS}{post.pk}/change/", _change_form_data(post, excerpt="The zebra crossing is repainted."))
+    editor.logout()
+    assert "Typo in titel" in client.get("/search", {"q": "zebra"}).content.decode()
+
+
 def test_featuring_alone_does_not_make_it_the_editors_version(client):
     editor = editor_client(client)
     post = ArticleFactory()

@@ -1,9 +1,14 @@
+from datetime import timedelta
+
 import pytest
 from django.contrib.postgres.search import SearchQuery
 from django.db import connection
+from django.utils import timezone
 
 from articles.models import Article
-from articles.search import SEARCH_CONFIG, highlighted_snippet, search_articles, search_vector
+from articles.search import highlighted_snippet, search_articles
+from articles.search_document import SEARCH_CONFIG
+from tests.articles.conftest import MAX_PAGE_QUERIES
 from tests.articles.pages import main_column
 from tests.factories import ArticleFactory
 
@@ -70,14 +75,51 @@ def test_postgres_search_stems_words():
 
 
 @pytest.mark.postgres
-def test_postgres_search_uses_the_gin_index():
+def test_postgres_search_matches_on_the_stored_document_through_the_gin_index():
     ArticleFactory.create_batch(5)
     terms = SearchQuery("trade", search_type="websearch", config=SEARCH_CONFIG)
-    matching = Article.objects.alias(document=search_vector()).filter(document=terms)
-    sql, params = matching.query.sql_with_params()
+    sql, params = Article.objects.filter(search_document=terms).query.sql_with_params()
     with connection.cursor() as cursor:
-        # With five rows a table scan is cheapest; forbid it to see that the index matches the expression.
+        # With five rows a table scan is cheapest; forbid it to see that the index is on the stored column.
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("EXPLAIN " + sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "article_search_idx" in plan
+    assert "to_tsvector" not in plan
+
+
+@pytest.mark.postgres
+def test_postgres_ranking_reads_the_stored_document_instead_of_parsing_every_post():
+    sql = str(search_articles("trade").query)
+    assert 'ts_rank("articles_article"."search_document"' in sql
+    assert "to_tsvector" not in sql
+
+
+def _matching_posts(count: int) -> list:
+    """`count` posts saying "trade", newest first; only the oldest has it in its title, which ranks highest."""
+    now = timezone.now()
+    posts = [
+        ArticleFactory(title=f"Report {n}", excerpt="Talk of trade.", published_at=now - timedelta(hours=n))
+        for n in range(count - 1)
+    ]
+    return [*posts, ArticleFactory(title="Trade deal", published_at=now - timedelta(days=30))]
+
+
+def test_broad_search_ranks_only_the_newest_matches_and_says_more_were_found(client, monkeypatch, count_queries):
+    monkeypatch.setattr("articles.search.RANKED_MATCHES", 3)
+    posts = _matching_posts(5)
+    response, queries = count_queries(client, "/search?q=trade")
+    page = main_column(response)
+    assert "More than 3 posts found" in page
+    assert all(post.title in page for post in posts[:3])
+    assert posts[3].title not in page and "Trade deal" not in page
+    assert queries <= MAX_PAGE_QUERIES
+    assert client.get("/search", {"q": "trade", "page": 2}).status_code == 404
+
+
+def test_search_up_to_the_cap_counts_every_match(client, monkeypatch):
+    monkeypatch.setattr("articles.search.RANKED_MATCHES", 5)
+    _matching_posts(5)
+    page = main_column(client.get("/search", {"q": "trade"}))
+    assert "5 posts found" in page and "More than" not in page
+    assert page.index("Trade deal") < page.index("Report 0")

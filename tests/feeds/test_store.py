@@ -4,6 +4,7 @@ import pytest
 from django.db import connection
 
 from articles.models import Article, Label
+from articles.search import search_articles
 from feeds.ingest import store
 from feeds.models import FetchAttempt, Source
 from feeds.services import feed_poll
@@ -142,3 +143,13 @@ def test_new_posts_show_at_once_on_a_home_page_that_was_already_cached(
     assert "No posts yet" not in page
     for article in Article.objects.all():
         assert article.get_absolute_url() in page
+
+
+@pytest.mark.django_db
+def test_search_finds_an_updated_entry_by_its_new_words_only(source_at, feed_server):
+    source = source_at("/feed.xml", file="feeds/rss20.xml")
+    feed_poll(source=source)
+    feed_server.serve("/feed.xml", file="feeds/rss20_updated.xml")
+    feed_poll(source=source)
+    assert [post.guid for post in search_articles("Tuesday")] == ["gazette-1001"]
+    assert list(search_articles("Monday")) == []
