@@ -61,6 +61,12 @@ class ArticleQuerySet(models.QuerySet):
         )
 
 
+class ArticleManager(models.Manager.from_queryset(ArticleQuerySet)):
+    def get_queryset(self):
+        # Only search reads the stored document, and inside the query: pages never load it into Python.
+        return super().get_queryset().defer("search_document")
+
+
 class Article(models.Model):
     """A post republished from a source; public at /YYYY/MM/slug.html."""
 
@@ -102,7 +108,7 @@ class Article(models.Model):
         expression=SearchDocument(), output_field=SearchVectorField(), db_persist=True
     )
 
-    objects = ArticleQuerySet.as_manager()
+    objects = ArticleManager()
 
     class Meta:
         ordering = ["-published_at", "-id"]
