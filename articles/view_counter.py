@@ -49,8 +49,14 @@ RECORD_LUA = COUNT_LUA + "return count_view(KEYS[1], KEYS[2], KEYS[3], ARGV[1], 
 CACHED_PAGE_LUA = (
     COUNT_LUA
     + """
-local generation = redis.call('GET', KEYS[1]) or '0'
-if redis.call('GET', KEYS[2]) ~= generation then
+local page_generation = redis.call('GET', KEYS[2])
+if not page_generation then
+  -- A page without its generation beside it (stored by an older release, or the small key was evicted) is
+  -- dropped, so the render stores it again in full and the next reader gets the one round trip.
+  redis.call('DEL', KEYS[4])
+  return nil
+end
+if page_generation ~= (redis.call('GET', KEYS[1]) or '0') then
   return nil
 end
 local article = redis.call('GET', KEYS[3])

@@ -3,13 +3,14 @@
 import pytest
 import redis
 from django.db import connection
+from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 
 from articles import popularity
 from articles.models import Article
-from articles.pagecache import page_cache_invalidate
+from articles.pagecache import page_cache_invalidate, post_page_redis_keys
 from articles.popularity import flush_views
-from tests.articles.popularity_helpers import CLOSED_REDIS_URL, reader_headers, totals
+from tests.articles.popularity_helpers import CLOSED_REDIS_URL, counter, reader_headers, totals
 from tests.factories import ArticleFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres, pytest.mark.redis]
@@ -108,3 +109,16 @@ def test_with_redis_down_the_post_page_is_served_and_each_view_is_dropped_once(c
         assert popularity.outage.dropped == 3
     finally:
         popularity.outage.reset()
+
+
+def test_a_post_page_cached_without_its_generation_beside_it_is_rendered_again_then_served_in_one_trip(
+    client, cached_post, round_trips
+):
+    generation_key = post_page_redis_keys(RequestFactory().get(cached_post.get_absolute_url()))[1]
+    counter().delete(generation_key)  # as an older release stored the page
+    assert client.get(cached_post.get_absolute_url(), **reader_headers(3)).status_code == 200
+    round_trips.clear()
+    assert client.get(cached_post.get_absolute_url(), **reader_headers(4)).status_code == 200
+    assert round_trips == ["EVALSHA"]
+    flush_views()
+    assert totals(cached_post) == (4, 4, 4)
