@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
+from django.core.cache.backends.redis import RedisSerializer
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.utils.cache import patch_vary_headers
@@ -55,7 +56,28 @@ def is_cacheable(request: HttpRequest) -> bool:
 
 
 def _page_key(request: HttpRequest) -> str:
-    return "pages:page:" + hashlib.sha256(request.get_full_path().encode()).hexdigest()
+    return "pages:page:" + _path_hash(request)
+
+
+def _path_hash(request: HttpRequest) -> str:
+    return hashlib.sha256(request.get_full_path().encode()).hexdigest()
+
+
+def _post_keys(request: HttpRequest) -> tuple[str, str]:
+    """The keys of a post page's generation and post id, kept beside the page as plain integers."""
+    path_hash = _path_hash(request)
+    return f"pages:post-generation:{path_hash}", f"pages:post-article:{path_hash}"
+
+
+def post_page_redis_keys(request: HttpRequest) -> list[str]:
+    """Full Redis names of the generation, a post page's generation and post id, and the page itself."""
+    names = [GENERATION_KEY, *_post_keys(request), _page_key(request)]
+    return [cache.make_and_validate_key(name) for name in names]
+
+
+def page_from_redis(raw: bytes) -> CachedPage:
+    """The page from a page entry read straight from Redis, decoded as Django's RedisCache stored it."""
+    return RedisSerializer().loads(raw)[1]
 
 
 def page_cache_get(request: HttpRequest) -> CachedPage | None:
@@ -66,12 +88,17 @@ def page_cache_get(request: HttpRequest) -> CachedPage | None:
     try:
         found = cache.get_many([GENERATION_KEY, key])
     except RedisError as error:
-        logger.warning("page cache read failed, rendering instead: %s", error)
+        page_cache_read_failed(error)
         return None
     entry = found.get(key)
     if entry is None or entry[0] != found.get(GENERATION_KEY):
         return None
     return entry[1]
+
+
+def page_cache_read_failed(error: Exception) -> None:
+    """Log a failed page cache read (the page is rendered instead)."""
+    logger.warning("page cache read failed, rendering instead: %s", error)
 
 
 def page_generation() -> int | None:
@@ -89,7 +116,13 @@ def page_cache_set(request: HttpRequest, page: CachedPage) -> None:
         return
     try:
         generation = cache.get(GENERATION_KEY)
-        cache.set(_page_key(request), (generation, page), settings.PAGE_CACHE_SECONDS)
+        entries = {_page_key(request): (generation, page)}
+        if page.article_id is not None:
+            # So a script can check and count a cached post page without unpickling it; set_many writes
+            # all three at once (MULTI), so they always agree.
+            generation_key, article_key = _post_keys(request)
+            entries.update({generation_key: generation or 0, article_key: page.article_id})
+        cache.set_many(entries, settings.PAGE_CACHE_SECONDS)
     except RedisError as error:
         logger.warning("page cache write failed: %s", error)
 

@@ -26,17 +26,50 @@ VISITORS_TTL_SECONDS = 3 * 24 * 3600
 # A dead Redis must cost a reader milliseconds, not seconds.
 SOCKET_TIMEOUT_SECONDS = 0.25
 
-# One round trip: the visitor's dedupe marker with its expiry, and only if it was new, the day's count and
-# the day's HyperLogLog. Atomic, so two requests can never both count.
-RECORD_LUA = """
-if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[3]) then
-  redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
-  redis.call('PFADD', KEYS[3], ARGV[2])
-  redis.call('EXPIRE', KEYS[3], ARGV[4])
-  return 1
+# The counting itself, shared by both scripts below: the visitor's dedupe marker with its expiry, and only if
+# it was new, the day's count and the day's HyperLogLog. Atomic, so two requests can never both count.
+COUNT_LUA = """
+local function count_view(seen, pending, visitors, field, visitor, dedupe_seconds, visitors_ttl)
+  if redis.call('SET', seen, '1', 'NX', 'EX', dedupe_seconds) then
+    redis.call('HINCRBY', pending, field, 1)
+    redis.call('PFADD', visitors, visitor)
+    redis.call('EXPIRE', visitors, visitors_ttl)
+    return 1
+  end
+  return 0
 end
-return 0
 """
+
+# One round trip: count one view of a known post.
+RECORD_LUA = COUNT_LUA + "return count_view(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2], ARGV[3], ARGV[4])"
+
+# One round trip for a cached post page: the page, and its view counted, only if the page belongs to the
+# current cache generation. The post's id is only known once its key is read, so the counting keys are
+# built here, spelled exactly as seen_key, visitors_key and count_field spell them.
+CACHED_PAGE_LUA = (
+    COUNT_LUA
+    + """
+local page_generation = redis.call('GET', KEYS[2])
+if not page_generation then
+  -- A page without its generation beside it (stored by an older release, or the small key was evicted) is
+  -- dropped, so the render stores it again in full and the next reader gets the one round trip.
+  redis.call('DEL', KEYS[4])
+  return nil
+end
+if page_generation ~= (redis.call('GET', KEYS[1]) or '0') then
+  return nil
+end
+local article = redis.call('GET', KEYS[3])
+local page = redis.call('GET', KEYS[4])
+if not article or not page then
+  return nil
+end
+local prefix, visitor, day = ARGV[1], ARGV[2], ARGV[3]
+count_view(prefix .. 'seen:' .. article .. ':' .. visitor, KEYS[5], prefix .. 'uv:' .. day .. ':' .. article,
+  article .. ':' .. day, visitor, ARGV[4], ARGV[5])
+return page
+"""
+)
 
 # Move the pending hash aside under a new flush id; new views start a fresh pending hash meanwhile.
 TAKE_LUA = """
@@ -100,11 +133,22 @@ def parse_field(field: bytes | str) -> tuple[int, date]:
     return int(article_id), date.fromisoformat(day)
 
 
+def seen_key(article_id: int, visitor: str) -> str:
+    return f"{PREFIX}seen:{article_id}:{visitor}"
+
+
 def record(*, article_id: int, visitor: str, day: date) -> bool:
     """Count one view unless the visitor was seen on this post in the last 30 minutes; True if counted."""
-    keys = [f"{PREFIX}seen:{article_id}:{visitor}", PENDING_KEY, visitors_key(day, article_id)]
+    keys = [seen_key(article_id, visitor), PENDING_KEY, visitors_key(day, article_id)]
     args = [count_field(article_id, day), visitor, DEDUPE_SECONDS, VISITORS_TTL_SECONDS]
     return bool(script(RECORD_LUA)(keys=keys, args=args))
+
+
+def record_cached_page(*, page_keys: list[str], visitor: str, day: date) -> bytes | None:
+    """The raw cached post page if current, its view counted as record() would; None, nothing counted, if not."""
+    # page_keys: the full Redis names of the generation, the page's generation, its post id and the page.
+    args = [PREFIX, visitor, day.isoformat(), DEDUPE_SECONDS, VISITORS_TTL_SECONDS]
+    return script(CACHED_PAGE_LUA)(keys=[*page_keys, PENDING_KEY], args=args)
 
 
 def take() -> str | None:

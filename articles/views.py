@@ -113,6 +113,9 @@ def article_detail(request, year: int, month: int, slug: str):
     """The post page; every GET counts a view, whether the page came from the cache or not."""
     if request.method == "POST":
         return _post_comment(request, _published_article(year, month, slug))
+    counted_page = popularity.view_record_cached_page(request=request)
+    if counted_page is not None:
+        return counted_page.to_response(request)
     page = page_cache_get(request)
     if page is None:
         article = _published_article(year, month, slug)
