@@ -25,6 +25,7 @@ import django  # noqa: E402
 django.setup()
 
 from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
 from django.test import Client, RequestFactory  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
@@ -204,6 +205,7 @@ def main() -> None:
     if not settings.REDIS_URL:
         sys.exit("Set REDIS_URL (and DATABASE_URL): the benchmark measures the Redis counter.")
     settings.DEBUG = False  # no query log: measure the site as it runs in production
+    call_command("migrate", verbosity=0)
     ids = bench_posts()
     print(f"database {settings.DATABASES['default']['NAME']}, Redis {settings.REDIS_URL}, {len(ids)} bench posts")
     bench_pages(ids)
