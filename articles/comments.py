@@ -3,19 +3,13 @@
 from datetime import timedelta
 
 from django.conf import settings
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from articles.models import Article, Comment
+from newsblog.client import client_address
 
-
-def client_address(request: HttpRequest) -> str:
-    """The reader's IP address; behind our proxy, the one it appended to X-Forwarded-For."""
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if settings.BEHIND_PROXY and forwarded:
-        return forwarded.split(",")[-1].strip()
-    return request.META.get("REMOTE_ADDR", "")
+__all__ = ["address_hash", "client_address", "comment_create", "comment_rate_limited"]
 
 
 def address_hash(address: str) -> str:

@@ -32,6 +32,7 @@ from articles.pagecache import (
 )
 from articles.ranking import popular, trending
 from articles.view_flush import FlushResult, flush_views
+from newsblog.client import client_address
 
 __all__ = [
     "FlushResult",
@@ -150,15 +151,6 @@ def visitor_hash(request: HttpRequest) -> str:
     """The visitor's identity: a salted hash of address and user agent (the address itself is never kept)."""
     raw = f"{client_address(request)}\n{request.META.get('HTTP_USER_AGENT', '')}"
     return salted_hmac("newsblog.popularity.visitor", raw, algorithm="sha256").hexdigest()[:32]
-
-
-def client_address(request: HttpRequest) -> str:
-    """The reader's address; behind our proxy, the one the proxy saw (the last X-Forwarded-For entry)."""
-    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded.strip():
-            return forwarded.split(",")[-1].strip()
-    return request.META.get("REMOTE_ADDR", "")
 
 
 def _record_embedded(*, article_id: int, visitor: str, day: date) -> bool:

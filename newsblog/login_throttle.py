@@ -9,6 +9,8 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from redis.exceptions import RedisError
 
+from newsblog.client import client_address
+
 logger = logging.getLogger(__name__)
 
 FAILURES_ALLOWED = 5
@@ -16,7 +18,7 @@ WINDOW_SECONDS = 15 * 60
 
 
 def failure_key(request) -> str:
-    address = request.META.get("REMOTE_ADDR", "")
+    address = client_address(request)
     digest = hashlib.sha256(f"{settings.SECRET_KEY}:{address}".encode()).hexdigest()[:32]
     return f"login-failures:{digest}"
 

@@ -139,7 +139,7 @@ def test_raw_addresses_are_never_stored():
 
 
 def test_behind_our_proxy_visitors_are_told_apart_by_the_address_the_proxy_saw(settings):
-    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    settings.BEHIND_PROXY = True
     first = reader(1, HTTP_X_FORWARDED_FOR="198.51.100.7")
     second = reader(1, HTTP_X_FORWARDED_FOR="198.51.100.7, 203.0.113.9")
     assert visitor_hash(first) != visitor_hash(second)

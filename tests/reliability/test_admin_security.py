@@ -67,3 +67,22 @@ def test_an_editor_cannot_grant_themselves_permissions(client):
     assert not editor.is_superuser
     assert not editor.has_perm("auth.change_user")
     assert group.permissions.count() < len(every_permission) / 2
+
+
+def test_behind_the_proxy_throttling_goes_by_the_readers_address_not_the_proxys(client, settings):
+    settings.BEHIND_PROXY = True
+    User.objects.create_user("editor", password="correct horse battery", is_staff=True)
+    for _ in range(6):
+        client.post(
+            reverse("admin:login"),
+            {"username": "editor", "password": "guess"},
+            REMOTE_ADDR="127.0.0.1",
+            HTTP_X_FORWARDED_FOR="203.0.113.7",
+        )
+    response = client.post(
+        reverse("admin:login"),
+        {"username": "editor", "password": "correct horse battery"},
+        REMOTE_ADDR="127.0.0.1",
+        HTTP_X_FORWARDED_FOR="198.51.100.9",
+    )
+    assert response.status_code == 302
