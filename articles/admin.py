@@ -74,6 +74,10 @@ class ArticleAdmin(admin.ModelAdmin):
     ]
     filter_horizontal = ["labels"]
 
+    def has_add_permission(self, request):
+        # Posts come from sources (they need a source and its guid); an editor edits, hides or features them.
+        return False
+
     fieldsets = [
         (None, {"fields": ["editor_note", "title", "source", "author", "published_at", "status", "is_featured"]}),
         ("Content", {"fields": ["excerpt", "body_html", "image_url", "labels"]}),
@@ -185,6 +189,10 @@ class CommentAdmin(admin.ModelAdmin):
     readonly_fields = ["ip_hash", "post"]
     fields = ["post", "author_name", "email", "body", "created_at", "status", "ip_hash"]
     actions = ["approve", "mark_spam", "delete_selected"]
+
+    def has_add_permission(self, request):
+        # Comments come from readers, on the post page.
+        return False
 
     @admin.display(description="comment")
     def short_body(self, obj):

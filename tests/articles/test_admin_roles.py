@@ -104,3 +104,11 @@ def test_createeditor_asks_for_a_password_on_a_terminal(monkeypatch):
     call_command("createeditor", "lee", stdout=StringIO(), stderr=err)
     assert "This password is too short" in err.getvalue()
     assert get_user_model().objects.get(username="lee").check_password("a-much-better-passphrase")
+
+
+@pytest.mark.parametrize("url", ["/admin/articles/article/add/", "/admin/articles/comment/add/"])
+def test_posts_and_comments_are_not_added_by_hand_so_no_add_page_breaks(client, url):
+    editor_client(client)
+    assert client.get(url).status_code == 403
+    index = client.get("/admin/").content.decode()
+    assert url not in index
