@@ -80,20 +80,33 @@ def page_from_redis(raw: bytes) -> CachedPage:
     return RedisSerializer().loads(raw)[1]
 
 
-def page_cache_get(request: HttpRequest) -> CachedPage | None:
+@dataclass(frozen=True)
+class Lookup:
+    """What the page cache held for a request, and the generation current when it was asked.
+
+    A page rendered after a miss is stored under that generation, not the one current when the render
+    ends: a change committed meanwhile has started a new generation, and the page may show the old state.
+    """
+
+    page: CachedPage | None
+    generation: int | None
+    readable: bool = True
+
+
+def page_cache_get(request: HttpRequest) -> Lookup:
     """The cached page for this request, if it was rendered in the current generation."""
     if not is_cacheable(request):
-        return None
+        return Lookup(None, None, readable=False)
     key = _page_key(request)
     try:
         found = cache.get_many([GENERATION_KEY, key])
     except RedisError as error:
         page_cache_read_failed(error)
-        return None
-    entry = found.get(key)
-    if entry is None or entry[0] != found.get(GENERATION_KEY):
-        return None
-    return entry[1]
+        return Lookup(None, None, readable=False)
+    generation, entry = found.get(GENERATION_KEY), found.get(key)
+    if entry is None or entry[0] != generation:
+        return Lookup(None, generation)
+    return Lookup(entry[1], generation)
 
 
 def page_cache_read_failed(error: Exception) -> None:
@@ -110,18 +123,17 @@ def page_generation() -> int | None:
         return None
 
 
-def page_cache_set(request: HttpRequest, page: CachedPage) -> None:
-    """Keep a freshly rendered page for the next anonymous reader."""
-    if not is_cacheable(request):
+def page_cache_set(request: HttpRequest, page: CachedPage, lookup: Lookup) -> None:
+    """Keep a freshly rendered page for the next anonymous reader, in the generation it was looked up in."""
+    if not lookup.readable or not is_cacheable(request):
         return
+    entries = {_page_key(request): (lookup.generation, page)}
+    if page.article_id is not None:
+        # So a script can check and count a cached post page without unpickling it; set_many writes
+        # all three at once (MULTI), so they always agree.
+        generation_key, article_key = _post_keys(request)
+        entries.update({generation_key: lookup.generation or 0, article_key: page.article_id})
     try:
-        generation = cache.get(GENERATION_KEY)
-        entries = {_page_key(request): (generation, page)}
-        if page.article_id is not None:
-            # So a script can check and count a cached post page without unpickling it; set_many writes
-            # all three at once (MULTI), so they always agree.
-            generation_key, article_key = _post_keys(request)
-            entries.update({generation_key: generation or 0, article_key: page.article_id})
         cache.set_many(entries, settings.PAGE_CACHE_SECONDS)
     except RedisError as error:
         logger.warning("page cache write failed: %s", error)
@@ -131,7 +143,6 @@ def page_cache_invalidate() -> None:
     """Start a new generation: every cached page and the archive widget are rendered afresh."""
     try:
         cache.set(GENERATION_KEY, time.time_ns(), None)
-        cache.delete(ARCHIVE_KEY)
     except RedisError as error:
         logger.error("page cache invalidation failed; pages may be stale until they expire: %s", error)
 
@@ -141,14 +152,14 @@ def cached_page(view):
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
-        page = page_cache_get(request)
-        if page is not None:
-            return page.to_response(request)
+        lookup = page_cache_get(request)
+        if lookup.page is not None:
+            return lookup.page.to_response(request)
         response = view(request, *args, **kwargs)
         if hasattr(response, "render") and not response.is_rendered:
             response.render()
         if response.status_code == 200 and not response.streaming:
-            page_cache_set(request, CachedPage(response.content, response["Content-Type"]))
+            page_cache_set(request, CachedPage(response.content, response["Content-Type"]), lookup)
             patch_vary_headers(response, ["Cookie"])
         return response
 

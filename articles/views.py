@@ -116,12 +116,13 @@ def article_detail(request, year: int, month: int, slug: str):
     counted_page = popularity.view_record_cached_page(request=request)
     if counted_page is not None:
         return counted_page.to_response(request)
-    page = page_cache_get(request)
+    lookup = page_cache_get(request)
+    page = lookup.page
     if page is None:
         article = _published_article(year, month, slug)
         html = _render_detail(request, article, CommentForm(), csrf_token=CSRF_PLACEHOLDER)
         page = CachedPage(html.encode(), article_id=article.id)
-        page_cache_set(request, page)
+        page_cache_set(request, page, lookup)
     response = page.to_response(request)
     if request.method == "GET":
         popularity.view_record(request=request, article_id=page.article_id)

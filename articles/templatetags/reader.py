@@ -10,7 +10,7 @@ from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from articles.models import Article
-from articles.pagecache import ARCHIVE_KEY, cache_get_or_compute
+from articles.pagecache import ARCHIVE_KEY, cache_get_or_compute, page_generation
 from articles.search import highlighted_snippet
 
 register = template.Library()
@@ -51,7 +51,8 @@ def comment_html(text: str) -> SafeString:
 @register.simple_tag
 def archive_years() -> list[dict]:
     """Post counts per year and month, newest first, for the "Blog archive" widget."""
-    return cache_get_or_compute(ARCHIVE_KEY, _compute_archive_years)
+    # The page-cache generation in the key: counts computed before a change committed are never kept after it.
+    return cache_get_or_compute(f"{ARCHIVE_KEY}:{page_generation()}", _compute_archive_years)
 
 
 def _compute_archive_years() -> list[dict]:

@@ -86,4 +86,19 @@ def test_the_cache_lives_in_redis_in_production_mode(client):
     ArticleFactory()
     client.get("/")
     assert type(caches["default"]).__name__ == "RedisCache"
-    assert cache.get(pagecache.ARCHIVE_KEY) is not None
+    assert cache.get(f"{pagecache.ARCHIVE_KEY}:{pagecache.page_generation()}") is not None
+
+
+def test_a_page_rendered_across_a_change_is_not_kept_as_the_new_version(client, django_capture_on_commit_callbacks):
+    article = ArticleFactory(title="Before the change")
+    request_path = article.get_absolute_url()
+    from django.test import RequestFactory
+
+    request = RequestFactory().get(request_path)
+    lookup = pagecache.page_cache_get(request)  # a render starts...
+    with django_capture_on_commit_callbacks(execute=True):  # ...an editor's change commits meanwhile...
+        article.title = "After the change"
+        article.save()
+    stale = pagecache.CachedPage(b"<p>Before the change</p>", article_id=article.id)
+    pagecache.page_cache_set(request, stale, lookup)  # ...and the render that began before it ends
+    assert "After the change" in client.get(request_path).content.decode()
