@@ -59,8 +59,14 @@ def _page_key(request: HttpRequest) -> str:
     return "pages:page:" + _path_hash(request)
 
 
+# The only query parameters our pages read; any other parameter is left out of the key, so a reader
+# cannot fill the cache (or force renders) with /?x=1, /?x=2, ...
+KEYED_PARAMETERS = ("page", "q", "p")  # p: the sitemap's own page number
+
+
 def _path_hash(request: HttpRequest) -> str:
-    return hashlib.sha256(request.get_full_path().encode()).hexdigest()
+    used = [(name, request.GET.get(name, "")) for name in KEYED_PARAMETERS if name in request.GET]
+    return hashlib.sha256(repr((request.path, used)).encode()).hexdigest()
 
 
 def _post_keys(request: HttpRequest) -> tuple[str, str]:

@@ -173,7 +173,9 @@ POPULAR_SNIPPET_CHARS = env_int("POPULAR_SNIPPET_CHARS", 900, minimum=50)
 # A post page's <link rel="canonical"> names the original article; false points it at our own page.
 CANONICAL_TO_ORIGINAL = env_bool("CANONICAL_TO_ORIGINAL", default=True)
 # Seconds an anonymous page render is kept; changes to posts and approved comments invalidate sooner. 0 = off.
-PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 600, minimum=0)
+# Without Redis the cache lives in each process, where a change made by another process (a cron
+# `pollfeeds`) cannot drop it: keep pages for a minute there, ten where Redis makes invalidation shared.
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 600 if REDIS_URL else 60, minimum=0)
 # Accepted comments per client address per window before answering 429.
 COMMENTS_RATE_LIMIT = env_int("COMMENTS_RATE_LIMIT", 5, minimum=1)
 COMMENTS_RATE_WINDOW_SECONDS = env_int("COMMENTS_RATE_WINDOW_SECONDS", 600, minimum=1)

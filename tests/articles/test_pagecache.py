@@ -1,6 +1,8 @@
 import pytest
 from django.core.cache import cache, caches
-from django.test import override_settings
+from django.db import connection
+from django.test import RequestFactory, override_settings
+from django.test.utils import CaptureQueriesContext
 
 from articles import pagecache
 from articles.models import Comment
@@ -92,8 +94,6 @@ def test_the_cache_lives_in_redis_in_production_mode(client):
 def test_a_page_rendered_across_a_change_is_not_kept_as_the_new_version(client, django_capture_on_commit_callbacks):
     article = ArticleFactory(title="Before the change")
     request_path = article.get_absolute_url()
-    from django.test import RequestFactory
-
     request = RequestFactory().get(request_path)
     lookup = pagecache.page_cache_get(request)  # a render starts...
     with django_capture_on_commit_callbacks(execute=True):  # ...an editor's change commits meanwhile...
@@ -102,3 +102,14 @@ def test_a_page_rendered_across_a_change_is_not_kept_as_the_new_version(client, 
     stale = pagecache.CachedPage(b"<p>Before the change</p>", article_id=article.id)
     pagecache.page_cache_set(request, stale, lookup)  # ...and the render that began before it ends
     assert "After the change" in client.get(request_path).content.decode()
+
+
+def test_unused_query_parameters_neither_fill_the_cache_nor_force_renders(client):
+    ArticleFactory.create_batch(25)
+    client.get("/")
+    with CaptureQueriesContext(connection) as queries:
+        for n in range(5):
+            assert client.get("/", {"utm_source": f"x{n}"}).status_code == 200
+    assert len(queries) == 0
+    page_two = client.get("/", {"page": 2}).content.decode()
+    assert page_two != client.get("/").content.decode()

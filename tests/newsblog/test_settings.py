@@ -95,3 +95,9 @@ def test_time_zone_and_site_name_come_from_the_environment():
     code = "from django.conf import settings as s; print(s.TIME_ZONE, s.SITE_NAME)"
     result = manage("shell", "--verbosity", "0", "-c", code, DJANGO_TIME_ZONE="Asia/Karachi", SITE_NAME="Dawnwatch")
     assert result.stdout.split() == ["Asia/Karachi", "Dawnwatch"]
+
+
+@pytest.mark.parametrize(("env", "seconds"), [({}, "60"), ({"REDIS_URL": "redis://127.0.0.1:6379/0"}, "600")])
+def test_pages_are_kept_shorter_where_another_process_cannot_empty_the_cache(env, seconds):
+    code = "from django.conf import settings as s; print(s.PAGE_CACHE_SECONDS)"
+    assert manage("shell", "--verbosity", "0", "-c", code, **env).stdout.split() == [seconds]
