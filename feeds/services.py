@@ -19,7 +19,7 @@ from feeds.ingest.parse import ParsedFeed, ParseError, parse_feed
 from feeds.ingest.sanitize import excerpt_from_html, first_image, sanitize_html
 from feeds.ingest.store import PreparedEntry, StoreResult, store_entries, stored_hashes
 from feeds.models import FetchAttempt, Source
-from feeds.outcomes import record_failure, record_success
+from feeds.outcomes import error_summary, record_failure, record_success
 
 logger = logging.getLogger("feeds.poll")
 # A claimed source is not claimed again for this long, even if its poll task never runs.
@@ -85,8 +85,7 @@ def feed_poll(*, source: Source) -> FetchAttempt:
 
 def _database_failure(error: DatabaseError) -> str:
     """An editor-readable reason for a poll the database refused (the driver's first line, not its whole dump)."""
-    detail = str(error).strip().splitlines()[0] if str(error).strip() else "no details"
-    return f"The database refused this poll's data, so nothing from it was stored ({type(error).__name__}: {detail})."
+    return f"The database refused this poll's data, so nothing from it was stored ({error_summary(error)})."
 
 
 def _ingest_fetched(
