@@ -103,6 +103,12 @@ def record_failure(
     )
 
 
+def error_summary(error: Exception) -> str:
+    """The error's class and the first line of its message ("DataError: value too long ..."), for editors."""
+    text = str(error).strip()
+    return f"{type(error).__name__}: {text.splitlines()[0] if text else 'no details'}"
+
+
 def _moved(source: Source, fetched: FetchResult, changes: dict) -> str:
     """Follow a permanent redirect by updating the source's address, keeping the old one visible."""
     if not fetched.moved_to or fetched.moved_to == source.feed_url:

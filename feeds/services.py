@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
@@ -19,13 +19,15 @@ from feeds.ingest.parse import ParsedFeed, ParseError, parse_feed
 from feeds.ingest.sanitize import excerpt_from_html, first_image, sanitize_html
 from feeds.ingest.store import PreparedEntry, StoreResult, store_entries, stored_hashes
 from feeds.models import FetchAttempt, Source
-from feeds.outcomes import record_failure, record_success
+from feeds.outcomes import error_summary, record_failure, record_success
 
 logger = logging.getLogger("feeds.poll")
 # A claimed source is not claimed again for this long, even if its poll task never runs.
 CLAIM_LEASE = timedelta(minutes=15)
 FETCH_ATTEMPT_RETENTION_DAYS = 30
 STORE_ATTEMPTS = 3
+# The database going away: worth retrying the whole poll later (the Celery task does), not recording.
+TRANSIENT_DATABASE_ERRORS = (OperationalError, InterfaceError)
 
 Timings = dict[str, float]
 
@@ -64,14 +66,26 @@ def feed_poll(*, source: Source) -> FetchAttempt:
             attempt = _ingest_fetched(source, fetched, started_at, clock, timings)
     except (FetchError, ParseError) as error:
         attempt = record_failure(source=source, error=error, fetched=fetched, started_at=started_at, clock=clock)
-    except DatabaseError:
+    except TRANSIENT_DATABASE_ERRORS:
         raise
+    except DatabaseError as error:
+        if connection.needs_rollback:
+            raise  # the caller's transaction is broken: nothing can be written until it rolls back
+        # The poll's own writes were rolled back, so the failure can be recorded on a clean connection.
+        logger.exception("poll of %s hit a database error", source.slug, extra={"source": source.slug})
+        failure = ParseError(_database_failure(error))
+        attempt = record_failure(source=source, error=failure, fetched=fetched, started_at=started_at, clock=clock)
     except Exception as error:
         logger.exception("poll of %s crashed", source.slug, extra={"source": source.slug})
         failure = ParseError(f"internal error while processing the feed ({type(error).__name__}: {error})")
         attempt = record_failure(source=source, error=failure, fetched=fetched, started_at=started_at, clock=clock)
     _log(source, attempt, timings)
     return attempt
+
+
+def _database_failure(error: DatabaseError) -> str:
+    """An editor-readable reason for a poll the database refused (the driver's first line, not its whole dump)."""
+    return f"The database refused this poll's data, so nothing from it was stored ({error_summary(error)})."
 
 
 def _ingest_fetched(

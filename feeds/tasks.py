@@ -1,13 +1,12 @@
 """Celery tasks: thin shells that load by id, call one service and own their retry policy."""
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
 
 from feeds.models import Source
-from feeds.services import feed_poll, fetch_attempt_prune, source_claim_due
+from feeds.services import TRANSIENT_DATABASE_ERRORS, feed_poll, fetch_attempt_prune, source_claim_due
 
-# Only the database going away is transient here: feed failures are recorded by feed_poll, never retried.
-TRANSIENT = (OperationalError, InterfaceError)
+# Only the database going away is transient here: feed failures (and refused data) are recorded by feed_poll.
+TRANSIENT = TRANSIENT_DATABASE_ERRORS
 
 
 @shared_task(acks_late=True, ignore_result=True)

@@ -26,6 +26,11 @@ CHUNK = 64 * 1024
 _PATH_SAFE = "/?&=%:;@+$,!~*'()[]#"
 # 100.64.0.0/10 (carrier-grade NAT) is neither "private" nor "global" to ipaddress; is_global covers it.
 _CGNAT = ipaddress.ip_network("100.64.0.0/10")
+# IPv6 forms that carry an IPv4 address, which ipaddress may call global whatever the IPv4 address is.
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")
+_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
+_LOW_32_BITS = 0xFFFFFFFF
 
 
 @dataclass(frozen=True)
@@ -89,9 +94,27 @@ def address_allowed(address: str) -> bool:
     if settings.FEEDS_ALLOW_PRIVATE_ADDRESSES:
         return True
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv4Address):
+        return _public(ip)
+    if ip.ipv4_mapped:
+        return _public(ip.ipv4_mapped)
+    if ip in _NAT64_LOCAL:
+        return False  # a local-use translation prefix: whatever it reaches is on the operator's own network
+    return _public(ip) and all(_public(embedded) for embedded in _embedded_ipv4(ip))
+
+
+def _public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     return ip.is_global and not ip.is_multicast and ip not in _CGNAT
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses a NAT64, 6to4, Teredo or IPv4-compatible address leads to (none for plain IPv6)."""
+    if ip.sixtofour:
+        return [ip.sixtofour]
+    if ip.teredo:
+        return list(ip.teredo)
+    in_low_bits = ip in _NAT64 or (ip in _IPV4_COMPATIBLE and int(ip) > 1)
+    return [ipaddress.IPv4Address(int(ip) & _LOW_32_BITS)] if in_low_bits else []
 
 
 def _open_socket(host: str, port: int, timeout: float) -> socket.socket:

@@ -1,10 +1,13 @@
+import logging
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import OperationalError, connection
 
 from articles.models import Article
+from feeds import services
 from feeds.models import FetchAttempt, Source
 from feeds.samples import SAMPLES
 from tests.factories import SourceFactory
@@ -69,6 +72,45 @@ def test_pollfeeds_due_and_all(feed_server):
     assert "1 polled" in run("pollfeeds", "--due")
     assert "Nothing to poll." in run("pollfeeds", "--due")
     assert "1 polled" in run("pollfeeds", "--all")
+
+
+def test_pollfeeds_reports_a_database_failure_and_goes_on_with_the_next_source(feed_server, monkeypatch, caplog):
+    first = SourceFactory(name="First feed", feed_url=feed_server.serve("/one.xml", file="feeds/rss20.xml"))
+    second = SourceFactory(name="Second feed", feed_url=feed_server.serve("/two.xml", file="feeds/atom10.xml"))
+    real_store = services.store_entries
+
+    def store(*, source, **kwargs):
+        if source.pk == first.pk:
+            raise OperationalError("server closed the connection unexpectedly\n\tThis probably means ...")
+        return real_store(source=source, **kwargs)
+
+    monkeypatch.setattr(services, "store_entries", store)
+    with caplog.at_level(logging.ERROR, logger="feeds.poll"):
+        output = run("pollfeeds", "--source", str(first.pk), str(second.pk))
+    assert "2 polled, 1 fine, 1 failed." in output
+    assert f"First feed (id {first.pk}): Database error, poll not recorded (OperationalError: server closed" in output
+    assert "This probably means" not in output
+    assert list(FetchAttempt.objects.values_list("source__name", "outcome")) == [("Second feed", "ok")]
+    assert Article.objects.filter(source=second).count() == 2 and not Article.objects.filter(source=first).exists()
+    assert [type(record.exc_info[1]) for record in caplog.records if record.exc_info] == [OperationalError]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_pollfeeds_reconnects_after_the_database_drops_the_connection(feed_server, monkeypatch):
+    first = SourceFactory(name="First feed", feed_url=feed_server.serve("/one.xml", file="feeds/rss20.xml"))
+    second = SourceFactory(name="Second feed", feed_url=feed_server.serve("/two.xml", file="feeds/atom10.xml"))
+    real_hashes = services.stored_hashes
+
+    def hashes(*, source, **kwargs):
+        if source.pk == first.pk:
+            with connection.cursor() as cursor:  # the server ends this session, as in a restart or failover
+                cursor.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+        return real_hashes(source=source, **kwargs)
+
+    monkeypatch.setattr(services, "stored_hashes", hashes)
+    output = run("pollfeeds", "--source", str(first.pk), str(second.pk))
+    assert "2 polled, 1 fine, 1 failed." in output and "Database error, poll not recorded" in output
+    assert Article.objects.filter(source=second).count() == 2
 
 
 @pytest.mark.parametrize("args", [[], ["--all", "--due"], ["--source", "999999"]])

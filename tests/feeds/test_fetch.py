@@ -1,4 +1,5 @@
 import gzip
+import ipaddress
 import time
 import tracemalloc
 import zlib
@@ -86,6 +87,63 @@ def test_feed_scheme_is_read_as_https():
 def test_address_policy(settings, address, allowed):
     settings.FEEDS_ALLOW_PRIVATE_ADDRESSES = False
     assert address_allowed(address) is allowed
+
+
+def nat64(v4: str) -> str:
+    return str(ipaddress.IPv6Address(int(ipaddress.IPv6Address("64:ff9b::")) | int(ipaddress.IPv4Address(v4))))
+
+
+def nat64_local(v4: str) -> str:
+    return str(ipaddress.IPv6Address(int(ipaddress.IPv6Address("64:ff9b:1::")) | int(ipaddress.IPv4Address(v4))))
+
+
+def sixtofour(v4: str) -> str:
+    return str(ipaddress.IPv6Address((0x2002 << 112) | (int(ipaddress.IPv4Address(v4)) << 80) | 1))
+
+
+def teredo(server: str, client: str) -> str:
+    """A Teredo address (2001::/32): server in bits 32-63, client in the low 32 bits, inverted as RFC 4380 says."""
+    high = (0x20010000 << 96) | (int(ipaddress.IPv4Address(server)) << 64)
+    return str(ipaddress.IPv6Address(high | (int(ipaddress.IPv4Address(client)) ^ 0xFFFFFFFF)))
+
+
+def ipv4_compatible(v4: str) -> str:
+    return str(ipaddress.IPv6Address(int(ipaddress.IPv4Address(v4))))
+
+
+PUBLIC_V4 = "93.184.216.34"
+WRAPPERS = [
+    nat64,
+    nat64_local,
+    sixtofour,
+    lambda v4: teredo(PUBLIC_V4, v4),
+    lambda v4: teredo(v4, PUBLIC_V4),
+    ipv4_compatible,
+]
+
+
+@pytest.mark.parametrize("v4", ["127.0.0.1", "10.0.0.1", "192.168.1.1", "169.254.169.254"])
+@pytest.mark.parametrize(
+    "wrap", WRAPPERS, ids=["nat64", "nat64-local", "6to4", "teredo-client", "teredo-server", "v4-compatible"]
+)
+def test_ipv6_forms_wrapping_a_private_ipv4_address_are_refused(settings, wrap, v4):
+    settings.FEEDS_ALLOW_PRIVATE_ADDRESSES = False
+    assert address_allowed(wrap(v4)) is False
+
+
+@pytest.mark.parametrize(
+    "address", [nat64("93.184.216.34"), nat64("8.8.8.8"), sixtofour("93.184.216.34"), "2606:4700:4700::1111"]
+)
+def test_ipv6_forms_wrapping_a_public_ipv4_address_are_allowed(settings, address):
+    settings.FEEDS_ALLOW_PRIVATE_ADDRESSES = False
+    assert address_allowed(address) is True
+
+
+def test_the_wrappers_embed_what_ipaddress_unwraps():
+    assert nat64("10.0.0.1") == "64:ff9b::a00:1" and ipv4_compatible("127.0.0.1") == "::7f00:1"
+    assert ipaddress.IPv6Address(sixtofour("127.0.0.1")).sixtofour == ipaddress.IPv4Address("127.0.0.1")
+    server, client = ipaddress.IPv6Address(teredo("8.8.8.8", "10.0.0.1")).teredo
+    assert (str(server), str(client)) == ("8.8.8.8", "10.0.0.1")
 
 
 def test_loopback_feed_is_refused_with_the_policy_on(feed_server, settings):

@@ -2,8 +2,10 @@ import logging
 from datetime import timedelta
 
 import pytest
+from django.db import OperationalError, connection
 
 from articles.models import Article, Label
+from feeds import services
 from feeds.models import FetchAttempt, Source
 from feeds.services import feed_poll, feed_probe
 from tests.factories import SourceFactory
@@ -216,3 +218,49 @@ def test_every_fixture_served_over_http_is_polled_to_a_recorded_outcome(source_a
     assert (attempt.outcome, attempt.entries_new) == ("ok", new)
     assert attempt.duration_ms < 1000
     assert all(len(article.body_html) < 10_000 for article in Article.objects.all())
+
+
+def refuse_with_data_error(**_kwargs):
+    """A real DataError from PostgreSQL, raised where the poll stores its entries."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 'not a number'::integer")
+
+
+def refuse_with_integrity_error(*, source, **_kwargs):
+    """A real IntegrityError (a second source with the same slug) where the poll stores its entries."""
+    SourceFactory(slug=source.slug)
+
+
+@pytest.mark.parametrize(
+    "store, name, detail",
+    [
+        (refuse_with_data_error, "DataError", "invalid input syntax for type integer"),
+        (refuse_with_integrity_error, "IntegrityError", "duplicate key value"),
+    ],
+)
+def test_a_database_error_is_a_recorded_failure_shown_to_editors(source_at, monkeypatch, caplog, store, name, detail):
+    source = source_at("/feed.xml", file="feeds/rss20.xml")
+    monkeypatch.setattr(services, "store_entries", store)
+    with caplog.at_level(logging.ERROR, logger="feeds.poll"):
+        attempt = feed_poll(source=source)
+    assert attempt.outcome == "error" and attempt.http_status == 200
+    assert attempt.error.startswith("The database refused this poll's data, so nothing from it was stored")
+    assert f"({name}: " in attempt.error and detail in attempt.error and "\n" not in attempt.error
+    source.refresh_from_db()
+    assert source.last_error == attempt.error and source.consecutive_failures == 1
+    assert source.next_poll_at > attempt.started_at
+    assert FetchAttempt.objects.get(source=source) == attempt
+    assert not Article.objects.exists() and Source.objects.count() == 1
+    assert [type(record.exc_info[1]).__name__ for record in caplog.records if record.exc_info] == [name]
+
+
+def test_a_lost_database_is_raised_for_the_task_to_retry_and_not_recorded(source_at, monkeypatch):
+    source = source_at("/feed.xml", file="feeds/rss20.xml")
+
+    def lose_the_database(**_kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(services, "store_entries", lose_the_database)
+    with pytest.raises(OperationalError):
+        feed_poll(source=source)
+    assert not FetchAttempt.objects.exists() and not Article.objects.exists()

@@ -1,13 +1,40 @@
 """manage.py pollfeeds --all | --due | --source ID ...: poll in this process, no worker needed."""
 
+import logging
 import time
+from dataclasses import dataclass
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError, connection
 
 from feeds.models import FetchAttempt, Source
+from feeds.outcomes import error_summary
 from feeds.services import feed_poll
 
 BAR_WIDTH = 30
+logger = logging.getLogger("feeds.poll")
+
+
+@dataclass
+class PollRow:
+    """One line of the summary: the attempt feed_poll recorded, or why it could not record one."""
+
+    feed: Source
+    seconds: float
+    attempt: FetchAttempt | None = None
+    crash: str = ""
+
+    @property
+    def failed(self) -> bool:
+        return self.attempt is None or self.attempt.outcome == FetchAttempt.Outcome.ERROR
+
+    @property
+    def outcome(self) -> str:
+        return self.attempt.get_outcome_display() if self.attempt else "Not recorded"
+
+    @property
+    def error(self) -> str:
+        return self.attempt.error if self.attempt else self.crash
 
 
 class Command(BaseCommand):
@@ -27,11 +54,23 @@ class Command(BaseCommand):
         rows = []
         for index, feed in enumerate(sources, start=1):
             self._progress(index - 1, len(sources), feed.name)
-            started = time.monotonic()
-            attempt = feed_poll(source=feed)
-            rows.append((feed, attempt, time.monotonic() - started))
+            rows.append(self._poll(feed))
         self._progress(len(sources), len(sources), "done")
         self._summary(rows)
+
+    def _poll(self, feed: Source) -> PollRow:
+        """Poll one source; a database failure is reported for it and the run goes on with the next one."""
+        started = time.monotonic()
+        try:
+            attempt = feed_poll(source=feed)
+        except DatabaseError as error:
+            logger.exception(
+                "pollfeeds: poll of %s failed with a database error", feed.slug, extra={"source": feed.slug}
+            )
+            crash = f"Database error, poll not recorded ({error_summary(error)})."
+            _reconnect_if_broken()
+            return PollRow(feed, time.monotonic() - started, crash=crash)
+        return PollRow(feed, time.monotonic() - started, attempt=attempt)
 
     def _sources(self, everything: bool, due: bool, ids: list[int] | None):
         if everything:
@@ -53,14 +92,20 @@ class Command(BaseCommand):
         else:
             self.stderr.write(line)
 
-    def _summary(self, rows: list[tuple[Source, FetchAttempt, float]]) -> None:
-        width = max([len("source")] + [len(feed.name[:40]) for feed, _a, _t in rows])
+    def _summary(self, rows: list[PollRow]) -> None:
+        width = max([len("source")] + [len(row.feed.name[:40]) for row in rows])
         self.stdout.write(f"{'source':<{width}}  {'outcome':<12}  {'new':>5}  {'updated':>7}  {'time':>7}")
-        for feed, attempt, seconds in rows:
-            outcome = attempt.get_outcome_display()
-            line = f"{feed.name[:40]:<{width}}  {outcome:<12}  {attempt.entries_new:>5}  {attempt.entries_updated:>7}"
-            self.stdout.write(f"{line}  {seconds:>6.2f}s")
-        failed = [(feed, attempt) for feed, attempt, _t in rows if attempt.outcome == FetchAttempt.Outcome.ERROR]
+        for row in rows:
+            new, updated = (row.attempt.entries_new, row.attempt.entries_updated) if row.attempt else ("-", "-")
+            line = f"{row.feed.name[:40]:<{width}}  {row.outcome:<12}  {new:>5}  {updated:>7}"
+            self.stdout.write(f"{line}  {row.seconds:>6.2f}s")
+        failed = [row for row in rows if row.failed]
         self.stdout.write(f"{len(rows)} polled, {len(rows) - len(failed)} fine, {len(failed)} failed.")
-        for feed, attempt in failed:
-            self.stdout.write(self.style.WARNING(f"  {feed.name} (id {feed.pk}): {attempt.error}"))
+        for row in failed:
+            self.stdout.write(self.style.WARNING(f"  {row.feed.name} (id {row.feed.pk}): {row.error}"))
+
+
+def _reconnect_if_broken() -> None:
+    """Drop a connection the failure left unusable so the next source reconnects (never inside a transaction)."""
+    if not connection.in_atomic_block:
+        connection.close_if_unusable_or_obsolete()
