@@ -249,7 +249,7 @@ def scenario_flush_killed() -> Outcome:
         system.manage("pollfeeds", "--all")
         counter = redis.Redis(port=system.redis.port)
         recorded, kills = 0, []
-        for delay in (0.0, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3):
+        for delay in (0.0, 0.01, 0.02, 0.04, 0.07, 0.1, 0.15):
             recorded += pend_views(system)
             if kill_flush_after_it_starts(system, counter, delay, name=f"flush-{len(kills)}"):
                 kills.append(f"{delay:.2f}")
@@ -257,7 +257,7 @@ def scenario_flush_killed() -> Outcome:
             f"7 rounds of 20 views on each of 1000 posts; each flush SIGKILLed {', '.join(kills)} s after it "
             "took or finished a batch in Redis (before, during and after its database transaction)"
         )
-        outcome.check(len(kills) >= 5, f"only {len(kills)} kills landed inside a flush")
+        outcome.check(len(kills) >= 4, f"only {len(kills)} kills landed inside a flush")
         system.manage("flushviews")
         counted = total_views(system)
         outcome.step(f"after one clean flush: {counted} views counted of {recorded} recorded")
@@ -270,7 +270,12 @@ def kill_flush_after_it_starts(system: System, counter: redis.Redis, delay: floa
     """Start a flush, wait until it changes the in-flight batches in Redis, SIGKILL it `delay` s later."""
     before = counter.smembers(IN_FLIGHT_SET)
     process = system.start(name, [sys.executable, "manage.py", "flushviews"])
-    wait_until(lambda: counter.smembers(IN_FLIGHT_SET) != before or process.popen.poll() is not None, 60, "a flush")
+    wait_until(
+        lambda: counter.smembers(IN_FLIGHT_SET) != before or process.popen.poll() is not None,
+        60,
+        "a flush",
+        interval=0.002,  # a flush's Redis work takes milliseconds: look often enough to catch it
+    )
     time.sleep(delay)
     killed = process.popen.poll() is None
     if killed:
