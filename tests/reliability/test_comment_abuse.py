@@ -59,3 +59,26 @@ def test_a_post_without_a_csrf_token_is_refused_with_403():
     response = comment(Client(enforce_csrf_checks=True), article)
     assert response.status_code == 403
     assert Comment.objects.count() == 0
+
+
+def test_a_flood_of_invalid_forms_is_cut_off_too_without_storing_anything(client):
+    article = ArticleFactory()
+    statuses = [comment(client, article, body="").status_code for _ in range(20)]
+    assert statuses[:15] == [400] * 15
+    assert set(statuses[15:]) == {429}
+    assert Comment.objects.count() == 0
+
+
+def test_with_the_cache_down_comments_are_still_taken_and_limited_by_what_is_stored(client, settings):
+    closed = "redis://127.0.0.1:1/0"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": closed,
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        }
+    }
+    article = ArticleFactory()
+    statuses = [comment(client, article, body=f"Note {n}").status_code for n in range(7)]
+    assert statuses == [302] * 5 + [429] * 2
+    assert Comment.objects.count() == 5
