@@ -205,3 +205,17 @@ class ViewFlush(models.Model):
 
     def __str__(self):
         return f"flush {self.flush_id} at {self.applied_at}: {self.views} views"
+
+
+class PurgedPost(models.Model):
+    """What `purgearticles` removed, by source and guid, so that a later poll does not store it again."""
+
+    source = models.ForeignKey("feeds.Source", on_delete=models.CASCADE, related_name="purged_posts")
+    guid = models.CharField(max_length=512)
+    purged_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["source", "guid"], name="purged_unique_source_guid")]
+
+    def __str__(self):
+        return f"{self.guid} (purged {self.purged_at:%Y-%m-%d})"

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
-from articles.models import Article, ArticleDailyViews
+from articles.models import Article, ArticleDailyViews, PurgedPost
 
 POPULAR_WINDOW_DAYS = 30
 # A post read at least this often in the window still earns its place, whatever its age.
@@ -33,11 +33,19 @@ def purge_candidates(*, older_than_days: int, min_views: int = POPULAR_MIN_VIEWS
 
 
 def article_purge(*, ids: list[int], on_batch: Callable[[int], None] | None = None) -> int:
-    """Delete these posts (their comments and view rows go with them) in batches; returns how many went."""
+    """Delete these posts (their comments and view rows go with them) in batches; returns how many went.
+
+    Each post leaves its (source, guid) behind, so an entry still in the upstream feed is not stored again.
+    """
     deleted = 0
     for start in range(0, len(ids), BATCH_SIZE):
+        batch = Article.objects.filter(id__in=ids[start : start + BATCH_SIZE])
         with transaction.atomic():
-            _, per_model = Article.objects.filter(id__in=ids[start : start + BATCH_SIZE]).delete()
+            leaving = batch.values_list("source", "guid")
+            PurgedPost.objects.bulk_create(
+                [PurgedPost(source_id=source_id, guid=guid) for source_id, guid in leaving], ignore_conflicts=True
+            )
+            _, per_model = batch.delete()
         deleted += per_model.get(Article._meta.label, 0)
         if on_batch:
             on_batch(deleted)

@@ -17,7 +17,7 @@ from feeds.ingest.discover import feed_links, looks_like_html
 from feeds.ingest.fetch import FetchError, FetchResult, check_url, content_type, fetch_feed
 from feeds.ingest.parse import ParsedFeed, ParseError, parse_feed
 from feeds.ingest.sanitize import excerpt_from_html, first_image, sanitize_html
-from feeds.ingest.store import PreparedEntry, StoreResult, store_entries, stored_hashes
+from feeds.ingest.store import PURGED, PreparedEntry, StoreResult, store_entries, stored_hashes
 from feeds.models import FetchAttempt, Source
 from feeds.outcomes import error_summary, record_failure, record_success
 
@@ -152,7 +152,7 @@ def _prepare(source: Source, parsed: ParsedFeed) -> list[PreparedEntry]:
     known = stored_hashes(source=source, guids=[entry.guid for entry in entries])
     prepared = []
     for entry in entries:
-        if known.get(entry.guid) == entry.raw_hash:
+        if known.get(entry.guid) in (entry.raw_hash, PURGED):
             continue
         body = sanitize_html(entry.content_html, base_url=entry.content_base)
         image = entry.image_url or first_image(body)

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, Value
 from django.utils import timezone
 from django.utils.text import slugify
 
-from articles.models import Article, Label
+from articles.models import Article, Label, PurgedPost
 from articles.pagecache import page_cache_invalidate
 from feeds.ingest.parse import ParsedEntry
 from feeds.models import Source
@@ -41,10 +41,16 @@ class StoreResult:
     editor_kept: int = 0
 
 
+# Stands for the hash of a purged post: it never equals an entry's hash, and such an entry is skipped.
+PURGED = "purged"
+
+
 def stored_hashes(*, source: Source, guids: Iterable[str]) -> dict[str, str]:
-    """guid -> content_hash of the source's articles among guids (one query)."""
-    rows = Article.objects.filter(source=source, guid__in=list(guids)).values_list("guid", "content_hash")
-    return dict(rows)
+    """guid -> content_hash of the source's articles among guids, or PURGED for purged ones (one query)."""
+    guids = list(guids)
+    stored = Article.objects.filter(source=source, guid__in=guids).order_by().values_list("guid", "content_hash")
+    purged = PurgedPost.objects.filter(source=source, guid__in=guids).values_list("guid", Value(PURGED))
+    return dict(stored.union(purged, all=True))
 
 
 def store_entries(*, source: Source, entries: list[PreparedEntry], now: datetime) -> StoreResult:

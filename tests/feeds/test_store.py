@@ -1,7 +1,11 @@
 import threading
+from datetime import timedelta
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
+from django.utils import timezone
 
 from articles.models import Article, Label
 from articles.search import search_articles
@@ -153,3 +157,20 @@ def test_search_finds_an_updated_entry_by_its_new_words_only(source_at, feed_ser
     feed_poll(source=source)
     assert [post.guid for post in search_articles("Tuesday")] == ["gazette-1001"]
     assert list(search_articles("Monday")) == []
+
+
+@pytest.mark.django_db
+def test_a_purged_post_still_in_the_upstream_feed_is_not_stored_again(source_at):
+    source = source_at("/feed.xml", file="feeds/rss20.xml")
+    feed_poll(source=source)
+    stored = Article.objects.filter(source=source).count()
+    oldest = Article.objects.filter(source=source).order_by("published_at").first()
+    Article.objects.filter(pk=oldest.pk).update(published_at=timezone.now() - timedelta(days=400))
+    call_command("purgearticles", "--older-than", "90", stdout=StringIO())
+    assert not Article.objects.filter(guid=oldest.guid).exists()
+    Source.objects.filter(pk=source.pk).update(etag="", last_modified="")  # fetched and parsed in full again
+    source.refresh_from_db()
+    attempt = feed_poll(source=source)
+    assert attempt.entries_new == 0
+    assert not Article.objects.filter(guid=oldest.guid).exists()
+    assert Article.objects.filter(source=source).count() == stored - 1
