@@ -4,13 +4,13 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from redis.exceptions import RedisError
 
 from articles.models import Article, Comment
 from newsblog.client import client_address
+from newsblog.counters import window_count
 
 __all__ = ["address_hash", "client_address", "comment_create", "comment_rate_limited"]
 
@@ -41,13 +41,8 @@ def comment_rate_limited(*, ip_hash: str) -> bool:
 
 def _attempts(ip_hash: str) -> int:
     """Count this attempt; how many this address made in the window (0 when the cache is down)."""
-    key = f"comments:attempts:{ip_hash}"
     try:
-        if cache.add(key, 1, settings.COMMENTS_RATE_WINDOW_SECONDS):
-            return 1
-        return cache.incr(key)
-    except ValueError:  # the key expired between add and incr: a new window starts
-        return 1
+        return window_count(f"comments:attempts:{ip_hash}", settings.COMMENTS_RATE_WINDOW_SECONDS)
     except RedisError as error:
         logger.warning("comment attempt counter unavailable, counting stored comments only: %s", error)
         return 0

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from redis.exceptions import RedisError
 
 from newsblog.client import client_address
+from newsblog.counters import window_count
 
 logger = logging.getLogger(__name__)
 
@@ -32,10 +33,8 @@ def failures_so_far(request) -> int:
 
 
 def record_failure(request) -> None:
-    key = failure_key(request)
     try:
-        if not cache.add(key, 1, WINDOW_SECONDS):
-            cache.incr(key)
+        window_count(failure_key(request), WINDOW_SECONDS)
     except (RedisError, OSError):
         logger.warning("login throttle: cache unavailable, failure not recorded", exc_info=True)
 
