@@ -9,6 +9,7 @@ from django.utils.html import format_html
 
 from articles.models import Article, ArticleDailyViews, Comment, Label
 from articles.pagecache import page_cache_invalidate
+from articles.retention import article_purge
 
 # The one exception to "articles never imports feeds": the desk is where editors write HTML.
 from feeds.ingest.sanitize import sanitize_html
@@ -106,6 +107,13 @@ class ArticleAdmin(admin.ModelAdmin):
             # body_html is rendered with |safe, so an editor's HTML goes through the same single policy as upstream's.
             obj.body_html = sanitize_html(obj.body_html, base_url=obj.url)
         super().save_model(request, obj, form, change)
+
+    def delete_model(self, request, obj):
+        article_purge(ids=[obj.pk])
+
+    def delete_queryset(self, request, queryset):
+        # Like a purge: the (source, guid) stays behind, so a deleted post still in its feed is not stored again.
+        article_purge(ids=list(queryset.values_list("pk", flat=True)))
 
     @admin.display(description="views (7 days)", ordering="views_7")
     def views_7_days(self, obj):

@@ -38,6 +38,8 @@ class Source(models.Model):
 
     etag = models.CharField("ETag", max_length=500, blank=True)
     last_modified = models.CharField("Last-Modified", max_length=100, blank=True)
+    # sha256 of the feed URL and body last ingested: the same bytes again are not parsed again.
+    content_digest = models.CharField(max_length=64, blank=True, editable=False)
     last_polled_at = models.DateTimeField(null=True, blank=True)
     last_success_at = models.DateTimeField(null=True, blank=True)
     next_poll_at = models.DateTimeField(null=True, blank=True)

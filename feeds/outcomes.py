@@ -28,9 +28,17 @@ def record_success(
     clock: float,
     parsed: ParsedFeed | None = None,
     stored: StoreResult | None = None,
+    digest: str = "",
+    unchanged: bool = False,
 ) -> FetchAttempt:
-    """Save the source's fresh fetch state and schedule, and the FetchAttempt (304 or 200)."""
+    """Save the source's fresh fetch state and schedule, and the FetchAttempt (304 or 200).
+
+    unchanged: a 200 whose body is the one ingested last time; it is recorded as not modified.
+    digest: the content digest of the body just ingested.
+    """
     changes = _success_changes(source, fetched, parsed)
+    if digest:
+        changes["content_digest"] = digest
     notes = [_moved(source, fetched, changes)]
     if parsed is not None and parsed.warning:
         notes.append(f"The feed is broken but readable; ingested what could be read. Parser said: {parsed.warning}")
@@ -45,7 +53,7 @@ def record_success(
         entries_seen=len(parsed.entries) if parsed else 0,
         entries_new=stored.new,
         entries_updated=stored.updated + stored.editor_kept,
-        outcome=FetchAttempt.Outcome.NOT_MODIFIED if fetched.not_modified else FetchAttempt.Outcome.OK,
+        outcome=FetchAttempt.Outcome.NOT_MODIFIED if fetched.not_modified or unchanged else FetchAttempt.Outcome.OK,
         error=" ".join(note for note in notes if note),
     )
 

@@ -1,5 +1,6 @@
 """Feed services: poll a source, probe a URL, ingest a document, claim due sources, prune old attempts."""
 
+import hashlib
 import logging
 import time
 from collections.abc import Callable, Iterator
@@ -91,12 +92,22 @@ def _database_failure(error: DatabaseError) -> str:
 def _ingest_fetched(
     source: Source, fetched: FetchResult, started_at: datetime, clock: float, timings: Timings
 ) -> FetchAttempt:
+    digest = content_digest(source.feed_url, fetched.body)
+    if digest == source.content_digest:
+        # The very bytes already ingested: parsing them again could only find the same entries.
+        return record_success(source=source, fetched=fetched, started_at=started_at, clock=clock, unchanged=True)
     attempts: list[FetchAttempt] = []
 
     def finish(parsed: ParsedFeed, stored: StoreResult) -> None:
         attempts.append(
             record_success(
-                source=source, fetched=fetched, started_at=started_at, clock=clock, parsed=parsed, stored=stored
+                source=source,
+                fetched=fetched,
+                started_at=started_at,
+                clock=clock,
+                parsed=parsed,
+                stored=stored,
+                digest=digest,
             )
         )
 
@@ -104,6 +115,14 @@ def _ingest_fetched(
         source=source, body=fetched.body, headers=fetched.headers, now=started_at, timings=timings, finish=finish
     )
     return attempts[-1]
+
+
+def content_digest(feed_url: str, body: bytes) -> str:
+    """What identifies an ingested document: its bytes and the address its relative URLs resolved against."""
+    digest = hashlib.sha256(feed_url.encode())
+    digest.update(b"\n")
+    digest.update(body)
+    return digest.hexdigest()
 
 
 def feed_ingest(

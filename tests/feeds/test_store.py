@@ -13,20 +13,60 @@ from feeds.ingest import store
 from feeds.models import FetchAttempt, Source
 from feeds.services import feed_poll
 from tests.factories import ArticleFactory
+from tests.feeds.feedserver import DATA
 
 pytestmark = pytest.mark.postgres
 
 
 @pytest.mark.django_db
-def test_an_unchanged_feed_is_parsed_but_nothing_is_sanitized_or_written(source_at, monkeypatch):
+def test_the_same_bytes_again_are_not_even_parsed_and_count_as_not_modified(source_at, feed_server, monkeypatch):
+    source = source_at("/feed.xml", file="feeds/rss20.xml", etag='"v1"')
+    feed_poll(source=source)
+    feed_server.serve("/feed.xml", file="feeds/rss20.xml", etag='"v2"')  # a new ETag for the very same bytes
+    stamps = dict(Article.objects.values_list("guid", "updated_at"))
+    parses = []
+    monkeypatch.setattr("feeds.services.parse_feed", lambda *a, **k: parses.append(a))
+    attempt = feed_poll(source=source)
+    assert (attempt.outcome, attempt.http_status, attempt.entries_new, attempt.entries_updated) == (
+        "not_modified",
+        200,
+        0,
+        0,
+    )
+    assert parses == [] and dict(Article.objects.values_list("guid", "updated_at")) == stamps
+    source.refresh_from_db()
+    assert source.etag == '"v2"'  # the server's new validator is kept, so the next poll can be a 304
+
+
+@pytest.mark.django_db
+def test_new_bytes_with_the_same_entries_are_parsed_but_nothing_is_sanitized_or_written(
+    source_at, feed_server, monkeypatch
+):
     source = source_at("/feed.xml", file="feeds/rss20.xml")
     feed_poll(source=source)
+    body = (DATA / "feeds/rss20.xml").read_bytes()
+    feed_server.serve(
+        "/feed.xml", body.replace(b"<channel>", b"<channel><lastBuildDate>Sat, 28 Nov 2026</lastBuildDate>")
+    )
     stamps = dict(Article.objects.values_list("guid", "updated_at"))
     calls = []
     monkeypatch.setattr("feeds.services.sanitize_html", lambda *a, **k: calls.append(a) or "")
     attempt = feed_poll(source=source)
     assert (attempt.outcome, attempt.entries_new, attempt.entries_updated, attempt.entries_seen) == ("ok", 0, 0, 3)
     assert calls == [] and dict(Article.objects.values_list("guid", "updated_at")) == stamps
+
+
+@pytest.mark.django_db
+def test_the_same_bytes_at_a_new_address_are_parsed_again(source_at, feed_server):
+    source = source_at("/feed.xml", file="feeds/rss20.xml")
+    feed_poll(source=source)
+    source.feed_url = feed_server.serve("/moved.xml", file="feeds/rss20.xml")
+    source.save()
+    attempt = feed_poll(source=source)
+    # Relative links now resolve against the new address, so the posts follow it.
+    assert (attempt.outcome, attempt.entries_seen, attempt.entries_updated) == ("ok", 3, 3)
+    assert "/moved.xml" not in Article.objects.get(guid="gazette-1001").body_html
+    assert 'href="http://127.0.0.1' in Article.objects.get(guid="gazette-1001").body_html
 
 
 @pytest.mark.django_db
@@ -174,3 +214,22 @@ def test_a_purged_post_still_in_the_upstream_feed_is_not_stored_again(source_at)
     assert attempt.entries_new == 0
     assert not Article.objects.filter(guid=oldest.guid).exists()
     assert Article.objects.filter(source=source).count() == stored - 1
+
+
+@pytest.mark.django_db
+def test_posts_deleted_in_the_admin_stay_deleted_while_still_in_the_feed(source_at, feed_server, admin_client):
+    source = source_at("/feed.xml", file="feeds/rss20.xml")
+    feed_poll(source=source)
+    ferry, wall = Article.objects.get(guid="gazette-1001"), Article.objects.get(guid="gazette-1002")
+    admin_client.post(f"/admin/articles/article/{ferry.pk}/delete/", {"post": "yes"})
+    admin_client.post(
+        "/admin/articles/article/", {"action": "delete_selected", "_selected_action": [wall.pk], "post": "yes"}
+    )
+    assert sorted(Article.objects.values_list("guid", flat=True)) == ["gazette-1003"]
+    body = (DATA / "feeds/rss20.xml").read_bytes()
+    feed_server.serve(
+        "/feed.xml", body.replace(b"<channel>", b"<channel><lastBuildDate>Sat, 28 Nov 2026</lastBuildDate>")
+    )
+    attempt = feed_poll(source=source)
+    assert (attempt.outcome, attempt.entries_seen, attempt.entries_new) == ("ok", 3, 0)
+    assert sorted(Article.objects.values_list("guid", flat=True)) == ["gazette-1003"]
