@@ -38,7 +38,7 @@ class Source(models.Model):
 
     etag = models.CharField("ETag", max_length=500, blank=True)
     last_modified = models.CharField("Last-Modified", max_length=100, blank=True)
-    # sha256 of the feed URL and body last ingested: the same bytes again are not parsed again.
+    # The fingerprint (feeds/ingest/fingerprint.py) of the document last ingested: the same again is not parsed.
     content_digest = models.CharField(max_length=64, blank=True, editable=False)
     last_polled_at = models.DateTimeField(null=True, blank=True)
     last_success_at = models.DateTimeField(null=True, blank=True)

@@ -1,6 +1,5 @@
 """Feed services: poll a source, probe a URL, ingest a document, claim due sources, prune old attempts."""
 
-import hashlib
 import logging
 import time
 from collections.abc import Callable, Iterator
@@ -10,12 +9,13 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, connection, transaction
-from django.db.models import F
+from django.db.models import CharField, ExpressionWrapper, F, Func, Value
 from django.utils import timezone
 from django.utils.text import slugify
 
 from feeds.ingest.discover import feed_links, looks_like_html
 from feeds.ingest.fetch import FetchError, FetchResult, check_url, content_type, fetch_feed
+from feeds.ingest.fingerprint import feed_fingerprint
 from feeds.ingest.parse import ParsedFeed, ParseError, parse_feed
 from feeds.ingest.sanitize import excerpt_from_html, first_image, sanitize_html
 from feeds.ingest.store import PURGED, PreparedEntry, StoreResult, store_entries, stored_hashes
@@ -92,9 +92,9 @@ def _database_failure(error: DatabaseError) -> str:
 def _ingest_fetched(
     source: Source, fetched: FetchResult, started_at: datetime, clock: float, timings: Timings
 ) -> FetchAttempt:
-    digest = content_digest(source.feed_url, fetched.body)
+    digest = feed_fingerprint(feed_url=source.feed_url, headers=fetched.headers, body=fetched.body)
     if digest == source.content_digest:
-        # The very bytes already ingested: parsing them again could only find the same entries.
+        # The document already ingested, at most with a new build time: parsing it again would find the same entries.
         return record_success(source=source, fetched=fetched, started_at=started_at, clock=clock, unchanged=True)
     attempts: list[FetchAttempt] = []
 
@@ -117,14 +117,6 @@ def _ingest_fetched(
     return attempts[-1]
 
 
-def content_digest(feed_url: str, body: bytes) -> str:
-    """What identifies an ingested document: its bytes and the address its relative URLs resolved against."""
-    digest = hashlib.sha256(feed_url.encode())
-    digest.update(b"\n")
-    digest.update(body)
-    return digest.hexdigest()
-
-
 def feed_ingest(
     *,
     source: Source,
@@ -144,9 +136,7 @@ def feed_ingest(
         try:
             with _timed(timings, "store"), transaction.atomic():
                 if prepared:
-                    _relax_commit()
-                    # Polls of one source take turns here, so two workers never race on the same entries.
-                    list(Source.objects.select_for_update().filter(pk=source.pk).values_list("pk", flat=True))
+                    _lock_for_store(source)
                 stored = store_entries(source=source, entries=prepared, now=now)
                 if finish is not None:
                     finish(parsed, stored)
@@ -158,11 +148,19 @@ def feed_ingest(
     raise AssertionError("unreachable")
 
 
-def _relax_commit() -> None:
-    """Don't wait for the WAL flush: a poll lost in a database crash is redone by the next poll (ETag included)."""
+def _lock_for_store(source: Source) -> None:
+    """Lock the source row: polls of one source take turns here, so two workers never race on the same entries.
+
+    On PostgreSQL the same statement also stops this transaction from waiting for its WAL flush: a poll lost in a
+    database crash is redone by the next poll (its ETag and fingerprint are lost with it).
+    """
+    rows = Source.objects.select_for_update().filter(pk=source.pk).order_by()
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        relax = Func(Value("synchronous_commit"), Value("off"), Value(True), function="set_config")
+        rows = rows.annotate(relaxed=ExpressionWrapper(relax, output_field=CharField()))
+        list(rows.values_list("relaxed", flat=True))
+    else:
+        list(rows.values_list("pk", flat=True))
 
 
 def _prepare(source: Source, parsed: ParsedFeed) -> list[PreparedEntry]:

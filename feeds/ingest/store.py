@@ -60,9 +60,9 @@ def store_entries(*, source: Source, entries: list[PreparedEntry], now: datetime
         return result
     existing = {
         row["guid"]: row
-        for row in Article.objects.filter(source=source, guid__in=[e.parsed.guid for e in entries]).values(
-            "id", "guid", "content_hash", "edited_by_editor", "slug", "url_year", "url_month", "published_at"
-        )
+        for row in Article.objects.filter(source=source, guid__in=[e.parsed.guid for e in entries])
+        .order_by()
+        .values("id", "guid", "content_hash", "edited_by_editor", "slug", "url_year", "url_month", "published_at")
     }
     fresh, changed, kept = [], [], []
     for entry in entries:
@@ -132,7 +132,8 @@ def _assign_slugs(articles: list[Article]) -> None:
     for year, month in {(article.url_year, article.url_month) for article in articles}:
         in_months |= Q(url_year=year, url_month=month)
     candidates = [slug for article_options in options for slug in article_options]
-    taken = set(Article.objects.filter(in_months, slug__in=candidates).values_list("url_year", "url_month", "slug"))
+    in_window = Article.objects.filter(in_months, slug__in=candidates).order_by()
+    taken = set(in_window.values_list("url_year", "url_month", "slug"))
     for article, article_options in zip(articles, options, strict=True):
         article.slug = next(
             slug for slug in article_options if (article.url_year, article.url_month, slug) not in taken

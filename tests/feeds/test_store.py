@@ -39,15 +39,26 @@ def test_the_same_bytes_again_are_not_even_parsed_and_count_as_not_modified(sour
 
 
 @pytest.mark.django_db
+def test_a_new_build_time_or_cache_stamp_alone_is_not_parsed(source_at, feed_server, monkeypatch):
+    source = source_at("/feed.xml", file="feeds/rss20.xml")
+    feed_poll(source=source)
+    body = (DATA / "feeds/rss20.xml").read_bytes()
+    body = body.replace(b"<channel>", b"<channel><lastBuildDate>Sat, 28 Nov 2026 18:00:00 +0000</lastBuildDate>")
+    feed_server.serve("/feed.xml", body + b"<!-- served from cache at 18:00:01 -->", content_type="application/rss+xml")
+    parses = []
+    monkeypatch.setattr("feeds.services.parse_feed", lambda *a, **k: parses.append(a))
+    attempt = feed_poll(source=source)
+    assert (attempt.outcome, attempt.http_status) == ("not_modified", 200) and parses == []
+
+
+@pytest.mark.django_db
 def test_new_bytes_with_the_same_entries_are_parsed_but_nothing_is_sanitized_or_written(
     source_at, feed_server, monkeypatch
 ):
     source = source_at("/feed.xml", file="feeds/rss20.xml")
     feed_poll(source=source)
-    body = (DATA / "feeds/rss20.xml").read_bytes()
-    feed_server.serve(
-        "/feed.xml", body.replace(b"<channel>", b"<channel><lastBuildDate>Sat, 28 Nov 2026</lastBuildDate>")
-    )
+    body = (DATA / "feeds/rss20.xml").read_bytes().replace(b"</item>", b"</item>\n\n")  # re-serialized
+    feed_server.serve("/feed.xml", body, content_type="application/rss+xml")
     stamps = dict(Article.objects.values_list("guid", "updated_at"))
     calls = []
     monkeypatch.setattr("feeds.services.sanitize_html", lambda *a, **k: calls.append(a) or "")
@@ -226,10 +237,26 @@ def test_posts_deleted_in_the_admin_stay_deleted_while_still_in_the_feed(source_
         "/admin/articles/article/", {"action": "delete_selected", "_selected_action": [wall.pk], "post": "yes"}
     )
     assert sorted(Article.objects.values_list("guid", flat=True)) == ["gazette-1003"]
-    body = (DATA / "feeds/rss20.xml").read_bytes()
-    feed_server.serve(
-        "/feed.xml", body.replace(b"<channel>", b"<channel><lastBuildDate>Sat, 28 Nov 2026</lastBuildDate>")
-    )
+    body = (DATA / "feeds/rss20.xml").read_bytes().replace(b"</item>", b"</item>\n")  # parsed again
+    feed_server.serve("/feed.xml", body, content_type="application/rss+xml")
     attempt = feed_poll(source=source)
     assert (attempt.outcome, attempt.entries_seen, attempt.entries_new) == ("ok", 3, 0)
     assert sorted(Article.objects.values_list("guid", flat=True)) == ["gazette-1003"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_store_transaction_does_not_wait_for_the_wal_flush_and_other_work_still_does(source_at, monkeypatch):
+    seen = []
+    real_store = store.store_entries
+
+    def store_and_look(**kwargs):
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            seen.append(cursor.fetchone()[0])
+        return real_store(**kwargs)
+
+    monkeypatch.setattr("feeds.services.store_entries", store_and_look)
+    feed_poll(source=source_at("/feed.xml", file="feeds/rss20.xml"))
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert (seen, cursor.fetchone()[0]) == (["off"], "on")
