@@ -74,13 +74,15 @@ class Article(models.Model):
         PUBLISHED = "published", "Published"
         HIDDEN = "hidden", "Hidden"
 
-    source = models.ForeignKey("feeds.Source", on_delete=models.CASCADE, related_name="articles")
+    # No index of its own: the (source, guid) and (source, status, published_at) indexes lead with it.
+    source = models.ForeignKey("feeds.Source", on_delete=models.CASCADE, related_name="articles", db_index=False)
     # The upstream entry's identity; together with source it is what makes ingest idempotent.
     guid = models.CharField(max_length=512)
     url = models.URLField("original URL", max_length=2000)
     title = models.CharField(max_length=500)
-    # The public URL is fixed at first store: url_year/url_month/slug never change afterwards.
-    slug = models.SlugField(max_length=200)
+    # The public URL is fixed at first store: url_year/url_month/slug never change afterwards. A slug is only ever
+    # looked up with its year and month, which the unique (url_year, url_month, slug) index serves.
+    slug = models.SlugField(max_length=200, db_index=False)
     url_year = models.PositiveSmallIntegerField(editable=False)
     url_month = models.PositiveSmallIntegerField(editable=False)
     author = models.CharField(max_length=200, blank=True)

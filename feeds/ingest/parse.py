@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 import feedparser
 
-from feeds.ingest import jsonfeed
+from feeds.ingest import jsonfeed, sax
 from feeds.ingest.errors import ParseError
 from feeds.ingest.fetch import content_type
 from feeds.ingest.text import clean_text, clean_title, clean_url
@@ -25,6 +25,8 @@ MAX_CATEGORIES = 20
 MAX_CATEGORY = 100
 # Dates before this are junk (epoch zero, year 1, negative years); the fetch time stands in for them.
 EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
+
+sax.install()
 
 _FIRST_ELEMENT = re.compile(rb"<[A-Za-z_]")
 _DOCTYPE = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
@@ -73,12 +75,13 @@ def _parse_xml(
 ) -> ParsedFeed:
     # No content-location: feedparser would resolve guids against it too, and a moved feed would change every guid.
     response_headers = {k.lower(): v for k, v in headers.items() if k.lower() in ("content-type", "content-language")}
-    result = feedparser.parse(
-        io.BytesIO(strip_doctype(body)),
-        response_headers=response_headers,
-        sanitize_html=False,
-        resolve_relative_uris=False,
-    )
+    with sax.buffered_text():
+        result = feedparser.parse(
+            io.BytesIO(strip_doctype(body)),
+            response_headers=response_headers,
+            sanitize_html=False,
+            resolve_relative_uris=False,
+        )
     warning = _bozo_message(result) if result.get("bozo") else ""
     if not result.get("version") and not result.entries:
         if media_type == "text/html" or _HTML_PAGE.search(body[:2048]):

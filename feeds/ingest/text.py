@@ -67,6 +67,6 @@ def clean_url(value: object, *, base: str = "") -> str:
     if parts.scheme.lower() not in SAFE_SCHEMES or not parts.hostname or parts.username or parts.password:
         return ""
     url = strip_tracking(url)
-    if len(url) > MAX_URL_LENGTH or any(ch.isspace() for ch in url):
+    if len(url) > MAX_URL_LENGTH or _SPACE.search(url):
         return ""
     return url

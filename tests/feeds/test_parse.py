@@ -1,10 +1,15 @@
+import contextlib
 import resource
 import time
+import xml.sax
 from datetime import UTC, datetime
 from pathlib import Path
+from xml.sax.expatreader import ExpatParser
 
+import feedparser.api
 import pytest
 
+from feeds.ingest import sax
 from feeds.ingest.errors import ParseError
 from feeds.ingest.parse import MAX_ENTRIES, parse_feed
 
@@ -172,3 +177,32 @@ def test_the_raw_hash_is_stable_and_changes_with_the_entry():
 def test_json_feed_with_a_byte_order_mark_is_read():
     body = b"\xef\xbb\xbf" + (DATA / "jsonfeed11.json").read_bytes()
     assert len(parse_feed(body, url=FEED_URL, headers={}, fetched_at=FETCHED).entries) == 2
+
+
+XML_FEEDS = sorted(p.name for p in DATA.iterdir() if p.suffix in (".xml", ".rdf"))
+
+
+@pytest.mark.parametrize("name", XML_FEEDS)
+def test_buffered_text_parses_every_feed_exactly_as_stock_expat_does(name, monkeypatch):
+    buffered = _parsed_or_error(name)
+    monkeypatch.setattr(sax, "buffered_text", contextlib.nullcontext)
+    assert buffered == _parsed_or_error(name)
+
+
+def _parsed_or_error(name: str):
+    try:
+        return parse(name)
+    except ParseError as error:
+        return str(error)
+
+
+def test_other_feedparser_users_in_the_process_keep_stock_expat():
+    assert _reader_type() is ExpatParser
+    with sax.buffered_text():
+        assert _reader_type() is not ExpatParser
+    assert _reader_type() is ExpatParser
+
+
+def _reader_type() -> type:
+    """The SAX reader class feedparser would get now (nothing is parsed)."""
+    return type(xml.sax.make_parser(feedparser.api.PREFERRED_XML_PARSERS))  # noqa: S317 - only builds a reader
