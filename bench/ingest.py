@@ -310,6 +310,27 @@ def unchanged_repoll(sources, base_bodies: list[bytes], stage_times: StageTimes,
     print("  time: " + ", ".join(f"{k} {v / len(unchanged):.1f} ms/feed" for k, v in totals.items()))
 
 
+def database_wake_latency() -> None:
+    """A round trip to the database back to back, and after 150 ms of CPU work (as after sanitizing a feed)."""
+    from django.db import connection
+
+    def round_trip_ms(cpu_ms: float) -> float:
+        busy_until = time.perf_counter() + cpu_ms / 1000
+        while time.perf_counter() < busy_until:
+            pass
+        started = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return (time.perf_counter() - started) * 1000
+
+    warm = statistics.median(round_trip_ms(0) for _ in range(20))
+    after_work = statistics.median(round_trip_ms(150) for _ in range(10))
+    print(
+        f"  database round trip: {warm:.2f} ms back to back, {after_work:.2f} ms after 150 ms of CPU work "
+        "(the database's idle CPU waking up); a first poll waits for it twice (hash lookup, store)"
+    )
+
+
 def calibration(bodies: list[bytes]) -> None:
     """The issue's reference figures, measured on these feeds: what feedparser's own jobs and bleach cost here."""
     import io
@@ -364,6 +385,7 @@ def main() -> None:
 
     print(f"Database: {connection.vendor} ({connection.settings_dict['NAME']})")
     calibration([feeds[f"/feed/{n}.xml"] for n in range(min(10, args.feeds))])
+    database_wake_latency()
     Source.objects.filter(slug__startswith="bench-").delete()
     sources = [
         Source.objects.create(name=f"bench {n}", slug=f"bench-{n}", feed_url=f"http://127.0.0.1:{port}/feed/{n}.xml")
