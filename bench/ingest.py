@@ -186,7 +186,7 @@ def baseline_feed(body: bytes, cleaners: list) -> tuple[list[float], int]:
 
 
 def baseline_cleaners() -> list:
-    """bleach.Cleaner() as shipped, and one with our allowlist (the same job our sanitize stage does)."""
+    """A Cleaner with our policy (the same job our sanitize stage does), and bleach.Cleaner() as shipped."""
     import bleach
 
     from feeds.ingest import sanitize
@@ -197,7 +197,7 @@ def baseline_cleaners() -> list:
         protocols=sanitize.ALLOWED_PROTOCOLS,
         strip=True,
     )
-    return [bleach.Cleaner(), ours]
+    return [ours, bleach.Cleaner()]
 
 
 def poll_all(sources, bodies=None) -> tuple[list[float], list[float], int]:
@@ -274,12 +274,19 @@ def first_poll(sources, base_bodies: list[bytes], entries: int, stage_times: Sta
     print(
         f"  {entries / sum(first):.0f} entries/s; {per_entry:.2f} ms/entry; {statistics.mean(first) * 1000:.0f} ms/feed"
     )
-    labels = ["bleach.Cleaner() defaults", "bleach.Cleaner with our allowlist"]
-    for label, seconds in zip(labels, base_seconds, strict=True):
+    baselines = [
+        ("bleach.Cleaner with our policy, strip=True: the same sanitize job", "target <= 1.0x"),
+        (
+            "bleach.Cleaner() as shipped: a smaller allowlist that escapes the rest as text",
+            "for reference; a lighter job whose output the site could not show",
+        ),
+    ]
+    print(f"  baselines, feedparser defaults + a reused Cleaner on each of {base_entries} entries:")
+    for (label, goal), seconds in zip(baselines, base_seconds, strict=True):
         base_per_entry = seconds / base_entries * 1000
         print(
-            f"  baseline feedparser defaults + {label} ({base_entries} entries): {base_per_entry:.2f} ms/entry "
-            f"-> pipeline/baseline = {per_entry / base_per_entry:.2f}x (target <= 1.0x)"
+            f"    {label}: {base_per_entry:.2f} ms/entry -> pipeline/baseline = {per_entry / base_per_entry:.2f}x "
+            f"({goal})"
         )
     totals = stage_times.totals()
     stage_sum = sum(totals.values())
