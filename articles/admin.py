@@ -113,7 +113,8 @@ class ArticleAdmin(admin.ModelAdmin):
 
     def delete_queryset(self, request, queryset):
         # Like a purge: the (source, guid) stays behind, so a deleted post still in its feed is not stored again.
-        article_purge(ids=list(queryset.values_list("pk", flat=True)))
+        with transaction.atomic():  # all or nothing, as the admin's own delete is
+            article_purge(ids=list(queryset.values_list("pk", flat=True)))
 
     @admin.display(description="views (7 days)", ordering="views_7")
     def views_7_days(self, obj):

@@ -126,6 +126,11 @@ class SourceAdmin(admin.ModelAdmin):
             )
         )
 
+    def save_model(self, request, obj, form, change):
+        if change and "site_url" in form.changed_data:
+            obj.content_digest = ""  # the next poll parses the feed again, so a cleared site URL is filled in
+        super().save_model(request, obj, form, change)
+
     def get_fieldsets(self, request, obj=None):
         return self.add_fieldsets if obj is None else super().get_fieldsets(request, obj)
 

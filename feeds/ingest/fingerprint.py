@@ -1,36 +1,57 @@
 """The fingerprint of a fetched feed document: the same fingerprint again means there is nothing to parse.
 
 It covers everything the parse stage reads (the address relative URLs resolve against, the headers that decide the
-encoding, the bytes), minus what a feed server changes on every request without changing any entry: the feed-level
-build time before the first entry and comments (cache stamps such as "served from cache at ...") around the entries.
+encoding, the bytes) and the parser's version, minus what a feed server changes on every request without changing
+any entry: in an XML feed, the feed-level build time before the first entry and comments (cache stamps such as
+"served from cache at ...") outside the entries. A JSON Feed, or an XML document without entries, counts whole.
 """
 
 import hashlib
 import re
 
+import feedparser
+
 from feeds.ingest.fetch import content_type
 
-_FIRST_ENTRY = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?:item|entry)[\s>/]")
-_ENTRY_ENDS = (b"</item>", b"</entry>")
+# Bump when a change to the parse stage should reach the stored posts of feeds that have not changed.
+PARSE_VERSION = 1
+
+# feedparser lower-cases element names, so <Item> and <atom:ENTRY> are entries too.
+_ENTRY_START = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?:item|entry)[\s>/]", re.IGNORECASE)
+_ENTRY_END = re.compile(rb"</(?:[A-Za-z_][\w.-]*:)?(?:item|entry)\s*>", re.IGNORECASE)
 # Feed-level timestamps, which only say when the document was generated; bounded, so matching stays linear.
 _BUILD_TIME = re.compile(rb"<(lastBuildDate|pubDate|updated|dc:date)>[^<]{0,100}</\1>")
+_CDATA = b"<![CDATA["
 
 
 def feed_fingerprint(*, feed_url: str, headers: dict[str, str], body: bytes) -> str:
     """sha256 over what decides the parsed entries of this document."""
     media_type, charset = content_type(headers)
-    digest = hashlib.sha256(f"{feed_url}\n{media_type}; {charset}\n{headers.get('content-language', '')}\n".encode())
-    first = _FIRST_ENTRY.search(body)
-    last_end = max(body.rfind(end) for end in _ENTRY_ENDS)
-    if first is None or last_end < first.start():
+    language = headers.get("content-language", "")
+    digest = hashlib.sha256(
+        f"{PARSE_VERSION} {feedparser.__version__}\n{feed_url}\n{media_type}; {charset}\n{language}\n".encode()
+    )
+    first = _ENTRY_START.search(body)
+    last_end = max((match.end() for match in _ENTRY_END.finditer(body)), default=-1)
+    is_json = "json" in media_type or body.lstrip().removeprefix(b"\xef\xbb\xbf").lstrip()[:1] == b"{"
+    if is_json or first is None or last_end < first.start():
         digest.update(body)
         return digest.hexdigest()
-    digest.update(_without_comments(_BUILD_TIME.sub(b"", body[: first.start()])))
+    digest.update(_stable(body[: first.start()], build_time=True))
     digest.update(b"\0")
     digest.update(body[first.start() : last_end])
     digest.update(b"\0")
-    digest.update(_without_comments(body[last_end:]))
+    digest.update(_stable(body[last_end:], build_time=False))
     return digest.hexdigest()
+
+
+def _stable(part: bytes, *, build_time: bool) -> bytes:
+    """part without build times and comments, up to its first CDATA section (inside which nothing is markup)."""
+    cdata = part.find(_CDATA)
+    markup, rest = (part, b"") if cdata == -1 else (part[:cdata], part[cdata:])
+    if build_time:
+        markup = _BUILD_TIME.sub(b"", markup)
+    return _without_comments(markup) + rest
 
 
 def _without_comments(part: bytes) -> bytes:

@@ -6,13 +6,14 @@ same, and feedparser's parse takes about 40% less time.
 
 feedparser gets its reader from xml.sax.make_parser(feedparser.api.PREFERRED_XML_PARSERS), and make_parser's
 documented extension point is a module with create_parser(). Only parses run inside buffered_text() get the
-buffering; any other feedparser.parse call in the process gets stock expat, exactly as before.
+buffering; for any other feedparser.parse call in the process this driver steps aside and make_parser() picks the
+reader it always did.
 """
 
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from xml.sax import expatreader
+from xml.sax import SAXReaderNotAvailable, expatreader
 
 import feedparser.api
 
@@ -27,19 +28,21 @@ class _BufferedExpatParser(expatreader.ExpatParser):
 
 
 def create_parser(*args, **kwargs) -> expatreader.ExpatParser:
-    """The SAX driver entry point make_parser() calls."""
-    parser_class = _BufferedExpatParser if getattr(_state, "buffered", False) else expatreader.ExpatParser
-    return parser_class(*args, **kwargs)
+    """The SAX driver entry point make_parser() calls; outside buffered_text() it steps aside for the next driver."""
+    if not getattr(_state, "buffered", False):
+        raise SAXReaderNotAvailable("text buffering is only for the parse stage", None)
+    return _BufferedExpatParser(*args, **kwargs)
 
 
 @contextmanager
 def buffered_text() -> Iterator[None]:
     """feedparser.parse calls in this block (on this thread) read text through buffered expat."""
+    was_buffered = getattr(_state, "buffered", False)
     _state.buffered = True
     try:
         yield
     finally:
-        _state.buffered = False
+        _state.buffered = was_buffered
 
 
 def install() -> None:

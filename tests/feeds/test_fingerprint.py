@@ -67,3 +67,35 @@ def test_hostile_comment_runs_take_linear_time():
     fingerprint(RSS + b"<!--" * 2_000_000)
     fingerprint(b"<!--" * 2_000_000 + RSS)
     assert time.perf_counter() - started < 1.0
+
+
+def test_entry_tags_in_any_case_or_namespace_are_entries():
+    mixed = (
+        b"<rss><channel><title>T</title><Item><title>One</title><pubDate>Fri, 27 Nov 2026 08:00:00 +0000</pubDate>"
+        b"</Item ><item><title>Two</title></item><atom:entry><title>Three</title><!-- a note --></atom:entry>"
+        b"</channel></rss>"
+    )
+    assert fingerprint(mixed.replace(b"08:00:00", b"09:00:00")) != fingerprint(mixed)
+    assert fingerprint(mixed.replace(b"a note", b"another note")) != fingerprint(mixed)
+
+
+def test_comment_markers_inside_cdata_or_json_strings_hide_nothing():
+    cdata = RSS.replace(
+        b"<title>T</title>",
+        b"<title>T</title><description><![CDATA[a <!-- draft]]></description><link>https://a/</link><!-- gen -->",
+    )
+    assert fingerprint(cdata.replace(b"https://a/", b"https://b/")) != fingerprint(cdata)
+    json_feed = (
+        b'{"version": "https://jsonfeed.org/version/1.1", "title": "T", "items": [{"id": "1", "content_html": '
+        b'"a <!-- draft"}, {"id": "2", "title": "Two"}, {"id": "3", "content_html": "--> <item>x</item>"}]}'
+    )
+    json_headers = {"content-type": "application/feed+json"}
+    changed = json_feed.replace(b'"Two"', b'"Two!"')
+    assert fingerprint(changed, headers=json_headers) != fingerprint(json_feed, headers=json_headers)
+    assert fingerprint(changed, headers={}) != fingerprint(json_feed, headers={})  # known by its first byte too
+
+
+def test_a_new_parse_version_means_every_feed_is_parsed_again(monkeypatch):
+    before = fingerprint(RSS)
+    monkeypatch.setattr("feeds.ingest.fingerprint.PARSE_VERSION", 2)
+    assert fingerprint(RSS) != before

@@ -8,6 +8,7 @@ from xml.sax.expatreader import ExpatParser
 
 import feedparser.api
 import pytest
+from feedparser.parsers.strict import _StrictFeedParser
 
 from feeds.ingest import sax
 from feeds.ingest.errors import ParseError
@@ -196,6 +197,20 @@ def _parsed_or_error(name: str):
         return str(error)
 
 
+def test_escaped_html_reaches_feedparser_in_a_few_pieces_not_one_per_entity(monkeypatch):
+    pieces = []
+    real_characters = _StrictFeedParser.characters
+    monkeypatch.setattr(
+        _StrictFeedParser, "characters", lambda self, text: pieces.append(text) or real_characters(self, text)
+    )
+    escaped = "&lt;p&gt;&lt;em&gt;x&lt;/em&gt;&lt;/p&gt;" * 200
+    body = f"<rss><channel><title>T</title><item><title>A</title><description>{escaped}</description></item>"
+    body += "</channel></rss>"
+    entry = parse_feed(body.encode(), url=FEED_URL, headers={}, fetched_at=FETCHED).entries[0]
+    assert entry.content_html == "<p><em>x</em></p>" * 200
+    assert len(pieces) < 20  # stock expat: one piece per entity reference, over 1,000 here
+
+
 def test_other_feedparser_users_in_the_process_keep_stock_expat():
     assert _reader_type() is ExpatParser
     with sax.buffered_text():
@@ -206,3 +221,11 @@ def test_other_feedparser_users_in_the_process_keep_stock_expat():
 def _reader_type() -> type:
     """The SAX reader class feedparser would get now (nothing is parsed)."""
     return type(xml.sax.make_parser(feedparser.api.PREFERRED_XML_PARSERS))  # noqa: S317 - only builds a reader
+
+
+def test_nested_buffered_blocks_keep_buffering_until_the_outer_one_ends():
+    with sax.buffered_text():
+        with sax.buffered_text():
+            pass
+        assert _reader_type() is not ExpatParser
+    assert _reader_type() is ExpatParser

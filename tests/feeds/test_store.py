@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
-from articles.models import Article, Label
+from articles.models import Article, Label, PurgedPost
 from articles.search import search_articles
 from feeds.ingest import store
 from feeds.models import FetchAttempt, Source
@@ -69,15 +69,35 @@ def test_new_bytes_with_the_same_entries_are_parsed_but_nothing_is_sanitized_or_
 
 @pytest.mark.django_db
 def test_the_same_bytes_at_a_new_address_are_parsed_again(source_at, feed_server):
-    source = source_at("/feed.xml", file="feeds/rss20.xml")
+    feed = (
+        b"<rss version='2.0'><channel><title>T</title><item><guid>1</guid><title>One</title>"
+        b"<description>&lt;p&gt;&lt;a href='more.html'&gt;more&lt;/a&gt;&lt;/p&gt;</description></item></channel></rss>"
+    )
+    source = source_at("/old/feed.xml", feed, content_type="application/rss+xml")
     feed_poll(source=source)
-    source.feed_url = feed_server.serve("/moved.xml", file="feeds/rss20.xml")
+    assert "/old/more.html" in Article.objects.get(guid="1").body_html
+    source.feed_url = feed_server.serve("/new/feed.xml", feed, content_type="application/rss+xml")
     source.save()
     attempt = feed_poll(source=source)
-    # Relative links now resolve against the new address, so the posts follow it.
-    assert (attempt.outcome, attempt.entries_seen, attempt.entries_updated) == ("ok", 3, 3)
-    assert "/moved.xml" not in Article.objects.get(guid="gazette-1001").body_html
-    assert 'href="http://127.0.0.1' in Article.objects.get(guid="gazette-1001").body_html
+    # Relative links now resolve against the new address, so the post follows it.
+    assert (attempt.outcome, attempt.entries_seen, attempt.entries_updated) == ("ok", 1, 1)
+    assert "/new/more.html" in Article.objects.get(guid="1").body_html
+
+
+@pytest.mark.django_db
+def test_an_editor_clearing_the_site_url_gets_it_filled_in_again_from_the_same_feed(source_at, admin_client):
+    source = source_at("/feed.xml", file="feeds/rss20.xml")
+    feed_poll(source=source)
+    page = admin_client.get(f"/admin/feeds/source/{source.pk}/change/")
+    form = page.context["adminform"].form
+    data = {name: form[name].value() or "" for name in form.fields}
+    data.update(site_url="", is_active="on")
+    assert admin_client.post(f"/admin/feeds/source/{source.pk}/change/", data).status_code == 302
+    source.refresh_from_db()
+    assert source.site_url == ""
+    feed_poll(source=source)
+    source.refresh_from_db()
+    assert source.site_url == "https://gazette.example.com/"
 
 
 @pytest.mark.django_db
@@ -260,3 +280,25 @@ def test_the_store_transaction_does_not_wait_for_the_wal_flush_and_other_work_st
     with connection.cursor() as cursor:
         cursor.execute("SHOW synchronous_commit")
         assert (seen, cursor.fetchone()[0]) == (["off"], "on")
+
+
+@pytest.mark.django_db
+def test_a_bulk_delete_in_the_admin_that_fails_midway_deletes_nothing(source_at, admin_client, monkeypatch):
+    feed_poll(source=source_at("/feed.xml", file="feeds/rss20.xml"))
+    monkeypatch.setattr("articles.retention.BATCH_SIZE", 1)
+    calls = []
+    real_bulk_create = PurgedPost.objects.bulk_create
+
+    def fail_on_the_second_batch(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("the database went away")
+        return real_bulk_create(*args, **kwargs)
+
+    monkeypatch.setattr(PurgedPost.objects, "bulk_create", fail_on_the_second_batch)
+    ids = list(Article.objects.values_list("pk", flat=True))
+    with pytest.raises(RuntimeError):
+        admin_client.post(
+            "/admin/articles/article/", {"action": "delete_selected", "_selected_action": ids, "post": "yes"}
+        )
+    assert Article.objects.count() == 3 and not PurgedPost.objects.exists()
