@@ -2,7 +2,7 @@
 
 import html
 import re
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import unquote_plus, urljoin, urlsplit, urlunsplit
 
 MAX_URL_LENGTH = 2000
 SAFE_SCHEMES = frozenset({"http", "https"})
@@ -29,12 +29,12 @@ def clean_title(value: object, *, limit: int) -> str:
     if "<" in text or "&" in text:
         text = html.unescape(_TAG.sub("", text))
     text = _BIDI.sub("", _CONTROL.sub("", text))
-    return _SPACE.sub(" ", text).strip()[:limit]
+    return collapse_space(text)[:limit]
 
 
 def collapse_space(text: str) -> str:
     """Runs of whitespace folded to one space, ends trimmed."""
-    return _SPACE.sub(" ", text).strip()
+    return " ".join(text.split())  # str.split() breaks on exactly the characters \s matches, many times faster
 
 
 def strip_tracking(url: str) -> str:
@@ -45,11 +45,17 @@ def strip_tracking(url: str) -> str:
     parts = urlsplit(url)
     if not parts.query:
         return url
-    params = parse_qsl(parts.query, keep_blank_values=True)
-    kept = [(k, v) for k, v in params if not (k.lower().startswith("utm_") or k.lower() in TRACKING_PARAMETERS)]
+    params = parts.query.split("&")
+    # The parameters that stay keep their original spelling and encoding.
+    kept = [param for param in params if not _is_tracking(param)]
     if len(kept) == len(params):
         return url
-    return urlunsplit(parts._replace(query=urlencode(kept)))
+    return urlunsplit(parts._replace(query="&".join(param for param in kept if param)))
+
+
+def _is_tracking(param: str) -> bool:
+    name = unquote_plus(param.split("=", 1)[0]).lower()
+    return name.startswith("utm_") or name in TRACKING_PARAMETERS
 
 
 def clean_url(value: object, *, base: str = "") -> str:

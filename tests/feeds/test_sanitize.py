@@ -81,3 +81,8 @@ def test_excerpt_is_plain_text_collapsed_and_cut_at_a_word_with_an_ellipsis():
 def test_first_image_is_taken_from_the_sanitized_body():
     assert first_image(clean('<p>x</p><img src="/a.jpg"><img src="/b.jpg">')) == "https://news.example.com/a.jpg"
     assert first_image(clean("<p>no image</p>")) == ""
+
+
+def test_the_parameters_that_stay_keep_their_spelling_and_encoding():
+    out = clean('<a href="https://a.example/s?q=caf%C3%A9%20au%20lait&amp;utm_medium=rss&amp;Sort=Desc">s</a>')
+    assert 'href="https://a.example/s?q=caf%C3%A9%20au%20lait&amp;Sort=Desc"' in out
