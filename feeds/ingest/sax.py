@@ -2,7 +2,7 @@
 
 Without buffering, expat calls back once per entity reference, so an entry of escaped HTML (&lt;p&gt;...) reaches
 feedparser as hundreds of tiny pieces, each a Python call; buffered, it arrives in a few. The parsed result is the
-same, and feedparser's parse takes about 40% less time.
+same, and feedparser's parse takes about 40% less time on CMS markup (10% on mostly-text entries).
 
 feedparser gets its reader from xml.sax.make_parser(feedparser.api.PREFERRED_XML_PARSERS), and make_parser's
 documented extension point is a module with create_parser(). Only parses run inside buffered_text() get the
