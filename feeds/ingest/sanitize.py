@@ -18,8 +18,9 @@ from feeds.ingest.text import clean_url, collapse_space, strip_tracking
 
 EXCERPT_MAX_CHARS = 900
 
+# No <span>: without attributes (all of which would go) it means nothing, and CMSs wrap every run of text in one.
 ALLOWED_TAGS = frozenset(
-    {"p", "br", "hr", "div", "span", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "dl", "dt", "dd"}
+    {"p", "br", "hr", "div", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "dl", "dt", "dd"}
     | {"a", "img", "figure", "figcaption", "picture", "blockquote", "q", "cite", "pre", "code", "kbd", "samp"}
     | {"table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption", "em", "strong", "b", "i", "u", "s"}
     | {"small", "sub", "sup", "mark", "abbr", "time", "del", "ins", "iframe"}

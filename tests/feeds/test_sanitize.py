@@ -86,3 +86,8 @@ def test_first_image_is_taken_from_the_sanitized_body():
 def test_the_parameters_that_stay_keep_their_spelling_and_encoding():
     out = clean('<a href="https://a.example/s?q=caf%C3%A9%20au%20lait&amp;utm_medium=rss&amp;Sort=Desc">s</a>')
     assert 'href="https://a.example/s?q=caf%C3%A9%20au%20lait&amp;Sort=Desc"' in out
+
+
+def test_spans_are_unwrapped_and_their_text_kept():
+    out = clean('<p><span style="font-weight: 400;">Residents</span> <em><span class="x">said</span></em> so.</p>')
+    assert out == "<p>Residents <em>said</em> so.</p>"
