@@ -208,3 +208,12 @@ def test_post_change_page_costs_the_same_queries_for_1_or_30_days_of_views(clien
         ArticleDailyViewsFactory(article=post, date=timezone.localdate() - timedelta(days=day))
         CommentFactory(article=post)
     assert queries_for(editor, f"{POSTS}{post.pk}/change/") == few
+
+
+def test_delete_confirmations_say_that_deleted_posts_stay_deleted_and_offer_hide(client):
+    editor = editor_client(client)
+    post = ArticleFactory()
+    single = editor.get(f"{POSTS}{post.pk}/delete/").content.decode()
+    bulk = action(editor, POSTS, "delete_selected", [post]).content.decode()
+    for page in (single, bulk):
+        assert "Deleted posts stay deleted" in page and "Are you sure" in page
