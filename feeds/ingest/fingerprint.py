@@ -11,10 +11,8 @@ import re
 
 import feedparser
 
+from feeds.ingest import parse
 from feeds.ingest.fetch import content_type
-
-# Bump when a change to the parse stage should reach the stored posts of feeds that have not changed.
-PARSE_VERSION = 1
 
 # feedparser lower-cases element names, so <Item> and <atom:ENTRY> are entries too.
 _ENTRY_START = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?:item|entry)[\s>/]", re.IGNORECASE)
@@ -29,12 +27,11 @@ def feed_fingerprint(*, feed_url: str, headers: dict[str, str], body: bytes) -> 
     media_type, charset = content_type(headers)
     language = headers.get("content-language", "")
     digest = hashlib.sha256(
-        f"{PARSE_VERSION} {feedparser.__version__}\n{feed_url}\n{media_type}; {charset}\n{language}\n".encode()
+        f"{parse.PARSE_VERSION} {feedparser.__version__}\n{feed_url}\n{media_type}; {charset}\n{language}\n".encode()
     )
     first = _ENTRY_START.search(body)
     last_end = max((match.end() for match in _ENTRY_END.finditer(body)), default=-1)
-    is_json = "json" in media_type or body.lstrip().removeprefix(b"\xef\xbb\xbf").lstrip()[:1] == b"{"
-    if is_json or first is None or last_end < first.start():
+    if parse.is_json_feed(body, media_type) or first is None or last_end < first.start():
         digest.update(body)
         return digest.hexdigest()
     digest.update(_stable(body[: first.start()], build_time=True))

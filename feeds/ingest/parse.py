@@ -23,6 +23,8 @@ MAX_AUTHOR = 200
 MAX_BODY = 512 * 1024
 MAX_CATEGORIES = 20
 MAX_CATEGORY = 100
+# Bump when a change to this stage should reach the stored posts of feeds that have not changed (fingerprint.py).
+PARSE_VERSION = 1
 # Dates before this are junk (epoch zero, year 1, negative years); the fetch time stands in for them.
 EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
 
@@ -64,10 +66,15 @@ def parse_feed(body: bytes, *, url: str, headers: Mapping[str, str], fetched_at:
     if not body.strip():
         raise ParseError("empty response: the feed address returned nothing.")
     media_type, _charset = content_type(dict(headers))
-    if "json" in media_type or body.lstrip().removeprefix(b"\xef\xbb\xbf").lstrip()[:1] == b"{":
+    if is_json_feed(body, media_type):
         feed = jsonfeed.parse_json_feed(body, url=url)
         return _finish(feed["title"], feed["site_url"], feed["entries"], "", url, fetched_at)
     return _parse_xml(body, url=url, headers=headers, fetched_at=fetched_at, media_type=media_type)
+
+
+def is_json_feed(body: bytes, media_type: str) -> bool:
+    """Whether the document goes to the JSON Feed parser: a JSON media type, or an object after any BOM."""
+    return "json" in media_type or body.lstrip().removeprefix(b"\xef\xbb\xbf").lstrip()[:1] == b"{"
 
 
 def _parse_xml(

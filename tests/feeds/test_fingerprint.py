@@ -97,5 +97,5 @@ def test_comment_markers_inside_cdata_or_json_strings_hide_nothing():
 
 def test_a_new_parse_version_means_every_feed_is_parsed_again(monkeypatch):
     before = fingerprint(RSS)
-    monkeypatch.setattr("feeds.ingest.fingerprint.PARSE_VERSION", 2)
+    monkeypatch.setattr("feeds.ingest.parse.PARSE_VERSION", 2)
     assert fingerprint(RSS) != before
