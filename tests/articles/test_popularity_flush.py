@@ -1,6 +1,5 @@
 """The flush from Redis to PostgreSQL: exactly once, even when it is stopped at any step (real commits)."""
 
-import threading
 from datetime import timedelta
 
 import pytest
@@ -13,6 +12,7 @@ from articles.models import ArticleDailyViews, ViewFlush
 from articles.popularity import flush_views, last_flush_at, view_record
 from articles.tasks import flush_views as flush_task
 from tests.articles.popularity_helpers import counter, reader, totals, waiting_keys
+from tests.concurrency import run_together
 from tests.factories import ArticleFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres, pytest.mark.redis]
@@ -78,23 +78,7 @@ def test_two_flushes_at_once_count_each_view_once():
     record_views(articles, range(400))
     view_counter.take()  # a batch left in flight, which both flushes will try to finish
     record_views(articles, range(400, 800))
-    barrier = threading.Barrier(2)
-    errors = []
-
-    def run() -> None:
-        try:
-            barrier.wait()
-            flush_views()
-        except Exception as error:  # noqa: BLE001 - reported by the assertion below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    _results, errors = run_together(flush_views)
     assert errors == []
     assert [totals(article)[:2] for article in articles] == [(200, 200)] * 4
 

@@ -1,4 +1,3 @@
-import threading
 from datetime import timedelta
 from io import StringIO
 
@@ -12,6 +11,7 @@ from articles.search import search_articles
 from feeds.ingest import store
 from feeds.models import FetchAttempt, Source
 from feeds.services import feed_poll
+from tests.concurrency import run_together
 from tests.factories import ArticleFactory
 from tests.feeds.feedserver import DATA
 
@@ -186,20 +186,8 @@ def test_two_concurrent_polls_of_one_source_never_duplicate_nor_raise(feed_serve
     source = Source.objects.create(
         name="Race", slug="race", feed_url=feed_server.serve("/f.xml", file="feeds/rss20.xml")
     )
-    barrier, outcomes = threading.Barrier(2), []
-
-    def poll():
-        try:
-            barrier.wait()
-            outcomes.append(feed_poll(source=Source.objects.get(pk=source.pk)))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=poll) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes, errors = run_together(lambda: feed_poll(source=Source.objects.get(pk=source.pk)))
+    assert errors == []
     assert sorted(attempt.outcome for attempt in outcomes) == ["ok", "ok"]
     assert sum(attempt.entries_new for attempt in outcomes) == 3
     assert Article.objects.count() == 3 and FetchAttempt.objects.count() == 2
