@@ -263,7 +263,7 @@ def test_the_store_transaction_does_not_wait_for_the_wal_flush_and_other_work_st
             seen.append(cursor.fetchone()[0])
         return real_store(**kwargs)
 
-    monkeypatch.setattr("feeds.services.store_entries", store_and_look)
+    monkeypatch.setattr(store, "store_entries", store_and_look)
     feed_poll(source=source_at("/feed.xml", file="feeds/rss20.xml"))
     with connection.cursor() as cursor:
         cursor.execute("SHOW synchronous_commit")
