@@ -13,7 +13,7 @@ from feeds.models import FetchAttempt, Source
 from feeds.samples import SAMPLES
 from tests.factories import SourceFactory
 
-pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
+pytestmark = pytest.mark.django_db
 
 
 def run(*args) -> str:

@@ -10,7 +10,7 @@ from feeds.models import FetchAttempt, Source
 from feeds.services import feed_poll, feed_probe
 from tests.factories import SourceFactory
 
-pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
+pytestmark = pytest.mark.django_db
 
 
 def test_first_poll_stores_posts_with_labels_images_and_a_fetch_attempt(source_at):
@@ -231,6 +231,7 @@ def refuse_with_integrity_error(*, source, **_kwargs):
     SourceFactory(slug=source.slug)
 
 
+@pytest.mark.postgres
 @pytest.mark.parametrize(
     "store, name, detail",
     [

@@ -15,8 +15,6 @@ from tests.concurrency import run_together
 from tests.factories import ArticleFactory
 from tests.feeds.feedserver import DATA
 
-pytestmark = pytest.mark.postgres
-
 
 @pytest.mark.django_db
 def test_the_same_bytes_again_are_not_even_parsed_and_count_as_not_modified(source_at, feed_server, monkeypatch):
@@ -181,6 +179,7 @@ def test_a_crash_mid_poll_leaves_the_database_as_before_and_the_next_poll_restor
     assert Article.objects.count() == 3 and Label.objects.count() == 2
 
 
+@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_polls_of_one_source_never_duplicate_nor_raise(feed_server):
     source = Source.objects.create(
@@ -252,6 +251,7 @@ def test_posts_deleted_in_the_admin_stay_deleted_while_still_in_the_feed(source_
     assert sorted(Article.objects.values_list("guid", flat=True)) == ["gazette-1003"]
 
 
+@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_the_store_transaction_does_not_wait_for_the_wal_flush_and_other_work_still_does(source_at, monkeypatch):
     seen = []
