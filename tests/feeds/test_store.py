@@ -187,7 +187,9 @@ def test_two_concurrent_polls_of_one_source_never_duplicate_nor_raise(feed_serve
     )
     outcomes, errors = run_together(lambda: feed_poll(source=Source.objects.get(pk=source.pk)))
     assert errors == []
-    assert sorted(attempt.outcome for attempt in outcomes) == ["ok", "ok"]
+    # A poll that loads the source after the other committed finds the document ingested: rightly not_modified.
+    assert {attempt.outcome for attempt in outcomes} <= {"ok", "not_modified"}
+    assert "ok" in {attempt.outcome for attempt in outcomes}
     assert sum(attempt.entries_new for attempt in outcomes) == 3
     assert Article.objects.count() == 3 and FetchAttempt.objects.count() == 2
     assert Label.objects.count() == 2
