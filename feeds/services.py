@@ -197,6 +197,7 @@ def _log(source: Source, attempt: FetchAttempt, timings: Timings) -> None:
         "duration_ms": attempt.duration_ms,
         "new": attempt.entries_new,
         "updated": attempt.entries_updated,
+        "skipped": attempt.entries_skipped,
     }
     extra.update({f"{stage}_ms": round(ms, 1) for stage, ms in timings.items()})
     level = logging.WARNING if attempt.outcome == FetchAttempt.Outcome.ERROR else logging.INFO
