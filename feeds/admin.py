@@ -198,7 +198,7 @@ class SourceAdmin(admin.ModelAdmin):
         attempts = obj.fetch_attempts.order_by("-started_at")[:RECENT_FETCHES]
         rows = format_html_join(
             "",
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{} ms</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{} ms</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             (
                 (
                     _when(a),
@@ -207,6 +207,7 @@ class SourceAdmin(admin.ModelAdmin):
                     a.duration_ms,
                     a.entries_new,
                     a.entries_updated,
+                    a.entries_skipped,
                     a.error[:200],
                 )
                 for a in attempts
@@ -214,8 +215,8 @@ class SourceAdmin(admin.ModelAdmin):
         )
         return format_html(
             '<table class="recent-fetches"><thead><tr><th>when</th><th>outcome</th><th>HTTP</th><th>duration</th>'
-            "<th>new</th><th>updated</th><th>error</th></tr></thead><tbody>{}</tbody></table>",
-            rows or mark_safe('<tr><td colspan="7">No fetches yet.</td></tr>'),  # noqa: S308 - a constant
+            "<th>new</th><th>updated</th><th>skipped</th><th>error</th></tr></thead><tbody>{}</tbody></table>",
+            rows or mark_safe('<tr><td colspan="8">No fetches yet.</td></tr>'),  # noqa: S308 - a constant
         )
 
     @admin.action(description="Poll selected sources now", permissions=["change"])
@@ -259,7 +260,16 @@ def _s(count_or_items) -> str:
 
 @admin.register(FetchAttempt)
 class FetchAttemptAdmin(admin.ModelAdmin):
-    list_display = ["source", "started_at", "outcome", "http_status", "duration_ms", "entries_new", "entries_updated"]
+    list_display = [
+        "source",
+        "started_at",
+        "outcome",
+        "http_status",
+        "duration_ms",
+        "entries_new",
+        "entries_updated",
+        "entries_skipped",
+    ]
     list_filter = ["outcome", "source"]
     search_fields = ["source__name", "error"]
     list_select_related = ["source"]

@@ -8,27 +8,26 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import CharField, ExpressionWrapper, F, Func, Value
 from django.utils import timezone
 from django.utils.text import slugify
 
 from feeds.ingest.discover import feed_links, looks_like_html
+from feeds.ingest.errors import TRANSIENT_DATABASE_ERRORS, error_summary
 from feeds.ingest.fetch import FetchError, FetchResult, check_url, content_type, fetch_feed
 from feeds.ingest.fingerprint import feed_fingerprint
-from feeds.ingest.parse import ParsedFeed, ParseError, parse_feed
+from feeds.ingest.parse import ParsedEntry, ParsedFeed, ParseError, parse_feed
 from feeds.ingest.sanitize import excerpt_from_html, first_image, sanitize_html
-from feeds.ingest.store import PURGED, PreparedEntry, StoreResult, store_entries, stored_hashes
+from feeds.ingest.store import PURGED, PreparedEntry, StoreResult, store_entries_tolerant, stored_hashes
 from feeds.models import FetchAttempt, Source
-from feeds.outcomes import error_summary, record_failure, record_success
+from feeds.outcomes import record_failure, record_success
 
 logger = logging.getLogger("feeds.poll")
 # A claimed source is not claimed again for this long, even if its poll task never runs.
 CLAIM_LEASE = timedelta(minutes=15)
 FETCH_ATTEMPT_RETENTION_DAYS = 30
 STORE_ATTEMPTS = 3
-# The database going away: worth retrying the whole poll later (the Celery task does), not recording.
-TRANSIENT_DATABASE_ERRORS = (OperationalError, InterfaceError)
 
 Timings = dict[str, float]
 
@@ -130,14 +129,16 @@ def feed_ingest(
     timings = {} if timings is None else timings
     with _timed(timings, "parse"):
         parsed = parse_feed(body, url=source.feed_url, headers=headers, fetched_at=now)
+    unprepared = StoreResult()
     with _timed(timings, "sanitize"):
-        prepared = _prepare(source, parsed)
+        prepared = _prepare(source, parsed, unprepared)
     for attempt in range(STORE_ATTEMPTS):
         try:
             with _timed(timings, "store"), transaction.atomic():
                 if prepared:
                     _lock_for_store(source)
-                stored = store_entries(source=source, entries=prepared, now=now)
+                stored = store_entries_tolerant(source=source, entries=prepared, now=now)
+                stored.add(unprepared)
                 if finish is not None:
                     finish(parsed, stored)
                 return stored
@@ -163,18 +164,29 @@ def _lock_for_store(source: Source) -> None:
         list(rows.values_list("pk", flat=True))
 
 
-def _prepare(source: Source, parsed: ParsedFeed) -> list[PreparedEntry]:
-    """Sanitize only the entries whose raw hash is not stored yet (new or changed upstream)."""
+def _prepare(source: Source, parsed: ParsedFeed, skipped: StoreResult) -> list[PreparedEntry]:
+    """Sanitize only the entries whose raw hash is not stored yet (new or changed upstream).
+
+    An entry that cannot be prepared is left out and counted in `skipped`; the rest of the feed goes on.
+    """
     entries = list({entry.guid: entry for entry in parsed.entries}.values())
     known = stored_hashes(source=source, guids=[entry.guid for entry in entries])
     prepared = []
     for entry in entries:
         if known.get(entry.guid) in (entry.raw_hash, PURGED):
             continue
-        body = sanitize_html(entry.content_html, base_url=entry.content_base)
-        image = entry.image_url or first_image(body)
-        prepared.append(PreparedEntry(parsed=entry, body_html=body, excerpt=excerpt_from_html(body), image_url=image))
+        try:
+            prepared.append(_prepared_entry(entry))
+        except Exception as error:  # noqa: BLE001 - hostile markup may break any library; recorded, not swallowed
+            logger.warning("entry %s of %s skipped: %s", entry.guid, source.slug, error_summary(error), exc_info=True)
+            skipped.skip(guid=entry.guid, reason=error_summary(error))
     return prepared
+
+
+def _prepared_entry(entry: ParsedEntry) -> PreparedEntry:
+    body = sanitize_html(entry.content_html, base_url=entry.content_base)
+    image = entry.image_url or first_image(body)
+    return PreparedEntry(parsed=entry, body_html=body, excerpt=excerpt_from_html(body), image_url=image)
 
 
 def _log(source: Source, attempt: FetchAttempt, timings: Timings) -> None:
@@ -185,6 +197,7 @@ def _log(source: Source, attempt: FetchAttempt, timings: Timings) -> None:
         "duration_ms": attempt.duration_ms,
         "new": attempt.entries_new,
         "updated": attempt.entries_updated,
+        "skipped": attempt.entries_skipped,
     }
     extra.update({f"{stage}_ms": round(ms, 1) for stage, ms in timings.items()})
     level = logging.WARNING if attempt.outcome == FetchAttempt.Outcome.ERROR else logging.INFO

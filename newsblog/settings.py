@@ -139,9 +139,12 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 # Workers and beat log through LOGGING below (plain or JSON), not Celery's own root-logger setup.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Seconds between beat's runs of poll_due_sources (each polls only the sources that are due) and flush_views.
+BEAT_POLL_DUE_SECONDS = env_int("BEAT_POLL_DUE_SECONDS", 60, minimum=1)
+BEAT_FLUSH_VIEWS_SECONDS = env_int("BEAT_FLUSH_VIEWS_SECONDS", 60, minimum=1)
 CELERY_BEAT_SCHEDULE = {
-    "poll-due-sources": {"task": "feeds.tasks.poll_due_sources", "schedule": timedelta(minutes=1)},
-    "flush-views": {"task": "articles.tasks.flush_views", "schedule": timedelta(minutes=1)},
+    "poll-due-sources": {"task": "feeds.tasks.poll_due_sources", "schedule": timedelta(seconds=BEAT_POLL_DUE_SECONDS)},
+    "flush-views": {"task": "articles.tasks.flush_views", "schedule": timedelta(seconds=BEAT_FLUSH_VIEWS_SECONDS)},
     "prune-fetch-attempts": {"task": "feeds.tasks.prune_fetch_attempts", "schedule": crontab(hour=3, minute=17)},
 }
 

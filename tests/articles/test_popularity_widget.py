@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from tests.articles.popularity_helpers import viewed
 from tests.factories import ArticleFactory
 
-pytestmark = [pytest.mark.django_db, pytest.mark.postgres, pytest.mark.redis]
+pytestmark = pytest.mark.django_db
 
 
 def sidebar(client, url="/") -> str:

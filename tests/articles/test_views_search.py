@@ -117,6 +117,7 @@ def test_broad_search_ranks_only_the_newest_matches_and_says_more_were_found(cli
     assert client.get("/search", {"q": "trade", "page": 2}).status_code == 404
 
 
+@pytest.mark.postgres  # the title match ranking first is PostgreSQL's ranking
 def test_search_up_to_the_cap_counts_every_match(client, monkeypatch):
     monkeypatch.setattr("articles.search.RANKED_MATCHES", 5)
     _matching_posts(5)

@@ -8,11 +8,12 @@ from django.db import OperationalError, connection
 
 from articles.models import Article
 from feeds import services
+from feeds.ingest import store as store_module
 from feeds.models import FetchAttempt, Source
 from feeds.samples import SAMPLES
 from tests.factories import SourceFactory
 
-pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
+pytestmark = pytest.mark.django_db
 
 
 def run(*args) -> str:
@@ -77,14 +78,14 @@ def test_pollfeeds_due_and_all(feed_server):
 def test_pollfeeds_reports_a_database_failure_and_goes_on_with_the_next_source(feed_server, monkeypatch, caplog):
     first = SourceFactory(name="First feed", feed_url=feed_server.serve("/one.xml", file="feeds/rss20.xml"))
     second = SourceFactory(name="Second feed", feed_url=feed_server.serve("/two.xml", file="feeds/atom10.xml"))
-    real_store = services.store_entries
+    real_store = store_module.store_entries
 
     def store(*, source, **kwargs):
         if source.pk == first.pk:
             raise OperationalError("server closed the connection unexpectedly\n\tThis probably means ...")
         return real_store(source=source, **kwargs)
 
-    monkeypatch.setattr(services, "store_entries", store)
+    monkeypatch.setattr(store_module, "store_entries", store)
     with caplog.at_level(logging.ERROR, logger="feeds.poll"):
         output = run("pollfeeds", "--source", str(first.pk), str(second.pk))
     assert "2 polled, 1 fine, 1 failed." in output

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, connection
 
+from feeds.ingest.errors import error_summary
 from feeds.models import FetchAttempt, Source
-from feeds.outcomes import error_summary
 from feeds.services import feed_poll
 
 BAR_WIDTH = 30
