@@ -12,3 +12,7 @@ class FetchError(Exception):
         super().__init__(message)
         self.status = status
         self.headers = headers or {}
+
+
+class FetchTimeout(FetchError):
+    """A fetch that ran out of time: the server may be slow rather than wrong."""
