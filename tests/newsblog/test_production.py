@@ -2,6 +2,8 @@
 
 import json
 
+from whitenoise.compress import Compressor
+
 from tests.newsblog.test_settings import PRODUCTION, manage
 
 SHOW = (
@@ -38,3 +40,10 @@ def test_hsts_covers_only_this_host_and_asks_no_preload_unless_the_operator_says
     assert (shown["subdomains"], shown["preload"]) == (False, False)
     shown = production_settings(DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS="true", DJANGO_SECURE_HSTS_PRELOAD="true")
     assert (shown["subdomains"], shown["preload"]) == (True, True)
+
+
+def test_collectstatic_writes_gzip_and_brotli_copies_as_deploy_md_says(tmp_path):
+    stylesheet = tmp_path / "newsblog.css"
+    stylesheet.write_text("body { color: #222; margin: 0 auto; }\n" * 100)
+    Compressor(quiet=True).compress(str(stylesheet))
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["newsblog.css", "newsblog.css.br", "newsblog.css.gz"]
