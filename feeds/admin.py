@@ -60,7 +60,7 @@ class SourceAdmin(admin.ModelAdmin):
         "posts",
         "views_7_days",
     ]
-    list_filter = ["is_active", FailingFilter]
+    list_filter = ["is_active", FailingFilter, "category"]
     search_fields = ["name", "feed_url", "site_url"]
     prepopulated_fields = {"slug": ["name"]}
     actions = ["poll_now", "enable", "disable", "reset_backoff"]
@@ -81,7 +81,7 @@ class SourceAdmin(admin.ModelAdmin):
         "recent_fetches",
     ]
     fieldsets = [
-        (None, {"fields": ["name", "slug", "feed_url", "site_url", "is_active", "poll_interval_minutes"]}),
+        (None, {"fields": ["name", "slug", "feed_url", "site_url", "category", "is_active", "poll_interval_minutes"]}),
         (
             "Health",
             {

@@ -25,6 +25,10 @@ class Source(models.Model):
     # Kept when a permanent redirect moved the feed, so editors can see where it came from.
     previous_feed_url = models.URLField("previous feed URL", max_length=2000, blank=True)
     site_url = models.URLField("site URL", max_length=2000, blank=True)
+    # The folder of a subscription list ("Tech/Europe" for nested ones); OPML export writes it back as outlines.
+    category = models.CharField(
+        max_length=200, blank=True, db_default="", help_text="A folder for OPML export, e.g. Tech or Tech/Europe."
+    )
     is_active = models.BooleanField("active", default=True)
     # Blank: adaptive, from the source's posting rate, around FEEDS_DEFAULT_INTERVAL_MINUTES.
     poll_interval_minutes = models.PositiveIntegerField(

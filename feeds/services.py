@@ -268,7 +268,12 @@ def fetch_attempt_prune(*, now: datetime | None = None, days: int = FETCH_ATTEMP
 
 
 def source_create(
-    *, feed_url: str, name: str = "", site_url: str = "", poll_interval_minutes: int | None = None
+    *,
+    feed_url: str,
+    name: str = "",
+    site_url: str = "",
+    poll_interval_minutes: int | None = None,
+    category: str = "",
 ) -> Source:
     """A new source for feed_url with a unique slug; ValueError if that feed is already a source."""
     feed_url = check_url(feed_url)
@@ -282,6 +287,7 @@ def source_create(
         feed_url=feed_url,
         site_url=site_url,
         poll_interval_minutes=poll_interval_minutes,
+        category=category.strip()[:200],
     )
 
 
