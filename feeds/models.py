@@ -43,7 +43,8 @@ class Source(models.Model):
     etag = models.CharField("ETag", max_length=500, blank=True)
     last_modified = models.CharField("Last-Modified", max_length=100, blank=True)
     # The fingerprint (feeds/ingest/fingerprint.py) of the document last ingested: the same again is not parsed.
-    content_digest = models.CharField(max_length=64, blank=True, editable=False)
+    # db_default: code of the release before it (which never sets it) can still add sources (expand/contract).
+    content_digest = models.CharField(max_length=64, blank=True, editable=False, db_default="")
     last_polled_at = models.DateTimeField(null=True, blank=True)
     last_success_at = models.DateTimeField(null=True, blank=True)
     next_poll_at = models.DateTimeField(null=True, blank=True)
