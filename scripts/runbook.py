@@ -253,6 +253,24 @@ def check_compose(doc: str) -> str:
     return "docker-compose.yml valid against the Compose Specification schema (check-jsonschema vendor.compose-spec)"
 
 
+# Programs the doc's commands call that a minimal Debian lacks, and the package that brings each.
+PROGRAMS = {"sudo": "sudo", "git": "git", "nginx": "nginx", "certbot": "certbot", "pg_dump": "postgresql"}
+
+
+def check_packages(doc: str) -> str:
+    """Every program the commands use is in the doc's apt-get install line."""
+    install = re.search(r"^apt-get install -y (?P<packages>.+)$", doc, re.M)
+    if install is None:
+        raise CheckFailed("deploy.md has no `apt-get install -y ...` line")
+    packages = set(install["packages"].split())
+    commands = "\n".join(fence["text"] for fence in FENCE.finditer(doc) if fence["info"].strip() in {"", "sh"})
+    used = {program for program in PROGRAMS if re.search(rf"(^|[\s;&|(]){re.escape(program)}\s", commands, re.M)}
+    missing = sorted(PROGRAMS[program] for program in used if PROGRAMS[program] not in packages)
+    if missing:
+        raise CheckFailed(f"commands use programs from packages the install line leaves out: {missing}")
+    return f"the install line brings every program used ({', '.join(sorted(used))})"
+
+
 CHECKS = {
     "redis": check_redis,
     "nginx": check_nginx,
@@ -285,6 +303,7 @@ def main(argv: list[str]) -> int:
         nginx = next(block for block in found if block.kind == "nginx")
         results.append(("timeouts", lambda: check_timeouts(units, nginx)))
         results.append(("compose", lambda: check_compose(text)))
+        results.append(("packages", lambda: check_packages(text)))
         for label, check in results:
             try:
                 print(f"ok   {label}: {check()}", flush=True)

@@ -87,3 +87,9 @@ def test_timeouts_too_close_to_the_proxys_fail():
     nginx = broken("nginx", "proxy_read_timeout 30s;", "proxy_read_timeout 15s;")
     with pytest.raises(runbook.CheckFailed, match="too close"):
         runbook.check_timeouts(units, nginx)
+
+
+def test_sudo_used_but_not_installed_fails():
+    with pytest.raises(runbook.CheckFailed, match="sudo"):
+        runbook.check_packages(DOC.replace("apt-get install -y sudo ", "apt-get install -y "))
+    assert "sudo" in runbook.check_packages(DOC)
