@@ -16,4 +16,4 @@ RUN DJANGO_DEBUG=false DJANGO_ALLOWED_HOSTS=build \
 
 USER newsblog
 EXPOSE 8000
-CMD ["gunicorn", "newsblog.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "newsblog.wsgi", "--config", "gunicorn.conf.py", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "30", "--access-logfile", "-"]

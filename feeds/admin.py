@@ -2,7 +2,7 @@ from datetime import timedelta
 from functools import partial
 
 from django.conf import settings
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.db import models, transaction
 from django.db.models import Count, IntegerField, OuterRef, Subquery, Sum, Value
@@ -60,7 +60,7 @@ class SourceAdmin(admin.ModelAdmin):
         "posts",
         "views_7_days",
     ]
-    list_filter = ["is_active", FailingFilter]
+    list_filter = ["is_active", FailingFilter, "category"]
     search_fields = ["name", "feed_url", "site_url"]
     prepopulated_fields = {"slug": ["name"]}
     actions = ["poll_now", "enable", "disable", "reset_backoff"]
@@ -81,7 +81,7 @@ class SourceAdmin(admin.ModelAdmin):
         "recent_fetches",
     ]
     fieldsets = [
-        (None, {"fields": ["name", "slug", "feed_url", "site_url", "is_active", "poll_interval_minutes"]}),
+        (None, {"fields": ["name", "slug", "feed_url", "site_url", "category", "is_active", "poll_interval_minutes"]}),
         (
             "Health",
             {
@@ -130,6 +130,13 @@ class SourceAdmin(admin.ModelAdmin):
         if change and "site_url" in form.changed_data:
             obj.content_digest = ""  # the next poll parses the feed again, so a cleared site URL is filled in
         super().save_model(request, obj, form, change)
+        if not change and form.saved_unchecked:
+            self.message_user(
+                request,
+                f"Saved without a check: the address did not finish answering within "
+                f"{settings.FEEDS_ADD_CHECK_SECONDS:g} s. The first poll will tell whether it is a feed.",
+                messages.WARNING,
+            )
 
     def get_fieldsets(self, request, obj=None):
         return self.add_fieldsets if obj is None else super().get_fieldsets(request, obj)

@@ -1,6 +1,9 @@
 """The add-source form: it fetches the address once and shows what it found before anything is saved."""
 
+from urllib.parse import urlsplit
+
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.text import slugify
@@ -57,15 +60,26 @@ class SourceAddForm(forms.ModelForm):
             return cleaned
         if cleaned.get("checked_feed_url") != url:
             self._check(url)
+        if self.saved_unchecked and not cleaned.get("name"):
+            cleaned["name"] = (urlsplit(url).hostname or "Feed")[:200]
         if not cleaned.get("name"):
             self.add_error("name", "Give the source a name; the feed has no title of its own.")
         elif not cleaned.get("slug"):
             cleaned["slug"] = unique_slug(cleaned["name"])
         return cleaned
 
+    @property
+    def saved_unchecked(self) -> bool:
+        """The check ran out of time: the source is saved as typed and its first poll says what it is."""
+        return bool(self.probe and self.probe.timed_out)
+
     def _check(self, url: str) -> None:
         self._refuse_known(url)
-        probe = feed_probe(url=url)
+        # Capped well under the proxy's and gunicorn's timeouts, so the editor gets an answer, never a 504.
+        probe = feed_probe(url=url, deadline_seconds=settings.FEEDS_ADD_CHECK_SECONDS)
+        if probe.timed_out:
+            self.probe = probe
+            return
         if probe.error:
             raise ValidationError({"feed_url": f"This address can't be used as a feed: {probe.error}"})
         if probe.feed_url != url:

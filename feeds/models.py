@@ -25,6 +25,10 @@ class Source(models.Model):
     # Kept when a permanent redirect moved the feed, so editors can see where it came from.
     previous_feed_url = models.URLField("previous feed URL", max_length=2000, blank=True)
     site_url = models.URLField("site URL", max_length=2000, blank=True)
+    # The folder of a subscription list ("Tech/Europe" for nested ones); OPML export writes it back as outlines.
+    category = models.CharField(
+        max_length=200, blank=True, db_default="", help_text="A folder for OPML export, e.g. Tech or Tech/Europe."
+    )
     is_active = models.BooleanField("active", default=True)
     # Blank: adaptive, from the source's posting rate, around FEEDS_DEFAULT_INTERVAL_MINUTES.
     poll_interval_minutes = models.PositiveIntegerField(
@@ -39,7 +43,8 @@ class Source(models.Model):
     etag = models.CharField("ETag", max_length=500, blank=True)
     last_modified = models.CharField("Last-Modified", max_length=100, blank=True)
     # The fingerprint (feeds/ingest/fingerprint.py) of the document last ingested: the same again is not parsed.
-    content_digest = models.CharField(max_length=64, blank=True, editable=False)
+    # db_default: code of the release before it (which never sets it) can still add sources (expand/contract).
+    content_digest = models.CharField(max_length=64, blank=True, editable=False, db_default="")
     last_polled_at = models.DateTimeField(null=True, blank=True)
     last_success_at = models.DateTimeField(null=True, blank=True)
     next_poll_at = models.DateTimeField(null=True, blank=True)

@@ -14,8 +14,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from feeds.ingest.discover import feed_links, looks_like_html
-from feeds.ingest.errors import TRANSIENT_DATABASE_ERRORS, error_summary
-from feeds.ingest.fetch import FetchError, FetchResult, check_url, content_type, fetch_feed
+from feeds.ingest.errors import TRANSIENT_DATABASE_ERRORS, FetchTimeout, error_summary
+from feeds.ingest.fetch import FetchError, FetchLimits, FetchResult, check_url, content_type, fetch_feed
 from feeds.ingest.fingerprint import feed_fingerprint
 from feeds.ingest.parse import ParsedEntry, ParsedFeed, ParseError, parse_feed
 from feeds.ingest.sanitize import excerpt_from_html, first_image, sanitize_html
@@ -42,6 +42,8 @@ class FeedProbe:
     error: str = ""
     discovered: bool = False
     site_url: str = ""
+    # The check ran out of its time (a slow server, not a wrong address): the first poll will tell.
+    timed_out: bool = False
 
 
 @contextmanager
@@ -215,28 +217,43 @@ def _log(source: Source, attempt: FetchAttempt, timings: Timings) -> None:
     )
 
 
-def feed_probe(*, url: str) -> FeedProbe:
-    """Fetch a URL once and say whether it is a feed (title, entry count), finding the feed an HTML page links to."""
+def feed_probe(*, url: str, deadline_seconds: float | None = None) -> FeedProbe:
+    """Fetch a URL once and say whether it is a feed (title, entry count), finding the feed an HTML page links to.
+
+    deadline_seconds bounds the whole check, both fetches together when a page leads to its feed.
+    """
     probe = FeedProbe(feed_url=(url or "").strip())
+    started = time.monotonic()
     try:
         probe.feed_url = check_url(url)
-        fetched = fetch_feed(probe.feed_url)
+        fetched = fetch_feed(probe.feed_url, limits=_limits_left(started, deadline_seconds))
         media_type, _charset = content_type(fetched.headers)
         if looks_like_html(fetched.body, media_type):
             links = feed_links(fetched.body, page_url=fetched.url)
             if not links:
                 raise ParseError("This is a web page that does not link to any RSS, Atom or JSON feed.")
             probe.feed_url, probe.discovered = check_url(links[0]), True
-            fetched = fetch_feed(probe.feed_url)
+            fetched = fetch_feed(probe.feed_url, limits=_limits_left(started, deadline_seconds))
         parsed = parse_feed(fetched.body, url=fetched.url, headers=fetched.headers, fetched_at=timezone.now())
     except (FetchError, ParseError) as error:
-        probe.error = _sentence(str(error))
+        probe.error, probe.timed_out = _sentence(str(error)), isinstance(error, FetchTimeout)
         return probe
     probe.feed_url = fetched.moved_to or probe.feed_url
     probe.title, probe.entry_count, probe.site_url = parsed.title, len(parsed.entries), parsed.site_url
     if not parsed.entries:
         probe.error = "The feed is valid but has no entries yet."
     return probe
+
+
+def _limits_left(started: float, deadline_seconds: float | None) -> FetchLimits | None:
+    """The usual fetch limits (None), or those cut down to what is left of an overall deadline."""
+    if deadline_seconds is None:
+        return None
+    left = deadline_seconds - (time.monotonic() - started)
+    if left <= 0:
+        raise FetchTimeout(f"The check took longer than {deadline_seconds:g} s; gave up.")
+    usual = FetchLimits()
+    return FetchLimits(connect_timeout=min(usual.connect_timeout, left), deadline=min(usual.deadline, left))
 
 
 def _sentence(message: str) -> str:
@@ -263,7 +280,12 @@ def fetch_attempt_prune(*, now: datetime | None = None, days: int = FETCH_ATTEMP
 
 
 def source_create(
-    *, feed_url: str, name: str = "", site_url: str = "", poll_interval_minutes: int | None = None
+    *,
+    feed_url: str,
+    name: str = "",
+    site_url: str = "",
+    poll_interval_minutes: int | None = None,
+    category: str = "",
 ) -> Source:
     """A new source for feed_url with a unique slug; ValueError if that feed is already a source."""
     feed_url = check_url(feed_url)
@@ -277,6 +299,7 @@ def source_create(
         feed_url=feed_url,
         site_url=site_url,
         poll_interval_minutes=poll_interval_minutes,
+        category=category.strip()[:200],
     )
 
 

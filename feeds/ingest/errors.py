@@ -23,3 +23,7 @@ def error_summary(error: Exception) -> str:
     """The error's class and the first line of its message ("DataError: value too long ..."), for editors."""
     text = str(error).strip()
     return f"{type(error).__name__}: {text.splitlines()[0] if text else 'no details'}"
+
+
+class FetchTimeout(FetchError):
+    """A fetch that ran out of time: the server may be slow rather than wrong."""

@@ -16,7 +16,7 @@ from urllib.parse import quote, urljoin, urlsplit
 from django.conf import settings
 
 from feeds.ingest.decompress import Decoder
-from feeds.ingest.errors import FetchError
+from feeds.ingest.errors import FetchError, FetchTimeout
 from feeds.ingest.text import MAX_URL_LENGTH
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
@@ -226,7 +226,7 @@ def _get_once(url: str, etag: str, last_modified: str, started: float, limits: F
         return result
     except (OSError, http.client.HTTPException) as error:
         if isinstance(error, TimeoutError) or time.monotonic() - started >= limits.deadline:
-            raise FetchError(_timeout_message(started, limits)) from None
+            raise FetchTimeout(_timeout_message(started, limits)) from None
         raise FetchError(f"The connection to {parts.hostname} failed: {error or type(error).__name__}.") from None
     finally:
         watchdog.cancel()

@@ -1,9 +1,13 @@
 """Adding a source (the URL is checked before saving) and polling one now, against the local feed server."""
 
+import time
+
 import pytest
 
 from articles.models import Article
 from feeds.models import FetchAttempt, Source
+from feeds.services import feed_probe
+from tests.feeds.feedserver import DATA
 from tests.newsblog.desk import action, editor_client
 
 pytestmark = pytest.mark.django_db
@@ -102,3 +106,32 @@ def test_poll_now_skips_disabled_sources_and_says_so(client, gazette, django_cap
     assert "Polling 0 sources now" in page
     assert "1 disabled source skipped: enable it first." in page
     assert not FetchAttempt.objects.exists()
+
+
+def test_a_slow_feed_is_saved_unchecked_within_the_cap_instead_of_timing_out(client, feed_server, settings):
+    """The proxy in front gives up at 30 s; the check gives up first and leaves the verdict to the first poll."""
+    settings.FEEDS_ADD_CHECK_SECONDS = 1
+    url = feed_server.serve("/slow.xml", file="feeds/rss20.xml", trickle=0.01)  # about 20 s for the whole feed
+    editor = editor_client(client)
+    started = time.monotonic()
+    response = editor.post(ADD, {"feed_url": url, "is_active": "on"}, follow=True)
+    assert time.monotonic() - started < 2.5
+    source = Source.objects.get()
+    assert (source.feed_url, source.name) == (url, "127.0.0.1")
+    page = response.content.decode()
+    assert (
+        "Saved without a check: the address did not finish answering within 1 s. "
+        "The first poll will tell whether it is a feed."
+    ) in page
+
+
+def test_the_cap_covers_the_page_and_the_feed_it_links_to_together(feed_server):
+    """Each fetch alone fits in the cap; both together do not, so the check stops at the cap."""
+    page = (DATA / "feeds/page_with_feed.html").read_bytes().replace(b"/feed.xml", b"/slow.xml")
+    url = feed_server.serve("/", page, content_type="text/html", trickle=0.6 / len(page))
+    feed_server.serve("/slow.xml", file="feeds/rss20.xml", trickle=0.6 / 1985)
+    started = time.monotonic()
+    probe = feed_probe(url=url, deadline_seconds=1)
+    assert time.monotonic() - started < 1.5
+    assert probe.timed_out, probe
+    assert probe.discovered

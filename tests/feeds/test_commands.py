@@ -1,4 +1,5 @@
 import logging
+import xml.etree.ElementTree as ET  # noqa: N817 - the conventional name
 from io import StringIO
 
 import pytest
@@ -130,6 +131,39 @@ def test_opml_export_then_import_round_trips(tmp_path):
     assert "Added 2 sources; 0 already present." in run("importopml", str(path))
     assert sorted(Source.objects.values_list("name", flat=True)) == ["Gazette & Co", "Tech"]
     assert "Added 0 sources; 2 already present." in run("importopml", str(path))
+
+
+def test_opml_folders_survive_import_and_export(tmp_path):
+    path = tmp_path / "reader.opml"
+    path.write_text(
+        '<opml version="2.0"><body>'
+        '<outline text="Tech"><outline text="Europe">'
+        '<outline text="Heise" xmlUrl="https://heise.example.de/rss"/></outline>'
+        '<outline text="Ars" xmlUrl="https://ars.example.com/feed"/></outline>'
+        '<outline text="Loose" xmlUrl="https://loose.example.org/atom"/>'
+        "</body></opml>"
+    )
+    run("importopml", str(path))
+    assert dict(Source.objects.values_list("name", "category")) == {
+        "Heise": "Tech/Europe",
+        "Ars": "Tech",
+        "Loose": "",
+    }
+    exported = tmp_path / "back.opml"
+    run("exportopml", "--output", str(exported))
+    body = ET.fromstring(exported.read_bytes()).find("body")  # noqa: S314 - our own export
+    tech = body.find("outline[@text='Tech']")
+    assert tech.get("xmlUrl") is None
+    assert [outline.get("text") for outline in tech.findall("outline")] == ["Ars", "Europe"]
+    assert tech.find("outline[@text='Europe']/outline").get("xmlUrl") == "https://heise.example.de/rss"
+    assert body.find("outline[@text='Loose']").get("xmlUrl") == "https://loose.example.org/atom"
+    Source.objects.all().delete()
+    run("importopml", str(exported))
+    assert dict(Source.objects.values_list("name", "category")) == {
+        "Heise": "Tech/Europe",
+        "Ars": "Tech",
+        "Loose": "",
+    }
 
 
 def test_importopml_refuses_bad_urls_and_entity_tricks(tmp_path):
