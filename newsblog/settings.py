@@ -11,7 +11,7 @@ from pathlib import Path
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
-from newsblog.env import env_bool, env_database, env_int, env_list, env_redis_url, env_str
+from newsblog.env import env_bool, env_database, env_int, env_list, env_redis_url, env_secret_key, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -20,15 +20,10 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 # Off means production: secret key and allowed hosts become mandatory.
 DEBUG = env_bool("DJANGO_DEBUG", default=True)
 
-# Only ever used with DEBUG on; production refuses any key that starts with "django-insecure".
+# Only ever used with DEBUG on; production refuses it, short or repetitive keys, and our docs' example keys.
 DEV_SECRET_KEY = "django-insecure-dev-only-key-never-use-this-in-production-0123456789"  # noqa: S105
-SECRET_KEY = env_str("DJANGO_SECRET_KEY") or (DEV_SECRET_KEY if DEBUG else "")
-if not DEBUG and (len(SECRET_KEY) < 50 or SECRET_KEY.startswith("django-insecure")):
-    raise ImproperlyConfigured(
-        "DJANGO_SECRET_KEY must be set to a random value of at least 50 characters when "
-        "DJANGO_DEBUG is off. Generate one with: python -c "
-        '"import secrets; print(secrets.token_urlsafe(64))"'
-    )
+PUBLISHED_EXAMPLES = [BASE_DIR / name for name in ("docs", "README.md", "Dockerfile", "docker-compose.yml")]
+SECRET_KEY = env_secret_key("DJANGO_SECRET_KEY", debug=DEBUG, dev_key=DEV_SECRET_KEY, published_in=PUBLISHED_EXAMPLES)
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
 if not DEBUG and not ALLOWED_HOSTS:

@@ -49,6 +49,25 @@ def test_production_refuses_the_development_key():
     assert "DJANGO_SECRET_KEY must be set" in result.stderr
 
 
+def example_secret_key() -> str:
+    lines = (PROJECT / "docs" / "compose.env.example").read_text().splitlines()
+    return next(line.split("=", 1)[1] for line in lines if line.startswith("DJANGO_SECRET_KEY="))
+
+
+def test_production_refuses_the_secret_key_published_in_the_compose_example():
+    result = manage("check", "--deploy", **{**PRODUCTION, "DJANGO_SECRET_KEY": example_secret_key()})
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY is the example value published in compose.env.example" in result.stderr
+    assert "secrets.token_urlsafe(64)" in result.stderr
+
+
+@pytest.mark.parametrize("key", ["a" * 60, "abcd" * 20])
+def test_production_refuses_a_long_key_made_of_fewer_than_five_characters(key):
+    result = manage("check", **{**PRODUCTION, "DJANGO_SECRET_KEY": key})
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY must be set to a random value" in result.stderr
+
+
 def test_production_refuses_to_start_without_allowed_hosts():
     env = {**PRODUCTION}
     del env["DJANGO_ALLOWED_HOSTS"]
