@@ -9,10 +9,10 @@ from django.utils.crypto import salted_hmac
 from redis.exceptions import RedisError
 
 from articles.models import Article, Comment
-from newsblog.client import client_address
+from newsblog.client import client_network
 from newsblog.counters import window_count
 
-__all__ = ["address_hash", "client_address", "comment_create", "comment_rate_limited", "comment_slot_reserved"]
+__all__ = ["address_hash", "client_network", "comment_create", "comment_rate_limited", "comment_slot_reserved"]
 
 logger = logging.getLogger(__name__)
 

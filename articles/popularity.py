@@ -32,7 +32,7 @@ from articles.pagecache import (
 )
 from articles.ranking import popular, trending
 from articles.view_flush import FlushResult, flush_views
-from newsblog.client import client_address
+from newsblog.client import client_network
 
 __all__ = [
     "FlushResult",
@@ -148,8 +148,8 @@ def view_count(*, request: HttpRequest, article_id: int) -> bool:
 
 
 def visitor_hash(request: HttpRequest) -> str:
-    """The visitor's identity: a salted hash of address and user agent (the address itself is never kept)."""
-    raw = f"{client_address(request)}\n{request.META.get('HTTP_USER_AGENT', '')}"
+    """The visitor's identity: a salted hash of address (an IPv6 /64) and user agent (the address is never kept)."""
+    raw = f"{client_network(request)}\n{request.META.get('HTTP_USER_AGENT', '')}"
     return salted_hmac("newsblog.popularity.visitor", raw, algorithm="sha256").hexdigest()[:32]
 
 

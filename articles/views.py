@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from articles import popularity
 from articles.comments import (
     address_hash,
-    client_address,
+    client_network,
     comment_create,
     comment_rate_limited,
     comment_slot_reserved,
@@ -156,7 +156,7 @@ def _render_detail(request, article: Article, form: CommentForm, **extra) -> str
 
 def _post_comment(request, article: Article) -> HttpResponse:
     """Post/redirect/get: a valid comment is stored and the reader sent back to the post with a notice."""
-    ip_hash = address_hash(client_address(request))
+    ip_hash = address_hash(client_network(request))
     if comment_rate_limited(ip_hash=ip_hash):
         return _comment_rate_limited(request, article)
     form = CommentForm(request.POST)

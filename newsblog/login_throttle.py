@@ -9,7 +9,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from redis.exceptions import RedisError
 
-from newsblog.client import client_address
+from newsblog.client import client_network
 from newsblog.counters import window_count
 
 logger = logging.getLogger(__name__)
@@ -19,7 +19,7 @@ WINDOW_SECONDS = 15 * 60
 
 
 def failure_key(request) -> str:
-    address = client_address(request)
+    address = client_network(request)
     digest = hashlib.sha256(f"{settings.SECRET_KEY}:{address}".encode()).hexdigest()[:32]
     return f"login-failures:{digest}"
 

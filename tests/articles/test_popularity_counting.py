@@ -300,3 +300,12 @@ class TestEmbeddedDefault:
         cache.delete(f"views:seen:{article.pk}:{visitor_hash(reader(1))}")  # as if 30 minutes had passed
         view_record(request=reader(1), article_id=article.pk)
         assert totals(article) == (2, 2, 1)
+
+
+def test_one_browser_moving_through_the_addresses_of_its_ipv6_64_counts_once(client):
+    article = ArticleFactory()
+    for n in range(1, 26):
+        client.get(article.get_absolute_url(), **reader_headers(1, REMOTE_ADDR=f"2001:db8:9:9::{n:x}"))
+    client.get(article.get_absolute_url(), **reader_headers(1, REMOTE_ADDR="2001:db8:9:a::1"))
+    flush_views()
+    assert totals(article)[0] == 2

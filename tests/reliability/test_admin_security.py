@@ -102,3 +102,12 @@ def test_twenty_parallel_wrong_passwords_get_five_checked_and_then_the_right_one
     client = Client()
     assert "Too many failed log-in attempts" in attempt(client, "correct horse battery").content.decode()
     assert "_auth_user_id" not in client.session
+
+
+def test_guesses_from_the_addresses_of_one_ipv6_64_are_throttled_as_from_one_address(client):
+    User.objects.create_user("editor", password="correct horse battery", is_staff=True)
+    for n in range(1, 6):
+        assert attempt(client, "guess", address=f"2001:db8:5:6:{n:x}::1").status_code == 200
+    refused = attempt(client, "correct horse battery", address="2001:db8:5:6:ffff::9")
+    assert "Too many failed log-in attempts" in refused.content.decode()
+    assert attempt(client, "correct horse battery", address="2001:db8:5:7::1").status_code == 302

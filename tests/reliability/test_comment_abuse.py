@@ -94,3 +94,11 @@ def test_forty_parallel_comments_from_one_address_store_no_more_than_the_limit()
     assert not errors
     assert Comment.objects.count() == 5
     assert sorted(statuses) == [302] * 5 + [429] * 35
+
+
+def test_a_flood_from_the_addresses_of_one_ipv6_64_is_cut_off_as_from_one_address(client):
+    article = ArticleFactory()
+    statuses = [comment(client, article, address=f"2001:db8:1:2::{n:x}").status_code for n in range(1, 11)]
+    assert statuses == [302] * 5 + [429] * 5
+    assert Comment.objects.count() == 5
+    assert comment(client, article, address="2001:db8:1:3::1").status_code == 302
