@@ -27,7 +27,9 @@ counter = 0
 request = function()
   counter = counter + 1
   local agent = "Mozilla/5.0 Firefox/128.0 load-" .. counter
-  return wrk.format("GET", paths[(counter %% #paths) + 1], {["User-Agent"] = agent})
+  local address = string.format("10.%%d.%%d.%%d", math.floor(counter / 65536) %% 256, math.floor(counter / 256) %% 256,
+    counter %% 256)
+  return wrk.format("GET", paths[(counter %% #paths) + 1], {["User-Agent"] = agent, ["X-Forwarded-For"] = address})
 end
 """
 

@@ -14,6 +14,7 @@ from articles.middleware import CountViewsMiddleware
 from articles.models import Article
 from articles.popularity import counter_status, flush_views, view_record, visitor_hash
 from tests.articles.popularity_helpers import (
+    BROWSER,
     CLOSED_REDIS_URL,
     counter,
     counter_keys,
@@ -267,6 +268,23 @@ def test_when_redis_answers_again_the_log_says_how_many_views_were_lost(settings
     popularity.outage.reset()
 
 
+def rotate_user_agents(client, article, count: int, address: str = "10.0.0.1") -> None:
+    for n in range(count):
+        client.get(
+            article.get_absolute_url(), **reader_headers(1, REMOTE_ADDR=address, HTTP_USER_AGENT=f"{BROWSER} {n}")
+        )
+
+
+def test_one_address_rotating_its_user_agent_counts_three_views_per_post_and_window(client):
+    article, other = ArticleFactory(), ArticleFactory()
+    rotate_user_agents(client, article, 25)  # the first render, then the cached page
+    rotate_user_agents(client, other, 2)
+    rotate_user_agents(client, article, 2, address="10.0.0.2")
+    flush_views()
+    assert totals(article)[0] == 5
+    assert totals(other)[0] == 2
+
+
 class TestEmbeddedDefault:
     """Without Redis the same interface writes the daily row directly, deduplicated through the cache."""
 
@@ -280,6 +298,11 @@ class TestEmbeddedDefault:
         for number in (1, 1, 2, 3):
             assert client.get(article.get_absolute_url(), **reader_headers(number)).status_code == 200
         assert totals(article) == (3, 3, 3)
+
+    def test_one_address_rotating_its_user_agent_counts_three_views_per_post_and_window(self, client):
+        article = ArticleFactory()
+        rotate_user_agents(client, article, 25)
+        assert totals(article)[0] == 3
 
     def test_bots_count_nothing_and_there_is_nothing_to_flush(self, client):
         article = ArticleFactory()
