@@ -1,5 +1,6 @@
 """Read settings from the environment, failing fast with a message that says what to fix."""
 
+import ipaddress
 import os
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -51,6 +52,19 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return list(default)
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_networks(name: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """A comma-separated list of IP networks (10.1.2.0/24, 2001:db8::/48) or single addresses."""
+    networks = []
+    for item in env_list(name, []):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name}: {item!r} is not an IP network; use a comma-separated list such as 10.1.2.0/24,fd00:1::/64."
+            ) from None
+    return networks
 
 
 def env_database(name: str, default: str) -> dict:

@@ -11,7 +11,16 @@ from pathlib import Path
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
-from newsblog.env import env_bool, env_database, env_int, env_list, env_redis_url, env_secret_key, env_str
+from newsblog.env import (
+    env_bool,
+    env_database,
+    env_int,
+    env_list,
+    env_networks,
+    env_redis_url,
+    env_secret_key,
+    env_str,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -142,8 +151,15 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- Feeds ------------------------------------------------------------------------------------
 
-# On only for tests and local demos: lets the fetcher reach loopback and private addresses.
+# Networks the fetcher may reach although they are not public, for an intranet feed (10.1.2.0/24,...).
+FEEDS_ALLOWED_NETWORKS = env_networks("FEEDS_ALLOWED_NETWORKS")
+# Turns the address policy off: for tests and local demos only, so refused with DEBUG off.
 FEEDS_ALLOW_PRIVATE_ADDRESSES = env_bool("FEEDS_ALLOW_PRIVATE_ADDRESSES", default=False)
+if FEEDS_ALLOW_PRIVATE_ADDRESSES and not DEBUG:
+    raise ImproperlyConfigured(
+        "FEEDS_ALLOW_PRIVATE_ADDRESSES=true turns the fetcher's address policy off and is refused when DJANGO_DEBUG "
+        "is off. To ingest an intranet feed, list its networks instead: FEEDS_ALLOWED_NETWORKS=10.1.2.0/24"
+    )
 # Minutes between polls of a source that sets no interval of its own.
 FEEDS_DEFAULT_INTERVAL_MINUTES = env_int("FEEDS_DEFAULT_INTERVAL_MINUTES", 30, minimum=1)
 

@@ -2,6 +2,7 @@
 
 Python's `ipaddress` tables lag the IANA special-purpose registries (this Python calls fec0::/10, 3fff::/20 and
 5f00::/16 global), so every block the registries mark as not globally reachable is also denied by name here.
+Operators who really ingest an intranet feed list its networks in FEEDS_ALLOWED_NETWORKS.
 """
 
 import ipaddress
@@ -55,12 +56,14 @@ _LOW_32_BITS = 0xFFFFFFFF
 
 
 def address_allowed(address: str) -> bool:
-    """Whether the fetcher may connect to this IP address (public unicast only, unless the setting allows all)."""
+    """Whether the fetcher may connect to this IP address: public unicast, or in FEEDS_ALLOWED_NETWORKS."""
     if settings.FEEDS_ALLOW_PRIVATE_ADDRESSES:
         return True
     ip = ipaddress.ip_address(address.split("%", 1)[0])
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
         ip = ip.ipv4_mapped
+    if any(ip in network for network in settings.FEEDS_ALLOWED_NETWORKS):
+        return True
     if isinstance(ip, ipaddress.IPv4Address):
         return _public(ip)
     return _public(ip) and all(_public(embedded) for embedded in _embedded_ipv4(ip))

@@ -183,6 +183,14 @@ def test_loopback_feed_is_refused_with_the_policy_on(feed_server, settings):
     assert feed_server.requests == []
 
 
+def test_networks_an_operator_allows_are_fetched_and_nothing_else_private_is(feed_server, settings):
+    settings.FEEDS_ALLOW_PRIVATE_ADDRESSES = False
+    settings.FEEDS_ALLOWED_NETWORKS = [ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("fd00:1::/64")]
+    assert fetch_feed(feed_server.serve("/feed.xml", RSS)).body == RSS
+    assert address_allowed("::ffff:127.0.0.1") and address_allowed("fd00:1::5")
+    assert not address_allowed("10.0.0.1") and not address_allowed("fd00:2::1") and not address_allowed("::1")
+
+
 def test_redirect_to_loopback_is_refused_on_the_hop(feed_server, settings, monkeypatch):
     """A "public" host (127.0.0.2 stands in for one) redirecting to loopback: the second hop is refused."""
     settings.FEEDS_ALLOW_PRIVATE_ADDRESSES = False

@@ -68,6 +68,20 @@ def test_production_refuses_a_long_key_made_of_fewer_than_five_characters(key):
     assert "DJANGO_SECRET_KEY must be set to a random value" in result.stderr
 
 
+def test_production_refuses_the_switch_that_turns_the_fetchers_address_policy_off():
+    result = manage("check", **{**PRODUCTION, "FEEDS_ALLOW_PRIVATE_ADDRESSES": "true"})
+    assert result.returncode != 0
+    assert "FEEDS_ALLOW_PRIVATE_ADDRESSES=true turns the fetcher's address policy off" in result.stderr
+    assert "FEEDS_ALLOWED_NETWORKS=10.1.2.0/24" in result.stderr
+
+
+def test_production_takes_an_allow_list_of_networks_and_names_a_bad_entry():
+    assert manage("check", **{**PRODUCTION, "FEEDS_ALLOWED_NETWORKS": "10.1.2.0/24, fd00:1::/64"}).returncode == 0
+    result = manage("check", **{**PRODUCTION, "FEEDS_ALLOWED_NETWORKS": "10.1.2.0/24,intranet"})
+    assert result.returncode != 0
+    assert "FEEDS_ALLOWED_NETWORKS: 'intranet' is not an IP network" in result.stderr
+
+
 def test_production_refuses_to_start_without_allowed_hosts():
     env = {**PRODUCTION}
     del env["DJANGO_ALLOWED_HOSTS"]
