@@ -66,7 +66,10 @@ KEYED_PARAMETERS = ("page", "q", "p")  # p: the sitemap's own page number
 
 def _path_hash(request: HttpRequest) -> str:
     used = [(name, request.GET.get(name, "")) for name in KEYED_PARAMETERS if name in request.GET]
-    return hashlib.sha256(repr((request.path, used)).encode()).hexdigest()
+    # Scheme and host too: pages link to SITE_URL, but a page that ever shows the request's own origin
+    # must not be served to readers who came by another.
+    origin = (request.scheme, request.get_host())
+    return hashlib.sha256(repr((origin, request.path, used)).encode()).hexdigest()
 
 
 def _post_keys(request: HttpRequest) -> tuple[str, str]:

@@ -1,10 +1,23 @@
 """/sitemap.xml: the home page, every published post, every source and label page."""
 
-from django.contrib.sitemaps import Sitemap
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib.sitemaps import Sitemap as DjangoSitemap
 from django.urls import reverse
 
 from articles.models import Article, Label
 from feeds.models import Source
+
+
+class Sitemap(DjangoSitemap):
+    """Locations on SITE_URL's scheme and host, never on the Host a request happened to use (the render is cached)."""
+
+    def get_protocol(self, protocol=None):
+        return urlsplit(settings.SITE_URL).scheme
+
+    def get_domain(self, site=None):
+        return urlsplit(settings.SITE_URL).netloc
 
 
 class HomeSitemap(Sitemap):

@@ -13,7 +13,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
 
 from articles import popularity
-from articles.comments import address_hash, client_address, comment_create, comment_rate_limited
+from articles.comments import (
+    address_hash,
+    client_network,
+    comment_create,
+    comment_rate_limited,
+    comment_slot_reserved,
+)
 from articles.forms import CommentForm
 from articles.models import Article, Label
 from articles.pagecache import CSRF_PLACEHOLDER, CachedPage, cached_page, page_cache_get, page_cache_set
@@ -150,17 +156,15 @@ def _render_detail(request, article: Article, form: CommentForm, **extra) -> str
 
 def _post_comment(request, article: Article) -> HttpResponse:
     """Post/redirect/get: a valid comment is stored and the reader sent back to the post with a notice."""
-    ip_hash = address_hash(client_address(request))
+    ip_hash = address_hash(client_network(request))
     if comment_rate_limited(ip_hash=ip_hash):
-        minutes = settings.COMMENTS_RATE_WINDOW_SECONDS // 60
-        context = {"article": article, "limit": settings.COMMENTS_RATE_LIMIT, "minutes": minutes}
-        response = render(request, "articles/rate_limited.html", context, status=429)
-        response["Retry-After"] = str(settings.COMMENTS_RATE_WINDOW_SECONDS)
-        return response
+        return _comment_rate_limited(request, article)
     form = CommentForm(request.POST)
     if not form.is_valid():
         return HttpResponse(_render_detail(request, article, form), status=400)
     if not form.is_robot():
+        if not comment_slot_reserved(ip_hash=ip_hash):
+            return _comment_rate_limited(request, article)
         data = form.cleaned_data
         comment_create(
             article=article, author_name=data["author_name"], email=data["email"], body=data["body"], ip_hash=ip_hash
@@ -170,6 +174,14 @@ def _post_comment(request, article: Article) -> HttpResponse:
     else:
         messages.success(request, "Thank you: your comment is awaiting moderation.")
     return redirect(article.get_absolute_url() + "#comments")
+
+
+def _comment_rate_limited(request, article: Article) -> HttpResponse:
+    minutes = settings.COMMENTS_RATE_WINDOW_SECONDS // 60
+    context = {"article": article, "limit": settings.COMMENTS_RATE_LIMIT, "minutes": minutes}
+    response = render(request, "articles/rate_limited.html", context, status=429)
+    response["Retry-After"] = str(settings.COMMENTS_RATE_WINDOW_SECONDS)
+    return response
 
 
 @require_safe

@@ -11,7 +11,16 @@ from pathlib import Path
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
-from newsblog.env import env_bool, env_database, env_int, env_list, env_redis_url, env_str
+from newsblog.env import (
+    env_bool,
+    env_database,
+    env_int,
+    env_list,
+    env_networks,
+    env_redis_url,
+    env_secret_key,
+    env_str,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -20,15 +29,10 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 # Off means production: secret key and allowed hosts become mandatory.
 DEBUG = env_bool("DJANGO_DEBUG", default=True)
 
-# Only ever used with DEBUG on; production refuses any key that starts with "django-insecure".
+# Only ever used with DEBUG on; production refuses it, short or repetitive keys, and our docs' example keys.
 DEV_SECRET_KEY = "django-insecure-dev-only-key-never-use-this-in-production-0123456789"  # noqa: S105
-SECRET_KEY = env_str("DJANGO_SECRET_KEY") or (DEV_SECRET_KEY if DEBUG else "")
-if not DEBUG and (len(SECRET_KEY) < 50 or SECRET_KEY.startswith("django-insecure")):
-    raise ImproperlyConfigured(
-        "DJANGO_SECRET_KEY must be set to a random value of at least 50 characters when "
-        "DJANGO_DEBUG is off. Generate one with: python -c "
-        '"import secrets; print(secrets.token_urlsafe(64))"'
-    )
+PUBLISHED_EXAMPLES = [BASE_DIR / name for name in ("docs", "README.md", "Dockerfile", "docker-compose.yml")]
+SECRET_KEY = env_secret_key("DJANGO_SECRET_KEY", debug=DEBUG, dev_key=DEV_SECRET_KEY, published_in=PUBLISHED_EXAMPLES)
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
 if not DEBUG and not ALLOWED_HOSTS:
@@ -150,8 +154,15 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- Feeds ------------------------------------------------------------------------------------
 
-# On only for tests and local demos: lets the fetcher reach loopback and private addresses.
+# Networks the fetcher may reach although they are not public, for an intranet feed (10.1.2.0/24,...).
+FEEDS_ALLOWED_NETWORKS = env_networks("FEEDS_ALLOWED_NETWORKS")
+# Turns the address policy off: for tests and local demos only, so refused with DEBUG off.
 FEEDS_ALLOW_PRIVATE_ADDRESSES = env_bool("FEEDS_ALLOW_PRIVATE_ADDRESSES", default=False)
+if FEEDS_ALLOW_PRIVATE_ADDRESSES and not DEBUG:
+    raise ImproperlyConfigured(
+        "FEEDS_ALLOW_PRIVATE_ADDRESSES=true turns the fetcher's address policy off and is refused when DJANGO_DEBUG "
+        "is off. To ingest an intranet feed, list its networks instead: FEEDS_ALLOWED_NETWORKS=10.1.2.0/24"
+    )
 # Minutes between polls of a source that sets no interval of its own.
 FEEDS_DEFAULT_INTERVAL_MINUTES = env_int("FEEDS_DEFAULT_INTERVAL_MINUTES", 30, minimum=1)
 # Seconds the admin's add-source check may take in all (page and feed), well under gunicorn's and

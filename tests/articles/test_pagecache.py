@@ -113,3 +113,11 @@ def test_unused_query_parameters_neither_fill_the_cache_nor_force_renders(client
     assert len(queries) == 0
     page_two = client.get("/", {"page": 2}).content.decode()
     assert page_two != client.get("/").content.decode()
+
+
+def test_a_page_cached_for_one_host_or_scheme_is_not_served_to_another(client, count_queries):
+    ArticleFactory()
+    client.get("/", HTTP_HOST="localhost")
+    assert count_queries(client, "/", HTTP_HOST="localhost")[1] == 0
+    assert count_queries(client, "/", HTTP_HOST="127.0.0.1")[1] > 0
+    assert count_queries(client, "/", HTTP_HOST="localhost", secure=True)[1] > 0

@@ -19,6 +19,7 @@ from tests.articles.popularity_helpers import (
     counter_keys,
     reader,
     reader_headers,
+    rotate_user_agents,
     totals,
 )
 from tests.factories import ArticleFactory
@@ -265,3 +266,22 @@ def test_when_redis_answers_again_the_log_says_how_many_views_were_lost(settings
     flush_views()
     assert totals(article)[0] == 1
     popularity.outage.reset()
+
+
+def test_one_address_rotating_its_user_agent_counts_three_views_per_post_and_window(client):
+    article, other = ArticleFactory(), ArticleFactory()
+    rotate_user_agents(client, article, 25)  # the first render, then the cached page
+    rotate_user_agents(client, other, 2)
+    rotate_user_agents(client, article, 2, address="10.0.0.2")
+    flush_views()
+    assert totals(article)[0] == 5
+    assert totals(other)[0] == 2
+
+
+def test_one_browser_moving_through_the_addresses_of_its_ipv6_64_counts_once(client):
+    article = ArticleFactory()
+    for n in range(1, 26):
+        client.get(article.get_absolute_url(), **reader_headers(1, REMOTE_ADDR=f"2001:db8:9:9::{n:x}"))
+    client.get(article.get_absolute_url(), **reader_headers(1, REMOTE_ADDR="2001:db8:9:a::1"))
+    flush_views()
+    assert totals(article)[0] == 2

@@ -5,7 +5,7 @@ from django.core.cache import caches
 from django.core.management import call_command
 
 from articles.popularity import counter_status, flush_views, view_record, visitor_hash
-from tests.articles.popularity_helpers import reader, reader_headers, totals
+from tests.articles.popularity_helpers import reader, reader_headers, rotate_user_agents, totals
 from tests.factories import ArticleFactory
 
 pytestmark = pytest.mark.django_db
@@ -26,6 +26,11 @@ class TestEmbeddedDefault:
         for number in (1, 1, 2, 3):
             assert client.get(article.get_absolute_url(), **reader_headers(number)).status_code == 200
         assert totals(article) == (3, 3, 3)
+
+    def test_one_address_rotating_its_user_agent_counts_three_views_per_post_and_window(self, client):
+        article = ArticleFactory()
+        rotate_user_agents(client, article, 25)
+        assert totals(article)[0] == 3
 
     def test_bots_count_nothing_and_there_is_nothing_to_flush(self, client):
         article = ArticleFactory()

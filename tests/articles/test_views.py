@@ -128,7 +128,8 @@ def test_blog_archive_widget_counts_posts_per_year_and_month(client):
     ArticleFactory(published_at=article.published_at.replace(year=2001, month=5, day=3))
     page = client.get("/").content.decode()
     assert "Blog archive" in page
-    assert f'href="/{article.url_year}/">{article.url_year}</a> <span class="count">(2)</span>' in page
+    assert f'<summary>{article.url_year} <span class="count">(2)</span></summary>' in page
+    assert f'href="/{article.url_year}/">All of {article.url_year}</a>' in page
     assert 'href="/2001/05/">May</a> <span class="count">(1)</span>' in page
 
 

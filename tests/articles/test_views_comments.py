@@ -1,7 +1,9 @@
+import html5lib
 import pytest
 from django.test import override_settings
 
 from articles.comments import address_hash
+from articles.forms import CommentForm
 from articles.models import Comment
 from articles.pagecache import CSRF_PLACEHOLDER
 from tests.factories import ArticleFactory, CommentFactory
@@ -11,6 +13,14 @@ pytestmark = pytest.mark.django_db
 
 def _valid(**overrides):
     return {"author_name": "Ada", "email": "ada@example.com", "body": "Well said.", "website": "", **overrides}
+
+
+def described_by(page: str, field_id: str) -> str:
+    """The text a screen reader announces as the field's description: the elements its aria-describedby names."""
+    elements = {el.get("id"): el for el in html5lib.parse(page, namespaceHTMLElements=False).iter() if el.get("id")}
+    ids = elements[field_id].get("aria-describedby", "").split()
+    assert all(name in elements for name in ids), f"{field_id} is described by missing elements: {ids}"
+    return " ".join("".join(elements[name].itertext()) for name in ids)
 
 
 def test_approved_comments_show_oldest_first_with_their_count(client):
@@ -84,7 +94,7 @@ def test_an_invalid_comment_comes_back_with_the_input_and_a_message_per_field(cl
     page = response.content.decode()
     assert response.status_code == 400
     assert message in page
-    assert f'id="id_{field}-error"' in page or f"id_{field}_error" in page
+    assert message in described_by(page, f"id_{field}")
     kept = "Ada" if field != "author_name" else "Well said."
     assert kept in page
     assert Comment.objects.count() == 0
@@ -140,3 +150,29 @@ def test_behind_the_proxy_the_address_it_appended_is_used(client):
     article = ArticleFactory()
     client.post(article.get_absolute_url(), _valid(), HTTP_X_FORWARDED_FOR="10.9.9.9, 192.0.2.5")
     assert Comment.objects.get().ip_hash == address_hash("192.0.2.5")
+
+
+def test_the_comment_field_is_described_by_its_help_text_and_then_its_error(client):
+    article = ArticleFactory()
+    assert described_by(client.get(article.get_absolute_url()).content.decode(), "id_body").startswith(
+        "Plain text, up to 5,000 characters."
+    )
+    page = client.post(article.get_absolute_url(), _valid(body="")).content.decode()
+    assert described_by(page, "id_body").endswith("approves them. Please write a comment.")
+
+
+@pytest.mark.parametrize(
+    ("auto_approve", "said", "not_said"),
+    [
+        (False, "Comments appear once an editor approves them.", "as soon as"),
+        (True, "as soon as you post it", "approves"),
+    ],
+)
+def test_the_help_text_follows_the_length_limit_and_the_moderation_setting(
+    client, settings, monkeypatch, auto_approve, said, not_said
+):
+    settings.COMMENTS_AUTO_APPROVE = auto_approve
+    monkeypatch.setattr(CommentForm.base_fields["body"], "max_length", 1200)
+    help_text = described_by(client.get(ArticleFactory().get_absolute_url()).content.decode(), "id_body")
+    assert help_text.startswith("Plain text, up to 1,200 characters.")
+    assert said in help_text and not_said not in help_text

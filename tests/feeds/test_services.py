@@ -81,6 +81,16 @@ def test_probe_refuses_a_file_url():
     assert not Source.objects.exists()
 
 
+def test_a_refused_address_is_named_neither_in_the_add_source_check_nor_in_the_last_error(feed_server, settings):
+    settings.FEEDS_ALLOW_PRIVATE_ADDRESSES = False
+    url = feed_server.serve("/feed.xml", file="feeds/rss20.xml").replace("127.0.0.1", "localhost")
+    probe = feed_probe(url=url)
+    feed_poll(source=SourceFactory(feed_url=url))
+    for message in (probe.error, Source.objects.get(feed_url=url).last_error):
+        assert message.startswith("The address of localhost is not allowed")
+        assert "127.0.0.1" not in message and "::1" not in message and "private" not in message
+
+
 def test_factory_sources_are_untouched_by_other_tests():
     assert SourceFactory().is_active
 
