@@ -1,6 +1,7 @@
 """/sitemap.xml: the home page, every published post, every source and label page."""
 
 from django.contrib.sitemaps import Sitemap
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 
 from articles.models import Article, Label
@@ -34,7 +35,7 @@ class SourceSitemap(Sitemap):
     priority = 0.4
 
     def items(self):
-        return Source.objects.filter(articles__status=Article.Status.PUBLISHED).distinct().only("slug")
+        return Source.objects.filter(Exists(Article.objects.published().filter(source=OuterRef("pk")))).only("slug")
 
     def location(self, item):
         return reverse("articles:source", args=[item.slug])
@@ -45,7 +46,7 @@ class LabelSitemap(Sitemap):
     priority = 0.4
 
     def items(self):
-        return Label.objects.filter(articles__status=Article.Status.PUBLISHED).distinct()
+        return Label.objects.filter(Exists(Article.objects.published().filter(labels=OuterRef("pk"))))
 
 
 SITEMAPS = {"home": HomeSitemap, "posts": PostSitemap, "sources": SourceSitemap, "labels": LabelSitemap}

@@ -17,15 +17,16 @@ from articles.comments import address_hash, client_address, comment_create, comm
 from articles.forms import CommentForm
 from articles.models import Article, Label
 from articles.pagecache import CSRF_PLACEHOLDER, CachedPage, cached_page, page_cache_get, page_cache_set
+from articles.paging import ListPage, list_page
 from articles.search import MAX_QUERY_CHARS, SearchPaginator
 from feeds.models import Source
 
 POSTS_PER_PAGE = 20
 
 
-def _page_of(request, posts) -> Page:
+def _page_of(request, posts) -> ListPage:
     """The requested page of a list; a malformed or out-of-range ?page= is a 404."""
-    return _page(request, Paginator(posts, POSTS_PER_PAGE))
+    return list_page(posts, request.GET.get("page", 1), POSTS_PER_PAGE)
 
 
 def _page(request, paginator: Paginator) -> Page:
@@ -74,8 +75,8 @@ def label_posts(request, slug: str):
 @require_safe
 @cached_page
 def year_archive(request, year: int):
-    """Posts of one year, newest first."""
-    posts = Article.objects.published().with_source().filter(url_year=year).newest_first()
+    """Posts of one year, newest first, month by month (a post stays in the month of its address)."""
+    posts = Article.objects.published().with_source().in_year_newest_first(year)
     page = _page_of(request, posts)
     if not page.object_list:
         raise Http404("No posts that year.")
