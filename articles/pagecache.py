@@ -23,7 +23,7 @@ from redis.exceptions import RedisError
 logger = logging.getLogger(__name__)
 
 GENERATION_KEY = "pages:generation"
-ARCHIVE_KEY = "pages:archive"
+ARCHIVE_KEY = "pages:archive-html"
 # Rendered in place of the CSRF token so one cached page serves every reader; swapped on the way out.
 CSRF_PLACEHOLDER = "csrf-token-placeholder-8f2c1d"
 
