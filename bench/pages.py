@@ -8,9 +8,13 @@ time of cold post renders; then the same pages rendered on every request (PAGE_C
     export DATABASE_URL=postgres://postgres@127.0.0.1:5432/nb_reader REDIS_URL=redis://127.0.0.1:6379/3
     .venv/bin/python bench/pages.py [--posts 10000] [--duration 10] [--no-uncached]
 
---posts 1000000 fills the archive in PostgreSQL itself (INSERT ... SELECT, about a minute per 250,000
-posts) and is kept for later runs. Needs wrk (Debian: apt-get install wrk). The database named by
-DATABASE_URL is migrated and filled with benchmark posts; use a database of its own.
+--ingest-every 10 also loads a mix of home, post, source and label pages twice, without ingest and
+while a poll stores a new post every 10 s (each poll starts a new page-cache generation), and prints the
+share of req/s kept and the p99. --posts 1000000 fills the archive in PostgreSQL itself
+(INSERT ... SELECT, about a minute per 250,000 posts) and is kept for later runs.
+
+Needs wrk (Debian: apt-get install wrk). The database named by DATABASE_URL is migrated and filled
+with benchmark posts; use a database of its own.
 """
 
 import argparse
@@ -60,6 +64,15 @@ WORDS = [
 # Cached pages against the trivial view, and uncached pages in req/s (the read-path issue's targets).
 TARGETS = {"home": 0.75, "post": 0.70}
 UNCACHED_TARGETS = {"home": 300, "post": 300}
+INGEST_KEEPS, INGEST_P99_MS = 0.80, 50
+MIX_LUA = """
+paths = {%s}
+counter = 0
+request = function()
+  counter = counter + 1
+  return wrk.format("GET", paths[(counter %% #paths) + 1])
+end
+"""
 SQL_FILL_BATCH = 250_000
 
 
@@ -72,6 +85,7 @@ def main() -> int:
         print("Set DATABASE_URL (PostgreSQL) and REDIS_URL: the benchmark runs the production setup.", file=sys.stderr)
         return 2
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsblog.settings")
+    os.environ["FEEDS_ALLOW_PRIVATE_ADDRESSES"] = "true"  # this process polls a feed served on loopback
     import django
 
     django.setup()
@@ -81,7 +95,101 @@ def main() -> int:
     if args.uncached:
         _, uncached = _serve_and_load(urls, args, page_cache=False)
         _report_uncached(uncached, results["trivial"]["rps"], args)
+    if args.ingest_every:
+        _report_ingest(*_mix_with_and_without_ingest(args), args)
     return 0
+
+
+def _mix_paths() -> list[str]:
+    from articles.models import Article, Label
+    from feeds.models import Source
+
+    posts = [post.get_absolute_url() for post in Article.objects.published().newest_first()[:200:20]]
+    sources = [f"/source/{source.slug}/" for source in Source.objects.filter(slug__startswith="bench-")[:3]]
+    labels = [f"/label/{label.slug}/" for label in Label.objects.filter(slug__startswith="bench-")[:3]]
+    return ["/", "/", "/?page=2", *posts, *sources, *labels]
+
+
+class OneMorePostFeed(dict):
+    """A feed whose every fetch carries one post more than the last: each poll stores exactly one."""
+
+    def __init__(self, run: str):
+        super().__init__({"grow.xml": b""})
+        self.run, self.fetches = run, 0
+
+    def get(self, path, default=None):
+        if path != "grow.xml":
+            return default
+        self.fetches += 1
+        run = self.run
+        items = "".join(
+            f"<item><title>Breaking {run} update {n}</title><link>https://news.example/grow/{run}/{n}</link>"
+            f"<guid>grow-{run}-{n}</guid><description>Update {n} of the story.</description></item>"
+            for n in range(self.fetches)
+        )
+        return f'<?xml version="1.0"?><rss version="2.0"><channel><title>Grow</title>{items}</channel></rss>'.encode()
+
+
+def _keep_polling(every: int, stop, polls: list) -> None:
+    from django.db import connection
+
+    from bench.system import FeedServer
+    from feeds.models import Source
+    from feeds.services import feed_poll
+
+    feeds = OneMorePostFeed(secrets.token_hex(3))
+    server = FeedServer(feeds)
+    source = Source.objects.create(
+        name=f"Growing {feeds.run}", slug=f"grow-{feeds.run}", feed_url=f"{server.base}grow.xml"
+    )
+    try:
+        while not stop.wait(every):
+            attempt = feed_poll(source=Source.objects.get(pk=source.pk))
+            polls.append((attempt.outcome, attempt.entries_new))
+    finally:
+        connection.close()
+
+
+def _mix_with_and_without_ingest(args) -> tuple[dict, dict, list]:
+    import tempfile
+    import threading
+
+    paths = _mix_paths()
+    port = _free_port()
+    server = _start_gunicorn(port, page_cache=True)
+    try:
+        _wait_until_up(port)
+        with tempfile.TemporaryDirectory() as folder:
+            script = Path(folder) / "mix.lua"
+            script.write_text(MIX_LUA % ", ".join(f'"{path}"' for path in paths))
+            quiet = _wrk(f"http://127.0.0.1:{port}", args.ingest_duration, args.connections, script)
+            stop, polls = threading.Event(), []
+            poller = threading.Thread(target=_keep_polling, args=(args.ingest_every, stop, polls))
+            poller.start()
+            try:
+                busy = _wrk(f"http://127.0.0.1:{port}", args.ingest_duration, args.connections, script)
+            finally:
+                stop.set()
+                poller.join()
+        return quiet, busy, polls
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+
+
+def _report_ingest(quiet: dict, busy: dict, polls: list, args) -> None:
+    stored = sum(new for _, new in polls)
+    if not polls or stored == 0:
+        raise SystemExit(f"the ingest pass stored nothing (polls: {polls}): it measured no ingest")
+    kept = busy["rps"] / quiet["rps"]
+    print(
+        f"\nmix of home, post, source and label pages, {args.ingest_duration}s each, wrk -c{args.connections}:\n"
+        f"  without ingest: {quiet['rps']:.0f} req/s, p99 {quiet['p99']:.1f} ms, errors {quiet['errors']}\n"
+        f"  a poll every {args.ingest_every} s ({len(polls)} polls, {stored} posts stored): {busy['rps']:.0f} req/s, "
+        f"p99 {busy['p99']:.1f} ms, errors {busy['errors']}\n"
+        f"  kept {kept:.0%} of req/s (target >= {INGEST_KEEPS:.0%}: {'ok' if kept >= INGEST_KEEPS else 'MISSED'}); "
+        f"p99 target <= {INGEST_P99_MS} ms: {'ok' if busy['p99'] <= INGEST_P99_MS else 'MISSED'}"
+    )
 
 
 def _serve_and_load(urls: dict, args, *, page_cache: bool) -> tuple[list[float], dict]:
@@ -103,6 +211,8 @@ def _arguments():
     parser.add_argument("--posts", type=int, default=10_000)
     parser.add_argument("--duration", type=int, default=10, help="seconds of load per URL")
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--ingest-every", type=int, default=0, help="seconds between polls in the ingest pass")
+    parser.add_argument("--ingest-duration", type=int, default=30, help="seconds of load with and without ingest")
     parser.add_argument(
         "--no-uncached", dest="uncached", action="store_false", help="skip the PAGE_CACHE_SECONDS=0 pass"
     )
@@ -302,10 +412,11 @@ def _cold_post_renders(port: int, count: int) -> list[float]:
     return [_get(port, path, connection)[1] for path in paths[20:]]
 
 
-def _wrk(url: str, duration: int, connections: int) -> dict:
-    subprocess.run(["wrk", "-t2", f"-c{connections}", "-d2s", url], check=True, capture_output=True)  # warm up
+def _wrk(url: str, duration: int, connections: int, script: Path | None = None) -> dict:
+    mix = ["-s", str(script)] if script else []
+    subprocess.run(["wrk", "-t2", f"-c{connections}", "-d2s", *mix, url], check=True, capture_output=True)  # warm
     output = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", url],
+        ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", *mix, url],
         check=True,
         capture_output=True,
         text=True,
