@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from articles.models import PENDING_FIRST, Article, ArticleDailyViews, Comment, Label
-from articles.pagecache import page_cache_invalidate
+from articles.pagecache import invalidate_comment_pages_on_commit, invalidate_posts_on_commit
 from articles.retention import article_purge
 
 # The one exception to "articles never imports feeds": the desk is where editors write HTML.
@@ -166,9 +166,10 @@ class ArticleAdmin(admin.ModelAdmin):
         self._set(request, queryset, "no longer featured", is_featured=False)
 
     def _set(self, request, queryset, outcome: str, **changes):
+        ids = list(queryset.values_list("pk", flat=True))
         count = queryset.update(**changes)
         # update() sends no post_save, so the reader's page cache is told here.
-        transaction.on_commit(page_cache_invalidate)
+        invalidate_posts_on_commit(ids)
         self.message_user(request, f"{count} post{'s' if count != 1 else ''} {outcome}.")
 
 
@@ -210,14 +211,16 @@ class CommentAdmin(admin.ModelAdmin):
 
     @admin.action(description="Approve selected comments (show them on the site)", permissions=["change"])
     def approve(self, request, queryset):
+        posts = set(queryset.values_list("article", flat=True))
         count = queryset.update(status=Comment.Status.APPROVED)
-        transaction.on_commit(page_cache_invalidate)
+        invalidate_comment_pages_on_commit(posts)
         self.message_user(request, f"{count} comment{'s' if count != 1 else ''} approved.")
 
     @admin.action(description="Mark selected comments as spam", permissions=["change"])
     def mark_spam(self, request, queryset):
+        posts = set(queryset.values_list("article", flat=True))
         count = queryset.update(status=Comment.Status.SPAM)
-        transaction.on_commit(page_cache_invalidate)
+        invalidate_comment_pages_on_commit(posts)
         self.message_user(request, f"{count} comment{'s' if count != 1 else ''} marked as spam.")
 
 
