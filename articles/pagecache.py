@@ -29,6 +29,7 @@ from django.urls import resolve
 from django.utils.cache import patch_vary_headers
 from redis.exceptions import RedisError
 
+from articles.hotpages import hot_pages
 from articles.models import Article, Label
 
 logger = logging.getLogger(__name__)
@@ -164,7 +165,11 @@ def page_cache_get(request: HttpRequest) -> Lookup:
     """The cached page for this request, if it was rendered in its section's current generation."""
     if not is_cacheable(request):
         return Lookup(None, None, readable=False)
-    key, section = _page_key(request), section_key(request_section(request))
+    key = _page_key(request)
+    hot = hot_pages.get(key)
+    if hot is not None:
+        return Lookup(hot, None)
+    section = section_key(request_section(request))
     try:
         found = cache.get_many([EPOCH_KEY, section, key])
     except RedisError as error:
@@ -173,7 +178,18 @@ def page_cache_get(request: HttpRequest) -> Lookup:
     generation, entry = (found.get(EPOCH_KEY, 0), found.get(section, 0)), found.get(key)
     if entry is None or entry[0] != generation:
         return Lookup(None, generation)
+    hot_pages.put(key, entry[1])
     return Lookup(entry[1], generation)
+
+
+def page_cache_hot(request: HttpRequest) -> CachedPage | None:
+    """The page if this process read it as current in the last PAGE_CACHE_LOCAL_SECONDS."""
+    return hot_pages.get(_page_key(request)) if is_cacheable(request) else None
+
+
+def page_cache_keep_hot(request: HttpRequest, page: CachedPage) -> None:
+    """Keep a page just read as current from the shared cache in this process for a few seconds."""
+    hot_pages.put(_page_key(request), page)
 
 
 def page_cache_read_failed(error: Exception) -> None:
@@ -211,6 +227,7 @@ def page_cache_set(request: HttpRequest, page: CachedPage, lookup: Lookup) -> No
 def page_cache_invalidate(sections: Iterable[str] | None = None) -> None:
     """Drop the cached pages of these sections in one write; with none named, every page (a new epoch)."""
     keys = [EPOCH_KEY] if sections is None else [section_key(section) for section in sections]
+    hot_pages.clear()  # this process shows its own change at once; the others within PAGE_CACHE_LOCAL_SECONDS
     try:
         cache.set_many(dict.fromkeys(keys, time.time_ns()), None)
     except RedisError as error:

@@ -16,7 +16,15 @@ from articles import popularity
 from articles.comments import address_hash, client_address, comment_create, comment_rate_limited
 from articles.forms import CommentForm
 from articles.models import Article, Label
-from articles.pagecache import CSRF_PLACEHOLDER, CachedPage, cached_page, page_cache_get, page_cache_set
+from articles.pagecache import (
+    CSRF_PLACEHOLDER,
+    CachedPage,
+    cached_page,
+    page_cache_get,
+    page_cache_hot,
+    page_cache_keep_hot,
+    page_cache_set,
+)
 from articles.paging import ListPage, list_page
 from articles.search import MAX_QUERY_CHARS, SearchPaginator
 from feeds.models import Source
@@ -114,8 +122,12 @@ def article_detail(request, year: int, month: int, slug: str):
     """The post page; every GET counts a view, whether the page came from the cache or not."""
     if request.method == "POST":
         return _post_comment(request, _published_article(year, month, slug))
+    hot = page_cache_hot(request)
+    if hot is not None:
+        return _counted(request, hot)
     counted_page = popularity.view_record_cached_page(request=request)
     if counted_page is not None:
+        page_cache_keep_hot(request, counted_page)
         return counted_page.to_response(request)
     lookup = page_cache_get(request)
     page = lookup.page
@@ -124,6 +136,11 @@ def article_detail(request, year: int, month: int, slug: str):
         html = _render_detail(request, article, CommentForm(), csrf_token=CSRF_PLACEHOLDER)
         page = CachedPage(html.encode(), article_id=article.id)
         page_cache_set(request, page, lookup)
+    return _counted(request, page)
+
+
+def _counted(request, page: CachedPage) -> HttpResponse:
+    """The post page as a response, its view counted when the request is a reader's GET."""
     response = page.to_response(request)
     if request.method == "GET":
         popularity.view_record(request=request, article_id=page.article_id)
