@@ -1,5 +1,5 @@
 from django.contrib.postgres.search import SearchVectorField
-from django.db import models
+from django.db import connection, models
 from django.db.models import Case, F, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
@@ -55,6 +55,17 @@ class ArticleQuerySet(models.QuerySet):
         """Posts after this one in reading order, the nearest first."""
         later = self.filter(published_at__gte=article.published_at)
         return later.exclude(published_at=article.published_at, id__lte=article.id).order_by("published_at", "id")
+
+    def neighbours(self, article: "Article") -> tuple["Article | None", "Article | None"]:
+        """The posts just before and just after this one in reading order (older, newer), in one query where
+        the database can combine two ordered, limited selects (PostgreSQL), in two elsewhere (SQLite)."""
+        older = self.older_than(article)[:1]
+        newer = self.newer_than(article)[:1]
+        if not connection.features.supports_slicing_ordering_in_compound:
+            return older.first(), newer.first()
+        rows = older.annotate(newer=Value(False)).union(newer.annotate(newer=Value(True)), all=True)
+        found = {row.newer: row for row in rows}
+        return found.get(False), found.get(True)
 
     def month_counts(self):
         """(url_year, url_month, posts) rows, newest month first, for the blog archive."""

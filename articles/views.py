@@ -153,12 +153,13 @@ def _published_article(year: int, month: int, slug: str) -> Article:
 
 
 def _render_detail(request, article: Article, form: CommentForm, **extra) -> str:
-    published = Article.objects.published().only("title", "slug", "url_year", "url_month")
+    published = Article.objects.published().only("title", "slug", "url_year", "url_month", "published_at")
+    older, newer = published.neighbours(article)
     context = {
         "article": article,
         "comments": list(article.comments.approved()),
-        "older": published.older_than(article).first(),
-        "newer": published.newer_than(article).first(),
+        "older": older,
+        "newer": newer,
         "form": form,
         "canonical_url": article.url if settings.CANONICAL_TO_ORIGINAL else None,
         **extra,

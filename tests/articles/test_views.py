@@ -216,3 +216,15 @@ def test_query_counts_do_not_grow_with_the_number_of_posts(client, count_queries
     cache.clear()
     large = {url: count_queries(client, url)[1] for url in _page_urls(populated_site(100))}
     assert list(small.values()) == list(large.values())
+
+
+@pytest.mark.postgres
+@override_settings(PAGE_CACHE_SECONDS=0)
+def test_a_post_page_renders_in_four_queries(client, populated_site, count_queries):
+    # The post with its source, its labels, its comments, and both neighbours in one UNION ALL.
+    article = populated_site(5)
+    cache.clear()
+    client.get("/")  # the sidebar's widgets are cached; the post page is rendered
+    response, queries = count_queries(client, article.get_absolute_url())
+    assert response.status_code == 200 and 'rel="prev"' in response.content.decode()
+    assert queries == 4
