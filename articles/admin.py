@@ -2,13 +2,13 @@ from datetime import timedelta
 
 from django.contrib import admin
 from django.db import models, transaction
-from django.db.models import Case, Count, IntegerField, OuterRef, Subquery, Sum, Value, When
+from django.db.models import Count, IntegerField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.html import format_html
 
-from articles.models import Article, ArticleDailyViews, Comment, Label
-from articles.pagecache import page_cache_invalidate
+from articles.models import PENDING_FIRST, Article, ArticleDailyViews, Comment, Label
+from articles.pagecache import invalidate_comment_pages_on_commit, invalidate_posts_on_commit
 from articles.retention import article_purge
 
 # The one exception to "articles never imports feeds": the desk is where editors write HTML.
@@ -56,10 +56,10 @@ class ArticleAdmin(admin.ModelAdmin):
         "comments",
         "public_page",
     ]
-    list_filter = ["status", "is_featured", ("source", admin.RelatedOnlyFieldListFilter), "published_at"]
+    # Every source, not only those with posts: finding those would read every post on each page of the list.
+    list_filter = ["status", "is_featured", "source", "published_at"]
     search_fields = ["title", "body_html"]
     list_select_related = ["source"]
-    date_hierarchy = "published_at"
     actions = ["hide", "publish", "feature", "unfeature"]
     readonly_fields = [
         "editor_note",
@@ -166,9 +166,10 @@ class ArticleAdmin(admin.ModelAdmin):
         self._set(request, queryset, "no longer featured", is_featured=False)
 
     def _set(self, request, queryset, outcome: str, **changes):
+        ids = list(queryset.values_list("pk", flat=True))
         count = queryset.update(**changes)
         # update() sends no post_save, so the reader's page cache is told here.
-        transaction.on_commit(page_cache_invalidate)
+        invalidate_posts_on_commit(ids)
         self.message_user(request, f"{count} post{'s' if count != 1 else ''} {outcome}.")
 
 
@@ -185,16 +186,13 @@ def post_views_chart(article: Article):
     return bar_chart(bars, title="Views per day", first_label=f"{first_day:%d %b}", last_label="today")
 
 
-PENDING_FIRST = Case(When(status=Comment.Status.PENDING, then=Value(0)), default=Value(1)).asc()
-
-
 @admin.register(Comment)
 class CommentAdmin(admin.ModelAdmin):
     list_display = ["author_name", "short_body", "post", "created_at", "status"]
     list_filter = ["status"]
     search_fields = ["author_name", "body", "article__title"]
     list_select_related = ["article"]
-    ordering = [PENDING_FIRST, "-created_at"]
+    ordering = [PENDING_FIRST.asc(), "-created_at", "-id"]
     readonly_fields = ["ip_hash", "post"]
     fields = ["post", "author_name", "email", "body", "created_at", "status", "ip_hash"]
     actions = ["approve", "mark_spam", "delete_selected"]
@@ -213,14 +211,16 @@ class CommentAdmin(admin.ModelAdmin):
 
     @admin.action(description="Approve selected comments (show them on the site)", permissions=["change"])
     def approve(self, request, queryset):
+        posts = set(queryset.values_list("article", flat=True))
         count = queryset.update(status=Comment.Status.APPROVED)
-        transaction.on_commit(page_cache_invalidate)
+        invalidate_comment_pages_on_commit(posts)
         self.message_user(request, f"{count} comment{'s' if count != 1 else ''} approved.")
 
     @admin.action(description="Mark selected comments as spam", permissions=["change"])
     def mark_spam(self, request, queryset):
+        posts = set(queryset.values_list("article", flat=True))
         count = queryset.update(status=Comment.Status.SPAM)
-        transaction.on_commit(page_cache_invalidate)
+        invalidate_comment_pages_on_commit(posts)
         self.message_user(request, f"{count} comment{'s' if count != 1 else ''} marked as spam.")
 
 

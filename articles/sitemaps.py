@@ -4,6 +4,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap as DjangoSitemap
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 
 from articles.models import Article, Label
@@ -47,7 +48,7 @@ class SourceSitemap(Sitemap):
     priority = 0.4
 
     def items(self):
-        return Source.objects.filter(articles__status=Article.Status.PUBLISHED).distinct().only("slug")
+        return Source.objects.filter(Exists(Article.objects.published().filter(source=OuterRef("pk")))).only("slug")
 
     def location(self, item):
         return reverse("articles:source", args=[item.slug])
@@ -58,7 +59,7 @@ class LabelSitemap(Sitemap):
     priority = 0.4
 
     def items(self):
-        return Label.objects.filter(articles__status=Article.Status.PUBLISHED).distinct()
+        return Label.objects.filter(Exists(Article.objects.published().filter(labels=OuterRef("pk"))))
 
 
 SITEMAPS = {"home": HomeSitemap, "posts": PostSitemap, "sources": SourceSitemap, "labels": LabelSitemap}

@@ -58,28 +58,30 @@ RECORD_LUA = (
 )
 
 # One round trip for a cached post page: the page, and its view counted, only if the page belongs to the
-# current cache generation. The post's id is only known once its key is read, so the counting keys are
-# built here, spelled exactly as seen_key, address_key, visitors_key and count_field spell them.
+# current epoch and its section's current generation (articles/pagecache.py). The post's id is only known once
+# its key is read, so the counting keys are built here, spelled exactly as seen_key, address_key, visitors_key and
+# count_field spell them. KEYS: the epoch, the section's generation, the page's epoch, generation and post id (kept
+# beside it as plain integers), the page, the pending counts.
 CACHED_PAGE_LUA = (
     COUNT_LUA
     + """
-local page_generation = redis.call('GET', KEYS[2])
-if not page_generation then
-  -- A page without its generation beside it (stored by an older release, or the small key was evicted) is
+local page_epoch, page_generation = redis.call('GET', KEYS[3]), redis.call('GET', KEYS[4])
+if not page_epoch or not page_generation then
+  -- A page without its generation beside it (stored by an older release, or a small key was evicted) is
   -- dropped, so the render stores it again in full and the next reader gets the one round trip.
-  redis.call('DEL', KEYS[4])
+  redis.call('DEL', KEYS[6])
   return nil
 end
-if page_generation ~= (redis.call('GET', KEYS[1]) or '0') then
+if page_epoch ~= (redis.call('GET', KEYS[1]) or '0') or page_generation ~= (redis.call('GET', KEYS[2]) or '0') then
   return nil
 end
-local article = redis.call('GET', KEYS[3])
-local page = redis.call('GET', KEYS[4])
+local article = redis.call('GET', KEYS[5])
+local page = redis.call('GET', KEYS[6])
 if not article or not page then
   return nil
 end
 local prefix, visitor, day, address = ARGV[1], ARGV[2], ARGV[3], ARGV[6]
-count_view(prefix .. 'seen:' .. article .. ':' .. visitor, prefix .. 'addr:' .. article .. ':' .. address, KEYS[5],
+count_view(prefix .. 'seen:' .. article .. ':' .. visitor, prefix .. 'addr:' .. article .. ':' .. address, KEYS[7],
   prefix .. 'uv:' .. day .. ':' .. article, article .. ':' .. day, visitor, ARGV[4], ARGV[5], ARGV[7])
 return page
 """
@@ -165,7 +167,7 @@ def record(*, article_id: int, visitor: str, address: str, day: date) -> bool:
 
 def record_cached_page(*, page_keys: list[str], visitor: str, address: str, day: date) -> bytes | None:
     """The raw cached post page if current, its view counted as record() would; None, nothing counted, if not."""
-    # page_keys: the full Redis names of the generation, the page's generation, its post id and the page.
+    # page_keys: the full Redis names pagecache.post_page_redis_keys() gives, in its order.
     args = [PREFIX, visitor, day.isoformat(), DEDUPE_SECONDS, VISITORS_TTL_SECONDS, address, VIEWS_PER_ADDRESS]
     return script(CACHED_PAGE_LUA)(keys=[*page_keys, PENDING_KEY], args=args)
 

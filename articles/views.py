@@ -22,16 +22,25 @@ from articles.comments import (
 )
 from articles.forms import CommentForm
 from articles.models import Article, Label
-from articles.pagecache import CSRF_PLACEHOLDER, CachedPage, cached_page, page_cache_get, page_cache_set
+from articles.pagecache import (
+    CSRF_PLACEHOLDER,
+    CachedPage,
+    cached_page,
+    page_cache_get,
+    page_cache_hot,
+    page_cache_keep_hot,
+    page_cache_set,
+)
+from articles.paging import ListPage, list_page
 from articles.search import MAX_QUERY_CHARS, SearchPaginator
 from feeds.models import Source
 
 POSTS_PER_PAGE = 20
 
 
-def _page_of(request, posts) -> Page:
+def _page_of(request, posts) -> ListPage:
     """The requested page of a list; a malformed or out-of-range ?page= is a 404."""
-    return _page(request, Paginator(posts, POSTS_PER_PAGE))
+    return list_page(posts, request.GET.get("page", 1), POSTS_PER_PAGE)
 
 
 def _page(request, paginator: Paginator) -> Page:
@@ -80,8 +89,8 @@ def label_posts(request, slug: str):
 @require_safe
 @cached_page
 def year_archive(request, year: int):
-    """Posts of one year, newest first."""
-    posts = Article.objects.published().with_source().filter(url_year=year).newest_first()
+    """Posts of one year, newest first, month by month (a post stays in the month of its address)."""
+    posts = Article.objects.published().with_source().in_year_newest_first(year)
     page = _page_of(request, posts)
     if not page.object_list:
         raise Http404("No posts that year.")
@@ -119,8 +128,12 @@ def article_detail(request, year: int, month: int, slug: str):
     """The post page; every GET counts a view, whether the page came from the cache or not."""
     if request.method == "POST":
         return _post_comment(request, _published_article(year, month, slug))
+    hot = page_cache_hot(request)
+    if hot is not None:
+        return _counted(request, hot)
     counted_page = popularity.view_record_cached_page(request=request)
     if counted_page is not None:
+        page_cache_keep_hot(request, counted_page)
         return counted_page.to_response(request)
     lookup = page_cache_get(request)
     page = lookup.page
@@ -129,6 +142,11 @@ def article_detail(request, year: int, month: int, slug: str):
         html = _render_detail(request, article, CommentForm(), csrf_token=CSRF_PLACEHOLDER)
         page = CachedPage(html.encode(), article_id=article.id)
         page_cache_set(request, page, lookup)
+    return _counted(request, page)
+
+
+def _counted(request, page: CachedPage) -> HttpResponse:
+    """The post page as a response, its view counted when the request is a reader's GET."""
     response = page.to_response(request)
     if request.method == "GET":
         popularity.view_record(request=request, article_id=page.article_id)
@@ -141,12 +159,13 @@ def _published_article(year: int, month: int, slug: str) -> Article:
 
 
 def _render_detail(request, article: Article, form: CommentForm, **extra) -> str:
-    published = Article.objects.published().only("title", "slug", "url_year", "url_month")
+    published = Article.objects.published().only("title", "slug", "url_year", "url_month", "published_at")
+    older, newer = published.neighbours(article)
     context = {
         "article": article,
         "comments": list(article.comments.approved()),
-        "older": published.older_than(article).first(),
-        "newer": published.newer_than(article).first(),
+        "older": older,
+        "newer": newer,
         "form": form,
         "canonical_url": article.url if settings.CANONICAL_TO_ORIGINAL else None,
         **extra,

@@ -193,6 +193,9 @@ CANONICAL_TO_ORIGINAL = env_bool("CANONICAL_TO_ORIGINAL", default=True)
 # Without Redis the cache lives in each process, where a change made by another process (a cron
 # `pollfeeds`) cannot drop it: keep pages for a minute there, ten where Redis makes invalidation shared.
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 600 if REDIS_URL else 60, minimum=0)
+# With Redis, each process keeps the pages it last read as current this many seconds in its own memory
+# (articles/hotpages.py): a change shows in other processes within this bound. 0 turns the layer off.
+PAGE_CACHE_LOCAL_SECONDS = env_int("PAGE_CACHE_LOCAL_SECONDS", 2, minimum=0)
 # Accepted comments per client address per window before answering 429.
 COMMENTS_RATE_LIMIT = env_int("COMMENTS_RATE_LIMIT", 5, minimum=1)
 COMMENTS_RATE_WINDOW_SECONDS = env_int("COMMENTS_RATE_WINDOW_SECONDS", 600, minimum=1)

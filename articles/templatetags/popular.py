@@ -4,7 +4,7 @@ from django import template
 from django.conf import settings
 from django.template.loader import render_to_string
 
-from articles.pagecache import page_generation
+from articles.pagecache import sidebar_generation
 from articles.ranking import CACHE_SECONDS, cached, popular_or_newest
 
 register = template.Library()
@@ -18,8 +18,8 @@ def popular_posts_widget() -> str:
     """The widget's HTML: at most one query on a cache miss, none on a hit."""
     window, count = settings.POPULAR_WINDOW, settings.POPULAR_COUNT
     thumbnails, snippet_chars = settings.POPULAR_THUMBNAILS, settings.POPULAR_SNIPPET_CHARS
-    # The page-cache generation in the key: a post hidden or added drops the widget with the pages around it.
-    generation = page_generation()
+    # The sidebar's generation in the key: a post hidden or added drops the widget.
+    generation = sidebar_generation()
     key = f"popular-widget:{FRAGMENT_VERSION}:{generation}:{window}:{count}:{int(thumbnails)}:{snippet_chars}"
 
     def render() -> str:

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from articles.models import Article, Label, PurgedPost
-from articles.pagecache import page_cache_invalidate
+from articles.pagecache import invalidate_posts_on_commit
 from feeds.ingest.errors import TRANSIENT_DATABASE_ERRORS, error_summary
 from feeds.ingest.parse import ParsedEntry
 from feeds.models import Source
@@ -130,8 +130,8 @@ def store_entries(*, source: Source, entries: list[PreparedEntry], now: datetime
             update_fields=[*FOLLOWS_UPSTREAM, "updated_at"],
         )
         _set_labels(articles, fresh + [entry for entry, _row in changed], replace={row["id"] for _e, row in changed})
-        # Bulk writes send no signals: drop cached pages ourselves once readers can see the new posts.
-        transaction.on_commit(page_cache_invalidate)
+        # Bulk writes send no signals: drop the pages showing these posts once readers can see them.
+        invalidate_posts_on_commit([article.pk for article in articles])
     if kept:
         Article.objects.bulk_update(
             [Article(pk=row["id"], content_hash=e.parsed.raw_hash, upstream_changed_at=now) for e, row in kept],

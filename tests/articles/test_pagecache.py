@@ -6,6 +6,7 @@ from django.test.utils import CaptureQueriesContext
 
 from articles import pagecache
 from articles.models import Comment
+from articles.templatetags.reader import archive_key
 from tests.factories import ArticleFactory, CommentFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -88,7 +89,7 @@ def test_the_cache_lives_in_redis_in_production_mode(client):
     ArticleFactory()
     client.get("/")
     assert type(caches["default"]).__name__ == "RedisCache"
-    assert cache.get(f"{pagecache.ARCHIVE_KEY}:{pagecache.page_generation()}") is not None
+    assert cache.get(archive_key(pagecache.sidebar_generation())) is not None
 
 
 def test_a_page_rendered_across_a_change_is_not_kept_as_the_new_version(client, django_capture_on_commit_callbacks):

@@ -2,7 +2,9 @@ from datetime import UTC, datetime
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 
 from articles.models import Article
 from tests.articles.conftest import MAX_PAGE_QUERIES
@@ -48,8 +50,21 @@ def test_home_shows_twenty_posts_a_page(client):
     second = client.get("/", {"page": 2}).content.decode()
     assert first.count('class="post-card"') == 20
     assert second.count('class="post-card"') == 1
-    assert 'rel="next"' in first
-    assert 'rel="prev"' in second
+    assert 'rel="next"' in first and 'rel="prev"' not in first
+    assert 'rel="prev"' in second and 'rel="next"' not in second
+
+
+def test_list_pages_never_count_the_whole_archive(client):
+    # "Page 2 of N" would count every published post on every render; one row more than a page tells enough.
+    article = ArticleFactory()
+    for url in ["/", f"/source/{article.source.slug}/", f"/{article.url_year}/"]:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        assert not [
+            query
+            for query in queries
+            if "COUNT(" in query["sql"] and "articles_article" in query["sql"] and "url_month" not in query["sql"]
+        ], url
 
 
 @pytest.mark.parametrize("page", ["2", "0", "abc", "-1", "1.5"])
@@ -120,6 +135,15 @@ def test_year_and_month_archives(client):
     assert client.get("/1999/").status_code == 404
     assert client.get("/1999/01/").status_code == 404
     assert client.get("/0000/01/").status_code == 404
+
+
+def test_year_archive_lists_its_months_newest_first(client):
+    march = ArticleFactory(title="March news", published_at=datetime(2024, 3, 10, tzinfo=UTC))
+    ArticleFactory(title="October news", published_at=datetime(2024, 10, 2, tzinfo=UTC))
+    # An editor moved March's post to a later date: it stays in March, where its address puts it.
+    Article.objects.filter(pk=march.pk).update(published_at=datetime(2024, 11, 1, tzinfo=UTC))
+    page = main_column(client.get("/2024/"))
+    assert page.index("October news") < page.index("March news")
 
 
 def test_blog_archive_widget_counts_posts_per_year_and_month(client):
@@ -193,3 +217,15 @@ def test_query_counts_do_not_grow_with_the_number_of_posts(client, count_queries
     cache.clear()
     large = {url: count_queries(client, url)[1] for url in _page_urls(populated_site(100))}
     assert list(small.values()) == list(large.values())
+
+
+@pytest.mark.postgres
+@override_settings(PAGE_CACHE_SECONDS=0)
+def test_a_post_page_renders_in_four_queries(client, populated_site, count_queries):
+    # The post with its source, its labels, its comments, and both neighbours in one UNION ALL.
+    article = populated_site(5)
+    cache.clear()
+    client.get("/")  # the sidebar's widgets are cached; the post page is rendered
+    response, queries = count_queries(client, article.get_absolute_url())
+    assert response.status_code == 200 and 'rel="prev"' in response.content.decode()
+    assert queries == 4
