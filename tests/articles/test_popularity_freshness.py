@@ -2,7 +2,7 @@
 
 import pytest
 
-from articles.pagecache import page_generation
+from articles.pagecache import sidebar_generation
 from articles.popularity import flush_views
 from tests.articles.popularity_helpers import reader_headers, viewed
 from tests.factories import ArticleFactory
@@ -39,7 +39,7 @@ def test_a_flush_that_leaves_the_ranking_as_it_was_keeps_the_cached_pages(client
     runner_up = viewed(ArticleFactory(title="Runner-up"), 10)
     client.get(leader.get_absolute_url(), **reader_headers(1))
     flush_views()  # the first flush learns the ranking
-    generation = page_generation()
+    generation = sidebar_generation()
     client.get(runner_up.get_absolute_url(), **reader_headers(2))
     assert flush_views().views == 1
-    assert page_generation() == generation
+    assert sidebar_generation() == generation
