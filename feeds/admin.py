@@ -47,6 +47,24 @@ class FailingFilter(admin.SimpleListFilter):
         return queryset
 
 
+class CategoryFilter(admin.SimpleListFilter):
+    """The OPML folders in use, and "no folder" for sources outside every folder (an empty value has no name)."""
+
+    title = "folder"
+    parameter_name = "category"
+    NONE = "-"
+
+    def lookups(self, request, model_admin):
+        folders = Source.objects.exclude(category="").order_by("category").values_list("category", flat=True)
+        return [(self.NONE, "no folder"), *((folder, folder) for folder in folders.distinct())]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value is None:
+            return queryset
+        return queryset.filter(category="" if value == self.NONE else value)
+
+
 @admin.register(Source)
 class SourceAdmin(admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
@@ -60,7 +78,7 @@ class SourceAdmin(admin.ModelAdmin):
         "posts",
         "views_7_days",
     ]
-    list_filter = ["is_active", FailingFilter, "category"]
+    list_filter = ["is_active", FailingFilter, CategoryFilter]
     search_fields = ["name", "feed_url", "site_url"]
     prepopulated_fields = {"slug": ["name"]}
     actions = ["poll_now", "enable", "disable", "reset_backoff"]

@@ -128,3 +128,16 @@ def test_source_change_page_costs_the_same_queries_for_5_or_60_fetches(client):
     few = queries_for(editor, f"{SOURCES}{source.pk}/change/")
     FetchAttemptFactory.create_batch(55, source=source)
     assert queries_for(editor, f"{SOURCES}{source.pk}/change/") == few
+
+
+def test_the_folder_filter_names_every_choice_and_finds_sources_without_a_folder(client):
+    from tests.factories import SourceFactory
+    from tests.newsblog.desk import editor_client
+
+    SourceFactory(name="Tech wire", category="Tech")
+    SourceFactory(name="Loose feed", category="")
+    editor = editor_client(client)
+    page = editor.get("/admin/feeds/source/").content.decode()
+    assert ">no folder</a>" in page and ">Tech</a>" in page
+    unfiled = editor.get("/admin/feeds/source/", {"category": "-"}).content.decode()
+    assert "Loose feed" in unfiled and "Tech wire" not in unfiled
