@@ -16,6 +16,7 @@ from articles import popularity
 from articles.comments import address_hash, client_address, comment_create, comment_rate_limited
 from articles.forms import CommentForm
 from articles.models import Article, Label
+from articles.own_comments import own_comment_remember, own_pending_comments
 from articles.pagecache import CSRF_PLACEHOLDER, CachedPage, cached_page, page_cache_get, page_cache_set
 from articles.search import MAX_QUERY_CHARS, SearchPaginator
 from feeds.models import Source
@@ -139,6 +140,7 @@ def _render_detail(request, article: Article, form: CommentForm, **extra) -> str
     context = {
         "article": article,
         "comments": list(article.comments.approved()),
+        "own_pending": own_pending_comments(request, article),
         "older": published.older_than(article).first(),
         "newer": published.newer_than(article).first(),
         "form": form,
@@ -149,27 +151,40 @@ def _render_detail(request, article: Article, form: CommentForm, **extra) -> str
 
 
 def _post_comment(request, article: Article) -> HttpResponse:
-    """Post/redirect/get: a valid comment is stored and the reader sent back to the post with a notice."""
+    """Post/redirect/get: a valid comment is stored and the reader sent back to it on the post page."""
     ip_hash = address_hash(client_address(request))
     if comment_rate_limited(ip_hash=ip_hash):
-        minutes = settings.COMMENTS_RATE_WINDOW_SECONDS // 60
-        context = {"article": article, "limit": settings.COMMENTS_RATE_LIMIT, "minutes": minutes}
-        response = render(request, "articles/rate_limited.html", context, status=429)
-        response["Retry-After"] = str(settings.COMMENTS_RATE_WINDOW_SECONDS)
-        return response
+        return _rate_limited(request, article)
     form = CommentForm(request.POST)
     if not form.is_valid():
         return HttpResponse(_render_detail(request, article, form), status=400)
-    if not form.is_robot():
-        data = form.cleaned_data
-        comment_create(
-            article=article, author_name=data["author_name"], email=data["email"], body=data["body"], ip_hash=ip_hash
-        )
+    if form.is_robot():
+        messages.success(request, "Thank you: your comment is awaiting moderation.")  # what a person would see
+        return redirect(article.get_absolute_url() + "#comments")
+    data = form.cleaned_data
+    comment = comment_create(
+        article=article, author_name=data["author_name"], email=data["email"], body=data["body"], ip_hash=ip_hash
+    )
     if settings.COMMENTS_AUTO_APPROVE:
         messages.success(request, "Thank you: your comment is published.")
     else:
-        messages.success(request, "Thank you: your comment is awaiting moderation.")
-    return redirect(article.get_absolute_url() + "#comments")
+        # Shown to this reader only, where it will appear once approved; the redirect lands on it.
+        own_comment_remember(request=request, comment=comment)
+    return redirect(f"{article.get_absolute_url()}#comment-{comment.pk}")
+
+
+def _rate_limited(request, article: Article) -> HttpResponse:
+    """The 429 page, with the reader's text still in the form so nothing typed is lost."""
+    typed = {name: request.POST.get(name, "") for name in ("author_name", "email", "body")}
+    context = {
+        "article": article,
+        "form": CommentForm(initial=typed),
+        "limit": settings.COMMENTS_RATE_LIMIT,
+        "minutes": settings.COMMENTS_RATE_WINDOW_SECONDS // 60,
+    }
+    response = render(request, "articles/rate_limited.html", context, status=429)
+    response["Retry-After"] = str(settings.COMMENTS_RATE_WINDOW_SECONDS)
+    return response
 
 
 @require_safe
