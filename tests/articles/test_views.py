@@ -1,6 +1,7 @@
 from datetime import UTC, datetime
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.test import override_settings
 
@@ -98,6 +99,17 @@ def test_source_page_lists_its_posts_and_links_to_its_site(client):
     assert "From Dawn" in page and "From elsewhere" not in page
     assert 'href="https://dawn.example.com/"' in page
     assert client.get("/source/no-such-source/").status_code == 404
+
+
+def test_an_empty_source_page_tells_readers_in_their_words_and_only_staff_get_the_operator_hint(client):
+    source = SourceFactory(name="Quiet Times")
+    page = main_column(client.get(f"/source/{source.slug}/"))
+    assert "No posts from Quiet Times yet" in page
+    assert "pollfeeds" not in page and "admin" not in page
+    staff = User.objects.create_user("desk", password="a-long-desk-password", is_staff=True)
+    client.force_login(staff)
+    page = main_column(client.get(f"/source/{source.slug}/"))
+    assert "No posts from Quiet Times yet" in page and "pollfeeds --all" in page
 
 
 def test_label_page_lists_posts_with_that_label(client):
