@@ -60,12 +60,21 @@ def test_out_of_range_or_malformed_page_is_a_404(client, page):
 
 
 def test_post_page_shows_title_author_source_body_and_attribution(client):
-    article = ArticleFactory(title="Xi meets Blinken", url="https://ift.tt/1gBO6wd", author="Jane Doe")
+    source = SourceFactory(name="The Dawn", site_url="https://dawn.example.com/")
+    article = ArticleFactory(source=source, title="Xi meets Blinken", url="https://ift.tt/1gBO6wd", author="Jane Doe")
     page = client.get(article.get_absolute_url()).content.decode()
     assert "<h1" in page and "Xi meets Blinken" in page
     assert "Jane Doe" in page
     assert "<p>The first paragraph of the story.</p>" in page
-    assert f'from {article.source.name} <a href="https://ift.tt/1gBO6wd">https://ift.tt/1gBO6wd</a>' in page
+    assert (
+        '<p class="attribution">from <a href="https://dawn.example.com/">The Dawn</a> · '
+        '<a href="https://ift.tt/1gBO6wd">original article</a></p>'
+    ) in page
+    source.site_url = ""
+    source.save()
+    cache.clear()
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert 'from <a href="https://ift.tt/1gBO6wd">The Dawn</a>' in page
 
 
 def test_post_page_links_previous_and_next_posts_and_labels(client):

@@ -58,9 +58,10 @@ def test_read_comment_and_see_it_approved(browser, live_server, screenshot_dir, 
     page.screenshot(path=screenshot_dir / "home-desktop.png", full_page=True)
     page.get_by_role("main").get_by_role("link", name=post.title).click()
     page.wait_for_url("**" + post.get_absolute_url())
-    attribution = page.locator(".attribution a")
-    assert attribution.get_attribute("href") == ORIGINAL_URL
-    assert page.locator(".attribution").inner_text() == f"from The Dawn News - Home {ORIGINAL_URL}"
+    attribution = page.locator(".attribution")
+    assert attribution.get_by_role("link", name="original article").get_attribute("href") == ORIGINAL_URL
+    assert attribution.get_by_role("link", name="The Dawn News - Home").get_attribute("href") == "https://www.dawn.com/"
+    assert attribution.inner_text() == "from The Dawn News - Home · original article"
     page.screenshot(path=screenshot_dir / "post-desktop.png", full_page=True)
 
     page.get_by_label("Name").fill("Ada Reader")
