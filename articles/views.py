@@ -5,6 +5,7 @@ import datetime
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import InvalidPage, Page, Paginator
+from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -107,6 +108,16 @@ def search(request):
         page = _page(request, SearchPaginator(query, per_page=POSTS_PER_PAGE))
         context.update(page=page, posts=page.object_list)
     return render(request, "articles/search.html", context)
+
+
+@require_safe
+@cached_page
+def subscribe(request):
+    """What a feed reader is, and every feed we publish: all posts, each source's and each label's."""
+    published = Article.objects.published()
+    sources = Source.objects.filter(Exists(published.filter(source=OuterRef("pk")))).order_by("name")
+    labels = Label.objects.filter(Exists(published.filter(labels=OuterRef("pk")))).order_by("name")
+    return render(request, "articles/subscribe.html", {"sources": sources, "labels": labels})
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

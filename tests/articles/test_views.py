@@ -121,6 +121,25 @@ def test_an_empty_source_page_tells_readers_in_their_words_and_only_staff_get_th
     assert "No posts from Quiet Times yet" in page and "pollfeeds --all" in page
 
 
+def test_every_page_links_to_a_subscribe_page_that_explains_feed_readers_and_lists_sources_and_labels(client):
+    source = SourceFactory(name="Harbour Gazette")
+    post = ArticleFactory(source=source)
+    label = LabelFactory(name="Ferries")
+    post.labels.add(label)
+    SourceFactory(name="Silent Source")  # no posts: not offered
+    LabelFactory(name="Unused")
+    home = client.get("/").content.decode()
+    nav = home[home.index('<nav class="site-nav"') : home.index("</nav>")]
+    assert 'href="/subscribe/"' in nav and 'href="/trending/"' in nav
+    page = main_column(client.get("/subscribe/"))
+    assert "feed reader" in page
+    assert "http://127.0.0.1:8000/feeds/posts/default" in page and "http://127.0.0.1:8000/rss.xml" in page
+    assert f'<a href="/source/{source.slug}/">Harbour Gazette</a>' in page
+    assert f'href="/source/{source.slug}/rss.xml"' in page and f'href="/feeds/source/{source.slug}"' in page
+    assert "Ferries" in page and f"/label/{label.slug}/rss.xml" in page
+    assert "Silent Source" not in page and "Unused" not in page
+
+
 def test_label_page_lists_posts_with_that_label(client):
     label = LabelFactory(name="Climate", slug="climate")
     ArticleFactory(title="Labelled post").labels.add(label)
@@ -193,6 +212,7 @@ def _page_urls(article):
         f"/label/{article.labels.first().slug}/rss.xml",
         "/sitemap.xml",
         "/robots.txt",
+        "/subscribe/",
         "/no-such-page/",
     ]
 
