@@ -1,4 +1,5 @@
 from django.contrib.postgres.search import SearchVectorField
+from django.core.validators import URLValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -6,6 +7,13 @@ from django.utils import timezone
 from articles.search_document import SearchDocument
 
 EXCERPT_MAX_CHARS = 900
+
+
+def validate_image_address(value: str) -> None:
+    """A full http(s) address, or a path on this site ("/static/...", not "//host/...")."""
+    if value.startswith("/") and not value.startswith("//"):
+        return
+    URLValidator(schemes=["http", "https"])(value)
 
 
 class Label(models.Model):
@@ -89,7 +97,14 @@ class Article(models.Model):
     # Sanitized once at ingest; the only field ever rendered with |safe.
     body_html = models.TextField(blank=True)
     excerpt = models.TextField(blank=True, help_text=f"Plain text, up to about {EXCERPT_MAX_CHARS} characters.")
-    image_url = models.URLField("image URL", max_length=2000, blank=True)
+    # A CharField: the bundled samples' images are paths on this site ("/static/..."), see feeds/samples.py.
+    image_url = models.CharField(
+        "image URL",
+        max_length=2000,
+        blank=True,
+        validators=[validate_image_address],
+        help_text="A full address (https://...), or a path on this site (/static/...).",
+    )
     labels = models.ManyToManyField(Label, related_name="articles", blank=True)
 
     published_at = models.DateTimeField(db_index=True)

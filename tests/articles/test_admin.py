@@ -217,3 +217,14 @@ def test_delete_confirmations_say_that_deleted_posts_stay_deleted_and_offer_hide
     bulk = action(editor, POSTS, "delete_selected", [post]).content.decode()
     for page in (single, bulk):
         assert "Deleted posts stay deleted" in page and "Are you sure" in page
+
+
+def test_a_post_with_a_site_relative_sample_image_can_be_edited_and_a_bad_image_address_is_refused(client):
+    editor = editor_client(client)
+    post = ArticleFactory(image_url="/static/feeds/samples/images/ferry.svg")
+    response = editor.post(f"{POSTS}{post.pk}/change/", _change_form_data(post, title="Ferry, edited"))
+    assert response.status_code == 302, response.content.decode()
+    post.refresh_from_db()
+    assert (post.title, post.image_url) == ("Ferry, edited", "/static/feeds/samples/images/ferry.svg")
+    response = editor.post(f"{POSTS}{post.pk}/change/", _change_form_data(post, image_url="javascript:alert(1)"))
+    assert response.status_code == 200 and "Enter a valid URL" in response.content.decode()
