@@ -1,10 +1,8 @@
 from datetime import timedelta
-from functools import partial
 
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.humanize.templatetags.humanize import naturaltime
-from django.db import models, transaction
+from django.db import models
 from django.db.models import Count, IntegerField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -12,9 +10,9 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from articles.models import Article, ArticleDailyViews
-from feeds.admin_forms import SourceAddForm
+from feeds.admin_actions import SourceActions
+from feeds.admin_forms import SourceAddForm, SourceChangeForm
 from feeds.models import FetchAttempt, Source
-from feeds.tasks import poll_source
 from newsblog.charts import Bar, bar_chart
 
 RECENT_FETCHES = 20
@@ -48,7 +46,7 @@ class FailingFilter(admin.SimpleListFilter):
 
 
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(SourceActions, admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = [
         "name",
@@ -63,7 +61,6 @@ class SourceAdmin(admin.ModelAdmin):
     list_filter = ["is_active", FailingFilter]
     search_fields = ["name", "feed_url", "site_url"]
     prepopulated_fields = {"slug": ["name"]}
-    actions = ["poll_now", "enable", "disable", "reset_backoff"]
 
     readonly_fields = [
         "health",
@@ -129,14 +126,15 @@ class SourceAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if change and "site_url" in form.changed_data:
             obj.content_digest = ""  # the next poll parses the feed again, so a cleared site URL is filled in
+        if change and "feed_url" in form.changed_data:
+            _start_afresh(obj, previous_url=form.initial["feed_url"])
         super().save_model(request, obj, form, change)
 
     def get_fieldsets(self, request, obj=None):
         return self.add_fieldsets if obj is None else super().get_fieldsets(request, obj)
 
     def get_form(self, request, obj=None, **kwargs):
-        if obj is None:
-            kwargs["form"] = SourceAddForm
+        kwargs["form"] = SourceAddForm if obj is None else SourceChangeForm
         return super().get_form(request, obj, **kwargs)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
@@ -218,43 +216,18 @@ class SourceAdmin(admin.ModelAdmin):
             rows or mark_safe('<tr><td colspan="7">No fetches yet.</td></tr>'),  # noqa: S308 - a constant
         )
 
-    @admin.action(description="Poll selected sources now", permissions=["change"])
-    def poll_now(self, request, queryset):
-        source_ids = list(queryset.active().values_list("id", flat=True))
-        for source_id in source_ids:
-            transaction.on_commit(partial(poll_source.delay, source_id))
-        where = "now" if settings.CELERY_TASK_ALWAYS_EAGER else "on the worker; results appear under recent fetches"
-        message = f"Polling {len(source_ids)} source{_s(source_ids)} {where}."
-        skipped = queryset.filter(is_active=False).count()
-        if skipped:
-            message += (
-                f" {skipped} disabled source{_s(skipped)} skipped: enable {'it' if skipped == 1 else 'them'} first."
-            )
-        self.message_user(request, message)
 
-    @admin.action(description="Enable selected sources", permissions=["change"])
-    def enable(self, request, queryset):
-        count = queryset.update(is_active=True, disabled_reason="", next_poll_at=timezone.now())
-        self.message_user(request, f"{count} source{_s(count)} enabled; they will be polled within a minute.")
-
-    @admin.action(description="Disable selected sources", permissions=["change"])
-    def disable(self, request, queryset):
-        count = queryset.update(is_active=False)
-        self.message_user(request, f"{count} source{_s(count)} disabled; they will not be polled.")
-
-    @admin.action(description="Reset backoff (poll again within a minute)", permissions=["change"])
-    def reset_backoff(self, request, queryset):
-        count = queryset.update(consecutive_failures=0, next_poll_at=timezone.now())
-        self.message_user(request, f"Backoff reset for {count} source{_s(count)}.")
+def _start_afresh(source: Source, *, previous_url: str) -> None:
+    """A new feed address: the old address's failures, backoff and caching headers no longer apply."""
+    source.previous_feed_url = previous_url
+    source.consecutive_failures = 0
+    source.last_error = ""
+    source.next_poll_at = timezone.now()
+    source.etag = source.last_modified = source.content_digest = ""
 
 
 def _when(attempt: FetchAttempt) -> str:
     return timezone.localtime(attempt.started_at).strftime("%d %b %H:%M")
-
-
-def _s(count_or_items) -> str:
-    count = count_or_items if isinstance(count_or_items, int) else len(count_or_items)
-    return "" if count == 1 else "s"
 
 
 @admin.register(FetchAttempt)

@@ -43,6 +43,8 @@ class FeedProbe:
     error: str = ""
     discovered: bool = False
     site_url: str = ""
+    # "fetch" or "parse": which stage failed, for an editor's explanation in words.
+    failed_stage: str = ""
 
 
 @contextmanager
@@ -218,6 +220,7 @@ def feed_probe(*, url: str) -> FeedProbe:
         parsed = parse_feed(fetched.body, url=fetched.url, headers=fetched.headers, fetched_at=timezone.now())
     except (FetchError, ParseError) as error:
         probe.error = _sentence(str(error))
+        probe.failed_stage = "fetch" if isinstance(error, FetchError) else "parse"
         return probe
     probe.feed_url = fetched.moved_to or probe.feed_url
     probe.title, probe.entry_count, probe.site_url = parsed.title, len(parsed.entries), parsed.site_url
