@@ -13,6 +13,7 @@ from articles.retention import article_purge
 
 # The one exception to "articles never imports feeds": the desk is where editors write HTML.
 from feeds.ingest.sanitize import sanitize_html
+from newsblog.admin_history import log_bulk_change
 from newsblog.charts import Bar, bar_chart
 
 # Changes to these fields are an editor's version of the post, which ingest then keeps.
@@ -166,6 +167,7 @@ class ArticleAdmin(admin.ModelAdmin):
         self._set(request, queryset, "no longer featured", is_featured=False)
 
     def _set(self, request, queryset, outcome: str, **changes):
+        log_bulk_change(request=request, objects=queryset, message=f"{outcome.capitalize()} (list action).")
         count = queryset.update(**changes)
         # update() sends no post_save, so the reader's page cache is told here.
         transaction.on_commit(page_cache_invalidate)
@@ -182,7 +184,7 @@ def post_views_chart(article: Article):
         row = rows.get(day)
         views, visitors = (row.views, row.unique_visitors) if row else (0, 0)
         bars.append(Bar(views, f"{day:%a %d %b}: {views} views, {visitors} visitors"))
-    return bar_chart(bars, title="Views per day", first_label=f"{first_day:%d %b}", last_label="today")
+    return bar_chart(bars, title="Views per day", first_label=f"{first_day:%d %b}", last_label="today", unit="views")
 
 
 PENDING_FIRST = Case(When(status=Comment.Status.PENDING, then=Value(0)), default=Value(1)).asc()
@@ -195,9 +197,9 @@ class CommentAdmin(admin.ModelAdmin):
     search_fields = ["author_name", "body", "article__title"]
     list_select_related = ["article"]
     ordering = [PENDING_FIRST, "-created_at"]
-    readonly_fields = ["ip_hash", "post"]
+    readonly_fields = ["ip_hash", "post", "created_at"]
     fields = ["post", "author_name", "email", "body", "created_at", "status", "ip_hash"]
-    actions = ["approve", "mark_spam", "delete_selected"]
+    actions = ["approve", "reject", "mark_spam", "delete_selected"]
 
     def has_add_permission(self, request):
         # Comments come from readers, on the post page.
@@ -213,15 +215,25 @@ class CommentAdmin(admin.ModelAdmin):
 
     @admin.action(description="Approve selected comments (show them on the site)", permissions=["change"])
     def approve(self, request, queryset):
-        count = queryset.update(status=Comment.Status.APPROVED)
-        transaction.on_commit(page_cache_invalidate)
-        self.message_user(request, f"{count} comment{'s' if count != 1 else ''} approved.")
+        self._moderate(request, queryset, Comment.Status.APPROVED, "approved")
+
+    @admin.action(description="Reject selected comments (not spam, but not shown)", permissions=["change"])
+    def reject(self, request, queryset):
+        self._moderate(request, queryset, Comment.Status.REJECTED, "rejected")
 
     @admin.action(description="Mark selected comments as spam", permissions=["change"])
     def mark_spam(self, request, queryset):
-        count = queryset.update(status=Comment.Status.SPAM)
+        self._moderate(request, queryset, Comment.Status.SPAM, "marked as spam")
+
+    def _moderate(self, request, queryset, status: str, outcome: str) -> None:
+        log_bulk_change(
+            request=request,
+            objects=queryset.select_related("article"),
+            message=f"{outcome.capitalize()} (list action).",
+        )
+        count = queryset.update(status=status)
         transaction.on_commit(page_cache_invalidate)
-        self.message_user(request, f"{count} comment{'s' if count != 1 else ''} marked as spam.")
+        self.message_user(request, f"{count} comment{'s' if count != 1 else ''} {outcome}.")
 
 
 @admin.register(Label)

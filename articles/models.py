@@ -128,6 +128,8 @@ class Article(models.Model):
     objects = ArticleManager()
 
     class Meta:
+        # "post" at the desk and on the site alike.
+        verbose_name = "post"
         ordering = ["-published_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["source", "guid"], name="article_unique_source_guid"),
@@ -169,6 +171,8 @@ class Comment(models.Model):
         PENDING = "pending", "Pending"
         APPROVED = "approved", "Approved"
         SPAM = "spam", "Spam"
+        # Not spam, but not for the site (off topic, abusive): kept out of the spam counts.
+        REJECTED = "rejected", "Rejected"
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="comments")
     author_name = models.CharField(max_length=80)
@@ -178,7 +182,7 @@ class Comment(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     # Salted hash of the poster's address, for rate limits and spam clean-up; the address is not stored.
-    ip_hash = models.CharField(max_length=64, blank=True)
+    ip_hash = models.CharField("address hash (not the address)", max_length=64, blank=True)
 
     objects = CommentQuerySet.as_manager()
 
@@ -203,7 +207,8 @@ class ArticleDailyViews(models.Model):
     unique_visitors = models.PositiveIntegerField(default=0)
 
     class Meta:
-        verbose_name_plural = "article daily views"
+        verbose_name = "daily views of a post"
+        verbose_name_plural = "daily post views"
         constraints = [models.UniqueConstraint(fields=["article", "date"], name="daily_views_unique_article_date")]
         indexes = [models.Index(fields=["date", "article"], name="daily_views_date_idx")]
 

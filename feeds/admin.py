@@ -152,9 +152,11 @@ class SourceAdmin(SourceActions, admin.ModelAdmin):
             state = "failing"
         elif obj.last_success_at:
             state = "ok"
+        elif obj.last_polled_at:
+            state = "no success yet"  # e.g. failures were reset: not "new", which would hide its history
         else:
             state = "new"
-        return format_html(BADGE, state, state)
+        return format_html(BADGE, state.replace(" ", "-"), state)
 
     @admin.display(description="last success", ordering="last_success_at")
     def last_success(self, obj):
@@ -170,6 +172,8 @@ class SourceAdmin(SourceActions, admin.ModelAdmin):
 
     @admin.display(description="last error")
     def short_error(self, obj):
+        if not obj.consecutive_failures:
+            return ""  # an error from before the last success or reset is history, on the source's page
         return obj.last_error if len(obj.last_error) <= 80 else obj.last_error[:79] + "…"
 
     @admin.display(description="posts", ordering="post_total")
@@ -188,7 +192,9 @@ class SourceAdmin(SourceActions, admin.ModelAdmin):
             for a in attempts
         ]
         first = _when(attempts[0]) if attempts else ""
-        chart = bar_chart(bars, title="Recent fetches: duration and outcome", first_label=first, last_label="latest")
+        chart = bar_chart(
+            bars, title="Recent fetches: duration and outcome", first_label=first, last_label="latest", unit="ms"
+        )
         return format_html("{}<p>{}</p>", chart, FETCH_LEGEND)
 
     @admin.display(description=f"last {RECENT_FETCHES} fetches")
