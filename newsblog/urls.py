@@ -16,5 +16,6 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("", include("articles.urls")),
 ]
+handler403 = "newsblog.errors.permission_denied"
 if settings.BENCH_TRIVIAL_VIEW:
     urlpatterns.append(path("_bench/trivial", bench_trivial))
