@@ -45,18 +45,8 @@ def comment_count() -> Coalesce:
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-    list_display = [
-        "title",
-        "source",
-        "published_at",
-        "status",
-        "is_featured",
-        "views_7_days",
-        "visitors_7_days",
-        "total_views",
-        "comments",
-        "public_page",
-    ]
+    # What fits in 1280 px; visitors and all-time views are on each post's page ("Readers").
+    list_display = ["title", "source", "published_at", "status", "is_featured", "views_7_days", "comments"]
     list_filter = ["status", "is_featured", ("source", admin.RelatedOnlyFieldListFilter), "published_at"]
     search_fields = ["title", "body_html"]
     list_select_related = ["source"]
@@ -72,6 +62,8 @@ class ArticleAdmin(admin.ModelAdmin):
         "updated_at",
         "content_hash",
         "total_views",
+        "views_7_days",
+        "visitors_7_days",
         "daily_views_chart",
     ]
     filter_horizontal = ["labels"]
@@ -83,7 +75,7 @@ class ArticleAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["editor_note", "title", "source", "author", "published_at", "status", "is_featured"]}),
         ("Content", {"fields": ["excerpt", "body_html", "image_url", "labels"]}),
-        ("Readers", {"fields": ["total_views", "daily_views_chart"]}),
+        ("Readers", {"fields": ["views_7_days", "visitors_7_days", "total_views", "daily_views_chart"]}),
         ("Upstream", {"classes": ["collapse"], "fields": ["url", "guid", "slug", "fetched_at", "updated_at"]}),
     ]
 
@@ -128,10 +120,6 @@ class ArticleAdmin(admin.ModelAdmin):
     @admin.display(description="comments", ordering="comment_total")
     def comments(self, obj):
         return obj.comment_total
-
-    @admin.display(description="on the site")
-    def public_page(self, obj):
-        return format_html('<a href="{}">view</a>', obj.get_absolute_url())
 
     @admin.display(description="editor's version")
     def editor_note(self, obj):
