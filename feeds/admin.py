@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.db import models
 from django.db.models import Count, IntegerField, OuterRef, Subquery, Sum, Value
@@ -13,6 +13,7 @@ from articles.models import Article, ArticleDailyViews
 from feeds.admin_actions import SourceActions
 from feeds.admin_forms import SourceAddForm, SourceChangeForm
 from feeds.models import FetchAttempt, Source
+from feeds.scheduler import scheduler_missing
 from newsblog.charts import Bar, bar_chart
 
 RECENT_FETCHES = 20
@@ -114,6 +115,12 @@ class SourceAdmin(SourceActions, admin.ModelAdmin):
                 views_7=_per_source(views, "article__source", Sum("views")),
             )
         )
+
+    def changelist_view(self, request, extra_context=None):
+        missing = scheduler_missing() if request.method == "GET" else ""
+        if missing:
+            messages.warning(request, missing)
+        return super().changelist_view(request, extra_context)
 
     def save_model(self, request, obj, form, change):
         if change and "site_url" in form.changed_data:

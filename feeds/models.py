@@ -91,3 +91,16 @@ class FetchAttempt(models.Model):
 
     def __str__(self):
         return f"{self.source} at {self.started_at:%Y-%m-%d %H:%M}: {self.get_outcome_display()}"
+
+
+class SchedulerRun(models.Model):
+    """When a scheduler last looked for due sources: Celery beat's poll_due_sources, or `pollfeeds --due`.
+
+    Kept in the database because the embedded default has no shared cache between its processes.
+    """
+
+    name = models.CharField(max_length=50, unique=True)
+    ran_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.name} at {self.ran_at:%Y-%m-%d %H:%M}"

@@ -21,6 +21,7 @@ from feeds.ingest.sanitize import excerpt_from_html, first_image, sanitize_html
 from feeds.ingest.store import PURGED, PreparedEntry, StoreResult, store_entries, stored_hashes
 from feeds.models import FetchAttempt, Source
 from feeds.outcomes import error_summary, record_failure, record_success
+from feeds.scheduler import BEAT, scheduler_run_record
 
 logger = logging.getLogger("feeds.poll")
 # A claimed source is not claimed again for this long, even if its poll task never runs.
@@ -238,6 +239,7 @@ def source_claim_due(*, enqueue: Callable[[int], object], now: datetime | None =
     """Claim the due active sources, move their next poll forward, and enqueue one poll each on commit."""
     now = now or timezone.now()
     with transaction.atomic():
+        scheduler_run_record(name=BEAT, now=now)
         due = Source.objects.due(now).order_by(F("next_poll_at").asc(nulls_first=True), "id")
         ids = list(due.select_for_update(skip_locked=True).values_list("id", flat=True)[:limit])
         Source.objects.filter(pk__in=ids).update(next_poll_at=now + CLAIM_LEASE)

@@ -10,6 +10,7 @@ from django.utils.safestring import SafeString
 
 from articles.models import Article, ArticleDailyViews, Comment
 from feeds.models import FetchAttempt, Source
+from feeds.scheduler import scheduler_missing
 from newsblog.charts import Bar, bar_chart
 
 CHART_DAYS = 30
@@ -30,6 +31,7 @@ def newsroom_summary() -> dict:
     return {
         "failing_sources": list(failing.order_by("-consecutive_failures", "name")[:FAILING_SHOWN]),
         "failing_count": failing.count(),
+        "scheduler_missing": scheduler_missing(),
         "pending_comments": Comment.objects.pending().count(),
         "posts_today": Article.objects.filter(fetched_at__gte=start_of_day(today)).count(),
         # The posts list filtered the same way, for the figure's link.

@@ -123,6 +123,10 @@ else:
 
 # --- Celery -----------------------------------------------------------------------------------
 
+# Seconds between looks for due sources: Celery beat's, and `make run`'s pollfeeds --due schedule. The desk warns
+# when no scheduler has looked for twice this long.
+FEEDS_SCHEDULE_SECONDS = env_int("FEEDS_SCHEDULE_SECONDS", 60, minimum=10)
+
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = False
@@ -140,7 +144,7 @@ CELERY_TIMEZONE = "UTC"
 # Workers and beat log through LOGGING below (plain or JSON), not Celery's own root-logger setup.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE = {
-    "poll-due-sources": {"task": "feeds.tasks.poll_due_sources", "schedule": timedelta(minutes=1)},
+    "poll-due-sources": {"task": "feeds.tasks.poll_due_sources", "schedule": timedelta(seconds=FEEDS_SCHEDULE_SECONDS)},
     "flush-views": {"task": "articles.tasks.flush_views", "schedule": timedelta(minutes=1)},
     "prune-fetch-attempts": {"task": "feeds.tasks.prune_fetch_attempts", "schedule": crontab(hour=3, minute=17)},
 }
