@@ -59,6 +59,8 @@ class SourceAddForm(forms.ModelForm):
         formfield_callback = https_by_default
         fields = ["feed_url", "name", "slug", "site_url", "poll_interval_minutes", "is_active"]
         help_texts = {"name": "Leave blank to use the feed's own title."}
+        # The admin's URL widget says "Currently: <link>", as if the address found by the check were saved.
+        widgets = {"site_url": forms.TextInput(attrs={"class": "vURLField", "inputmode": "url"})}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

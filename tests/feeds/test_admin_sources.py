@@ -32,6 +32,7 @@ def test_a_good_feed_is_shown_before_saving_then_saved_without_fetching_again(cl
     assert "Harbour Town Gazette" in page and "3 entries" in page
     assert "save again" in page
     assert "Please correct" not in page
+    assert "Currently:" not in page  # nothing is saved yet
     assert not Source.objects.exists()
     saved = editor.post(ADD, form_data(check))
     assert saved.status_code == 302
