@@ -13,6 +13,7 @@ from articles.retention import article_purge
 
 # The one exception to "articles never imports feeds": the desk is where editors write HTML.
 from feeds.ingest.sanitize import sanitize_html
+from newsblog.admin_history import log_bulk_change
 from newsblog.charts import Bar, bar_chart
 
 # Changes to these fields are an editor's version of the post, which ingest then keeps.
@@ -44,18 +45,8 @@ def comment_count() -> Coalesce:
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-    list_display = [
-        "title",
-        "source",
-        "published_at",
-        "status",
-        "is_featured",
-        "views_7_days",
-        "visitors_7_days",
-        "total_views",
-        "comments",
-        "public_page",
-    ]
+    # What fits in 1280 px; visitors and all-time views are on each post's page ("Readers").
+    list_display = ["title", "source", "published_at", "status", "is_featured", "views_7_days", "comments"]
     # Every source, not only those with posts: finding those would read every post on each page of the list.
     list_filter = ["status", "is_featured", "source", "published_at"]
     search_fields = ["title", "body_html"]
@@ -71,6 +62,8 @@ class ArticleAdmin(admin.ModelAdmin):
         "updated_at",
         "content_hash",
         "total_views",
+        "views_7_days",
+        "visitors_7_days",
         "daily_views_chart",
     ]
     filter_horizontal = ["labels"]
@@ -82,7 +75,7 @@ class ArticleAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["editor_note", "title", "source", "author", "published_at", "status", "is_featured"]}),
         ("Content", {"fields": ["excerpt", "body_html", "image_url", "labels"]}),
-        ("Readers", {"fields": ["total_views", "daily_views_chart"]}),
+        ("Readers", {"fields": ["views_7_days", "visitors_7_days", "total_views", "daily_views_chart"]}),
         ("Upstream", {"classes": ["collapse"], "fields": ["url", "guid", "slug", "fetched_at", "updated_at"]}),
     ]
 
@@ -128,10 +121,6 @@ class ArticleAdmin(admin.ModelAdmin):
     def comments(self, obj):
         return obj.comment_total
 
-    @admin.display(description="on the site")
-    def public_page(self, obj):
-        return format_html('<a href="{}">view</a>', obj.get_absolute_url())
-
     @admin.display(description="editor's version")
     def editor_note(self, obj):
         if not obj.edited_by_editor:
@@ -166,6 +155,7 @@ class ArticleAdmin(admin.ModelAdmin):
         self._set(request, queryset, "no longer featured", is_featured=False)
 
     def _set(self, request, queryset, outcome: str, **changes):
+        log_bulk_change(request=request, objects=queryset, message=f"{outcome.capitalize()} (list action).")
         ids = list(queryset.values_list("pk", flat=True))
         count = queryset.update(**changes)
         # update() sends no post_save, so the reader's page cache is told here.
@@ -183,7 +173,7 @@ def post_views_chart(article: Article):
         row = rows.get(day)
         views, visitors = (row.views, row.unique_visitors) if row else (0, 0)
         bars.append(Bar(views, f"{day:%a %d %b}: {views} views, {visitors} visitors"))
-    return bar_chart(bars, title="Views per day", first_label=f"{first_day:%d %b}", last_label="today")
+    return bar_chart(bars, title="Views per day", first_label=f"{first_day:%d %b}", last_label="today", unit="views")
 
 
 @admin.register(Comment)
@@ -193,9 +183,9 @@ class CommentAdmin(admin.ModelAdmin):
     search_fields = ["author_name", "body", "article__title"]
     list_select_related = ["article"]
     ordering = [PENDING_FIRST.asc(), "-created_at", "-id"]
-    readonly_fields = ["ip_hash", "post"]
+    readonly_fields = ["ip_hash", "post", "created_at"]
     fields = ["post", "author_name", "email", "body", "created_at", "status", "ip_hash"]
-    actions = ["approve", "mark_spam", "delete_selected"]
+    actions = ["approve", "reject", "mark_spam", "delete_selected"]
 
     def has_add_permission(self, request):
         # Comments come from readers, on the post page.
@@ -211,17 +201,26 @@ class CommentAdmin(admin.ModelAdmin):
 
     @admin.action(description="Approve selected comments (show them on the site)", permissions=["change"])
     def approve(self, request, queryset):
-        posts = set(queryset.values_list("article", flat=True))
-        count = queryset.update(status=Comment.Status.APPROVED)
-        invalidate_comment_pages_on_commit(posts)
-        self.message_user(request, f"{count} comment{'s' if count != 1 else ''} approved.")
+        self._moderate(request, queryset, Comment.Status.APPROVED, "approved")
+
+    @admin.action(description="Reject selected comments (not spam, but not shown)", permissions=["change"])
+    def reject(self, request, queryset):
+        self._moderate(request, queryset, Comment.Status.REJECTED, "rejected")
 
     @admin.action(description="Mark selected comments as spam", permissions=["change"])
     def mark_spam(self, request, queryset):
+        self._moderate(request, queryset, Comment.Status.SPAM, "marked as spam")
+
+    def _moderate(self, request, queryset, status: str, outcome: str) -> None:
+        log_bulk_change(
+            request=request,
+            objects=queryset.select_related("article"),
+            message=f"{outcome.capitalize()} (list action).",
+        )
         posts = set(queryset.values_list("article", flat=True))
-        count = queryset.update(status=Comment.Status.SPAM)
+        count = queryset.update(status=status)
         invalidate_comment_pages_on_commit(posts)
-        self.message_user(request, f"{count} comment{'s' if count != 1 else ''} marked as spam.")
+        self.message_user(request, f"{count} comment{'s' if count != 1 else ''} {outcome}.")
 
 
 @admin.register(Label)

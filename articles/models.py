@@ -1,4 +1,5 @@
 from django.contrib.postgres.search import SearchVectorField
+from django.core.validators import URLValidator
 from django.db import connection, models
 from django.db.models import Case, F, Q, Value, When
 from django.urls import reverse
@@ -7,6 +8,13 @@ from django.utils import timezone
 from articles.search_document import SearchDocument
 
 EXCERPT_MAX_CHARS = 900
+
+
+def validate_image_address(value: str) -> None:
+    """A full http(s) address, or a path on this site ("/static/...", not "//host/...")."""
+    if value.startswith("/") and not value.startswith("//"):
+        return
+    URLValidator(schemes=["http", "https"])(value)
 
 
 class Label(models.Model):
@@ -108,7 +116,14 @@ class Article(models.Model):
     # Sanitized once at ingest; the only field ever rendered with |safe.
     body_html = models.TextField(blank=True)
     excerpt = models.TextField(blank=True, help_text=f"Plain text, up to about {EXCERPT_MAX_CHARS} characters.")
-    image_url = models.URLField("image URL", max_length=2000, blank=True)
+    # A CharField: the bundled samples' images are paths on this site ("/static/..."), see feeds/samples.py.
+    image_url = models.CharField(
+        "image URL",
+        max_length=2000,
+        blank=True,
+        validators=[validate_image_address],
+        help_text="A full address (https://...), or a path on this site (/static/...).",
+    )
     labels = models.ManyToManyField(Label, related_name="articles", blank=True)
 
     # Indexed with id in every order lists read it (Meta.indexes).
@@ -133,6 +148,8 @@ class Article(models.Model):
     objects = ArticleManager()
 
     class Meta:
+        # "post" at the desk and on the site alike.
+        verbose_name = "post"
         ordering = ["-published_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["source", "guid"], name="article_unique_source_guid"),
@@ -207,6 +224,8 @@ class Comment(models.Model):
         PENDING = "pending", "Pending"
         APPROVED = "approved", "Approved"
         SPAM = "spam", "Spam"
+        # Not spam, but not for the site (off topic, abusive): kept out of the spam counts.
+        REJECTED = "rejected", "Rejected"
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="comments")
     author_name = models.CharField(max_length=80)
@@ -216,7 +235,7 @@ class Comment(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     # Salted hash of the poster's address, for rate limits and spam clean-up; the address is not stored.
-    ip_hash = models.CharField(max_length=64, blank=True)
+    ip_hash = models.CharField("address hash (not the address)", max_length=64, blank=True)
 
     objects = CommentQuerySet.as_manager()
 
@@ -243,7 +262,8 @@ class ArticleDailyViews(models.Model):
     unique_visitors = models.PositiveIntegerField(default=0)
 
     class Meta:
-        verbose_name_plural = "article daily views"
+        verbose_name = "daily views of a post"
+        verbose_name_plural = "daily post views"
         constraints = [models.UniqueConstraint(fields=["article", "date"], name="daily_views_unique_article_date")]
         indexes = [models.Index(fields=["date", "article"], name="daily_views_date_idx")]
 

@@ -5,6 +5,7 @@ import datetime
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import InvalidPage, Page, Paginator
+from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -22,6 +23,7 @@ from articles.comments import (
 )
 from articles.forms import CommentForm
 from articles.models import Article, Label
+from articles.own_comments import own_comment_remember, own_pending_comments
 from articles.pagecache import (
     CSRF_PLACEHOLDER,
     CachedPage,
@@ -123,6 +125,16 @@ def search(request):
     return render(request, "articles/search.html", context)
 
 
+@require_safe
+@cached_page
+def subscribe(request):
+    """What a feed reader is, and every feed we publish: all posts, each source's and each label's."""
+    published = Article.objects.published()
+    sources = Source.objects.filter(Exists(published.filter(source=OuterRef("pk")))).order_by("name")
+    labels = Label.objects.filter(Exists(published.filter(labels=OuterRef("pk")))).order_by("name")
+    return render(request, "articles/subscribe.html", {"sources": sources, "labels": labels})
+
+
 @require_http_methods(["GET", "HEAD", "POST"])
 def article_detail(request, year: int, month: int, slug: str):
     """The post page; every GET counts a view, whether the page came from the cache or not."""
@@ -164,6 +176,7 @@ def _render_detail(request, article: Article, form: CommentForm, **extra) -> str
     context = {
         "article": article,
         "comments": list(article.comments.approved()),
+        "own_pending": own_pending_comments(request, article),
         "older": older,
         "newer": newer,
         "form": form,
@@ -174,30 +187,39 @@ def _render_detail(request, article: Article, form: CommentForm, **extra) -> str
 
 
 def _post_comment(request, article: Article) -> HttpResponse:
-    """Post/redirect/get: a valid comment is stored and the reader sent back to the post with a notice."""
+    """Post/redirect/get: a valid comment is stored and the reader sent back to it on the post page."""
     ip_hash = address_hash(client_network(request))
     if comment_rate_limited(ip_hash=ip_hash):
-        return _comment_rate_limited(request, article)
+        return _rate_limited(request, article)
     form = CommentForm(request.POST)
     if not form.is_valid():
         return HttpResponse(_render_detail(request, article, form), status=400)
-    if not form.is_robot():
-        if not comment_slot_reserved(ip_hash=ip_hash):
-            return _comment_rate_limited(request, article)
-        data = form.cleaned_data
-        comment_create(
-            article=article, author_name=data["author_name"], email=data["email"], body=data["body"], ip_hash=ip_hash
-        )
+    if form.is_robot():
+        messages.success(request, "Thank you: your comment is awaiting moderation.")  # what a person would see
+        return redirect(article.get_absolute_url() + "#comments")
+    if not comment_slot_reserved(ip_hash=ip_hash):
+        return _rate_limited(request, article)
+    data = form.cleaned_data
+    comment = comment_create(
+        article=article, author_name=data["author_name"], email=data["email"], body=data["body"], ip_hash=ip_hash
+    )
     if settings.COMMENTS_AUTO_APPROVE:
         messages.success(request, "Thank you: your comment is published.")
     else:
-        messages.success(request, "Thank you: your comment is awaiting moderation.")
-    return redirect(article.get_absolute_url() + "#comments")
+        # Shown to this reader only, where it will appear once approved; the redirect lands on it.
+        own_comment_remember(request=request, comment=comment)
+    return redirect(f"{article.get_absolute_url()}#comment-{comment.pk}")
 
 
-def _comment_rate_limited(request, article: Article) -> HttpResponse:
-    minutes = settings.COMMENTS_RATE_WINDOW_SECONDS // 60
-    context = {"article": article, "limit": settings.COMMENTS_RATE_LIMIT, "minutes": minutes}
+def _rate_limited(request, article: Article) -> HttpResponse:
+    """The 429 page, with the reader's text still in the form so nothing typed is lost."""
+    typed = {name: request.POST.get(name, "") for name in ("author_name", "email", "body")}
+    context = {
+        "article": article,
+        "form": CommentForm(initial=typed),
+        "limit": settings.COMMENTS_RATE_LIMIT,
+        "minutes": settings.COMMENTS_RATE_WINDOW_SECONDS // 60,
+    }
     response = render(request, "articles/rate_limited.html", context, status=429)
     response["Retry-After"] = str(settings.COMMENTS_RATE_WINDOW_SECONDS)
     return response

@@ -1,5 +1,6 @@
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
 
@@ -63,6 +64,9 @@ class Source(models.Model):
     def __str__(self):
         return self.name
 
+    def get_absolute_url(self):
+        return reverse("articles:source", args=[self.slug])
+
 
 class FetchAttempt(models.Model):
     """One poll of a source, successful or not."""
@@ -94,3 +98,16 @@ class FetchAttempt(models.Model):
 
     def __str__(self):
         return f"{self.source} at {self.started_at:%Y-%m-%d %H:%M}: {self.get_outcome_display()}"
+
+
+class SchedulerRun(models.Model):
+    """When a scheduler last looked for due sources: Celery beat's poll_due_sources, or `pollfeeds --due`.
+
+    Kept in the database because the embedded default has no shared cache between its processes.
+    """
+
+    name = models.CharField(max_length=50, unique=True)
+    ran_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.name} at {self.ran_at:%Y-%m-%d %H:%M}"

@@ -22,6 +22,7 @@ from feeds.ingest.sanitize import excerpt_from_html, first_image, sanitize_html
 from feeds.ingest.store import PURGED, PreparedEntry, StoreResult, store_entries_tolerant, stored_hashes
 from feeds.models import FetchAttempt, Source
 from feeds.outcomes import record_failure, record_success
+from feeds.scheduler import BEAT, scheduler_run_record
 
 logger = logging.getLogger("feeds.poll")
 # A claimed source is not claimed again for this long, even if its poll task never runs.
@@ -44,6 +45,8 @@ class FeedProbe:
     site_url: str = ""
     # The check ran out of its time (a slow server, not a wrong address): the first poll will tell.
     timed_out: bool = False
+    # "fetch" or "parse": which stage failed, for an editor's explanation in words.
+    failed_stage: str = ""
 
 
 @contextmanager
@@ -237,6 +240,7 @@ def feed_probe(*, url: str, deadline_seconds: float | None = None) -> FeedProbe:
         parsed = parse_feed(fetched.body, url=fetched.url, headers=fetched.headers, fetched_at=timezone.now())
     except (FetchError, ParseError) as error:
         probe.error, probe.timed_out = _sentence(str(error)), isinstance(error, FetchTimeout)
+        probe.failed_stage = "fetch" if isinstance(error, FetchError) else "parse"
         return probe
     probe.feed_url = fetched.moved_to or probe.feed_url
     probe.title, probe.entry_count, probe.site_url = parsed.title, len(parsed.entries), parsed.site_url
@@ -265,6 +269,7 @@ def source_claim_due(*, enqueue: Callable[[int], object], now: datetime | None =
     """Claim the due active sources, move their next poll forward, and enqueue one poll each on commit."""
     now = now or timezone.now()
     with transaction.atomic():
+        scheduler_run_record(name=BEAT, now=now)
         due = Source.objects.due(now).order_by(F("next_poll_at").asc(nulls_first=True), "id")
         ids = list(due.select_for_update(skip_locked=True).values_list("id", flat=True)[:limit])
         Source.objects.filter(pk__in=ids).update(next_poll_at=now + CLAIM_LEASE)

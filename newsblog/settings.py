@@ -127,6 +127,10 @@ else:
 
 # --- Celery -----------------------------------------------------------------------------------
 
+# Seconds between looks for due sources: Celery beat's, and `make run`'s pollfeeds --due schedule. The desk warns
+# when no scheduler has looked for twice this long.
+FEEDS_SCHEDULE_SECONDS = env_int("FEEDS_SCHEDULE_SECONDS", 60, minimum=1)
+
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = False
@@ -143,11 +147,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 # Workers and beat log through LOGGING below (plain or JSON), not Celery's own root-logger setup.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
-# Seconds between beat's runs of poll_due_sources (each polls only the sources that are due) and flush_views.
-BEAT_POLL_DUE_SECONDS = env_int("BEAT_POLL_DUE_SECONDS", 60, minimum=1)
+# Seconds between beat's runs of flush_views (poll_due_sources runs every FEEDS_SCHEDULE_SECONDS).
 BEAT_FLUSH_VIEWS_SECONDS = env_int("BEAT_FLUSH_VIEWS_SECONDS", 60, minimum=1)
 CELERY_BEAT_SCHEDULE = {
-    "poll-due-sources": {"task": "feeds.tasks.poll_due_sources", "schedule": timedelta(seconds=BEAT_POLL_DUE_SECONDS)},
+    "poll-due-sources": {"task": "feeds.tasks.poll_due_sources", "schedule": timedelta(seconds=FEEDS_SCHEDULE_SECONDS)},
     "flush-views": {"task": "articles.tasks.flush_views", "schedule": timedelta(seconds=BEAT_FLUSH_VIEWS_SECONDS)},
     "prune-fetch-attempts": {"task": "feeds.tasks.prune_fetch_attempts", "schedule": crontab(hour=3, minute=17)},
 }

@@ -18,5 +18,6 @@ urlpatterns = [
     path("healthz/live", healthz_live, name="healthz-live"),
     path("", include("articles.urls")),
 ]
+handler403 = "newsblog.errors.permission_denied"
 if settings.BENCH_TRIVIAL_VIEW:
     urlpatterns.append(path("_bench/trivial", bench_trivial))

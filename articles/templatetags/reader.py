@@ -77,8 +77,9 @@ def _compute_archive_years() -> list[dict]:
 
 @register.filter
 def absolute(path: str) -> str:
-    """A site path as a full URL on SITE_URL."""
-    return settings.SITE_URL + str(path)
+    """A site path ("/...") as a full URL on SITE_URL; a full URL unchanged."""
+    path = str(path)
+    return settings.SITE_URL + path if path.startswith("/") else path
 
 
 @register.simple_tag
@@ -100,7 +101,7 @@ def news_article_json_ld(article: Article) -> SafeString:
     if article.author:
         data["author"] = {"@type": "Person", "name": article.author}
     if article.image_url:
-        data["image"] = [article.image_url]
+        data["image"] = [absolute(article.image_url)]
     text = json.dumps(data, ensure_ascii=False).translate(JSON_SCRIPT_ESCAPES)
     return mark_safe(f'<script type="application/ld+json">{text}</script>')  # noqa: S308 - JSON with <, >, & escaped
 

@@ -1,6 +1,7 @@
 from datetime import UTC, datetime
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.db import connection
 from django.test import override_settings
@@ -74,12 +75,21 @@ def test_out_of_range_or_malformed_page_is_a_404(client, page):
 
 
 def test_post_page_shows_title_author_source_body_and_attribution(client):
-    article = ArticleFactory(title="Xi meets Blinken", url="https://ift.tt/1gBO6wd", author="Jane Doe")
+    source = SourceFactory(name="The Dawn", site_url="https://dawn.example.com/")
+    article = ArticleFactory(source=source, title="Xi meets Blinken", url="https://ift.tt/1gBO6wd", author="Jane Doe")
     page = client.get(article.get_absolute_url()).content.decode()
     assert "<h1" in page and "Xi meets Blinken" in page
     assert "Jane Doe" in page
     assert "<p>The first paragraph of the story.</p>" in page
-    assert f'from {article.source.name} <a href="https://ift.tt/1gBO6wd">https://ift.tt/1gBO6wd</a>' in page
+    assert (
+        '<p class="attribution">from <a href="https://dawn.example.com/">The Dawn</a> · '
+        '<a href="https://ift.tt/1gBO6wd">original article</a></p>'
+    ) in page
+    source.site_url = ""
+    source.save()
+    cache.clear()
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert 'from <a href="https://ift.tt/1gBO6wd">The Dawn</a>' in page
 
 
 def test_post_page_links_previous_and_next_posts_and_labels(client):
@@ -113,6 +123,36 @@ def test_source_page_lists_its_posts_and_links_to_its_site(client):
     assert "From Dawn" in page and "From elsewhere" not in page
     assert 'href="https://dawn.example.com/"' in page
     assert client.get("/source/no-such-source/").status_code == 404
+
+
+def test_an_empty_source_page_tells_readers_in_their_words_and_only_staff_get_the_operator_hint(client):
+    source = SourceFactory(name="Quiet Times")
+    page = main_column(client.get(f"/source/{source.slug}/"))
+    assert "No posts from Quiet Times yet" in page
+    assert "pollfeeds" not in page and "admin" not in page
+    staff = User.objects.create_user("desk", password="a-long-desk-password", is_staff=True)
+    client.force_login(staff)
+    page = main_column(client.get(f"/source/{source.slug}/"))
+    assert "No posts from Quiet Times yet" in page and "pollfeeds --all" in page
+
+
+def test_every_page_links_to_a_subscribe_page_that_explains_feed_readers_and_lists_sources_and_labels(client):
+    source = SourceFactory(name="Harbour Gazette")
+    post = ArticleFactory(source=source)
+    label = LabelFactory(name="Ferries")
+    post.labels.add(label)
+    SourceFactory(name="Silent Source")  # no posts: not offered
+    LabelFactory(name="Unused")
+    home = client.get("/").content.decode()
+    nav = home[home.index('<nav class="site-nav"') : home.index("</nav>")]
+    assert 'href="/subscribe/"' in nav and 'href="/trending/"' in nav
+    page = main_column(client.get("/subscribe/"))
+    assert "feed reader" in page
+    assert "http://127.0.0.1:8000/feeds/posts/default" in page and "http://127.0.0.1:8000/rss.xml" in page
+    assert f'<a href="/source/{source.slug}/">Harbour Gazette</a>' in page
+    assert f'href="/source/{source.slug}/rss.xml"' in page and f'href="/feeds/source/{source.slug}"' in page
+    assert "Ferries" in page and f"/label/{label.slug}/rss.xml" in page
+    assert "Silent Source" not in page and "Unused" not in page
 
 
 def test_label_page_lists_posts_with_that_label(client):
@@ -197,6 +237,7 @@ def _page_urls(article):
         f"/label/{article.labels.first().slug}/rss.xml",
         "/sitemap.xml",
         "/robots.txt",
+        "/subscribe/",
         "/no-such-page/",
     ]
 

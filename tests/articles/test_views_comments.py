@@ -1,6 +1,6 @@
 import html5lib
 import pytest
-from django.test import override_settings
+from django.test import Client, override_settings
 
 from articles.comments import address_hash
 from articles.forms import CommentForm
@@ -49,16 +49,32 @@ def test_comment_text_is_escaped_with_paragraphs_and_links(client):
     assert "secret@example.com" not in page
 
 
-def test_posting_a_comment_redirects_back_with_the_moderation_notice(client):
+def test_a_posted_comment_shows_to_its_writer_only_marked_awaiting_moderation_where_it_will_appear(client):
     article = ArticleFactory()
     response = client.post(article.get_absolute_url(), _valid())
-    assert response.status_code == 302
-    assert response["Location"] == article.get_absolute_url() + "#comments"
-    page = client.get(response["Location"]).content.decode()
-    assert "your comment is awaiting moderation" in page
-    assert "Well said." not in page
     comment = Comment.objects.get()
     assert (comment.author_name, comment.email, comment.status) == ("Ada", "ada@example.com", Comment.Status.PENDING)
+    assert response.status_code == 302
+    assert response["Location"] == f"{article.get_absolute_url()}#comment-{comment.pk}"
+    page = client.get(response["Location"]).content.decode()
+    own = page.split(f'id="comment-{comment.pk}"')[1].split("</article>")[0]
+    assert "Your comment is awaiting moderation" in own and "Well said." in own
+    assert page.index('id="comments"') < page.index(f'id="comment-{comment.pk}"') < page.index('id="comment-form"')
+    assert "No comments yet." not in page
+
+    other_reader = Client()
+    assert "Well said." not in other_reader.get(article.get_absolute_url()).content.decode()
+    Comment.objects.update(status=Comment.Status.SPAM)
+    assert "Well said." not in client.get(article.get_absolute_url()).content.decode()
+
+
+def test_the_writers_pending_comment_costs_at_most_two_queries_more_and_stays_off_other_posts(client, count_queries):
+    article, other = ArticleFactory(), ArticleFactory()
+    client.post(article.get_absolute_url(), _valid())
+    assert "Well said." not in client.get(other.get_absolute_url()).content.decode()
+    _, with_session = count_queries(client, article.get_absolute_url())
+    _, anonymous = count_queries(Client(), article.get_absolute_url())
+    assert with_session <= anonymous + 2  # the session row, and the reader's pending comments
 
 
 @override_settings(COMMENTS_AUTO_APPROVE=True)
@@ -143,6 +159,20 @@ def test_more_than_five_comments_in_ten_minutes_from_one_address_get_a_429(clien
     assert response["Retry-After"] == "600"
     assert client.post(article.get_absolute_url(), _valid(), REMOTE_ADDR="198.51.100.2").status_code == 302
     assert Comment.objects.count() == 6
+
+
+@override_settings(COMMENTS_RATE_LIMIT=1, COMMENTS_RATE_WINDOW_SECONDS=600)
+def test_the_rate_limit_page_keeps_the_typed_comment_in_a_form_that_posts_it_again(client):
+    article = ArticleFactory()
+    client.post(article.get_absolute_url(), _valid())
+    typed = _valid(author_name="Ada <Lovelace>", body="A long & careful\nsecond thought.")
+    response = client.post(article.get_absolute_url(), typed)
+    page = response.content.decode()
+    assert response.status_code == 429
+    assert f'action="{article.get_absolute_url()}#comment-form"' in page
+    assert 'value="Ada &lt;Lovelace&gt;"' in page
+    assert "A long &amp; careful\nsecond thought.</textarea>" in page
+    assert Comment.objects.count() == 1
 
 
 @override_settings(BEHIND_PROXY=True)

@@ -3,9 +3,12 @@ import xml.etree.ElementTree as ET  # noqa: N817 - the conventional name
 from io import StringIO
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import OperationalError, connection
+from django.db.models import Value
+from django.db.models.functions import Replace
 
 from articles.models import Article
 from feeds import services
@@ -179,6 +182,33 @@ def test_importopml_refuses_bad_urls_and_entity_tricks(tmp_path):
         run("importopml", str(path))
     with pytest.raises(CommandError, match="Cannot read"):
         run("importopml", str(tmp_path / "missing.opml"))
+
+
+def test_sample_images_are_site_relative_static_paths_so_they_show_on_any_address(client, settings):
+    settings.SITE_URL = "http://127.0.0.1:8000"
+    run("loadsamples")
+    with_images = Article.objects.exclude(image_url="")
+    assert with_images.count() >= 20
+    assert all(post.image_url.startswith("/static/feeds/samples/images/") for post in with_images)
+    assert not Article.objects.filter(body_html__contains="127.0.0.1").exists()
+    post = with_images.first()
+    settings.SITE_URL = "https://news.example.com"
+    page = client.get(post.get_absolute_url(), HTTP_HOST="localhost").content.decode()
+    assert f'src="{post.image_url}"' in page
+    assert f'<meta property="og:image" content="https://news.example.com{post.image_url}">' in page
+    assert finders.find(post.image_url.removeprefix("/static/"))  # a file the static files serve
+
+
+def test_loadsamples_rewrites_images_baked_in_by_an_older_version(settings):
+    settings.SITE_URL = "http://127.0.0.1:8000"
+    run("loadsamples")
+    baked = "http://127.0.0.1:8000/static/feeds/samples/"
+    Source.objects.update(etag='"sample-0123456789abcdef0123456789abcdef"')  # an old version's marker
+    Article.objects.update(image_url=Replace("image_url", Value("/static/feeds/samples/"), Value(baked)))
+    assert "0 new, 0 updated" not in run("loadsamples")
+    assert not Article.objects.filter(image_url__startswith="http").exists()
+    assert Article.objects.count() == 60
+    assert "unchanged" in run("loadsamples")
 
 
 def test_loadsamples_loads_three_sources_and_sixty_posts_and_is_idempotent():
