@@ -15,7 +15,6 @@ pytestmark = pytest.mark.django_db
 CLOSED_PORT = "redis://127.0.0.1:1/0"
 
 
-@pytest.mark.postgres
 @pytest.mark.redis
 def test_everything_up_is_200_and_never_cached(client):
     SourceFactory(last_success_at=timezone.now() - timedelta(minutes=5))
@@ -40,7 +39,6 @@ def test_everything_up_is_200_and_never_cached(client):
     assert len(queries) <= 3
 
 
-@pytest.mark.redis
 def test_redis_stopped_is_503_naming_what_failed(client, settings):
     settings.REDIS_URL = CLOSED_PORT
     settings.CELERY_BROKER_URL = CLOSED_PORT
