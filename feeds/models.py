@@ -85,6 +85,7 @@ class FetchAttempt(models.Model):
     entries_new = models.PositiveIntegerField(default=0)
     entries_updated = models.PositiveIntegerField(default=0)
     # Entries left out because they could not be prepared or stored; the first one's reason is in `error`.
+    # db_default: workers still running the previous release can record attempts while this one migrates.
     entries_skipped = models.PositiveIntegerField(default=0, db_default=0)
     outcome = models.CharField(max_length=20, choices=Outcome.choices)
     error = models.TextField(blank=True)

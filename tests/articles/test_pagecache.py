@@ -72,7 +72,6 @@ def test_the_cache_can_be_switched_off(client, count_queries):
     assert queries > 0
 
 
-@pytest.mark.redis
 def test_pages_render_when_redis_is_down(client, settings):
     article = ArticleFactory(title="Still readable")
     dead = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}

@@ -1,6 +1,7 @@
 """No entry can fail a feed: shared stories across many sources, and entries that cannot be prepared or stored."""
 
 from datetime import UTC, datetime
+from queue import Queue
 
 import pytest
 from django.db import IntegrityError
@@ -11,6 +12,7 @@ from feeds.ingest import store
 from feeds.ingest.sanitize import sanitize_html
 from feeds.models import Source
 from feeds.services import feed_poll
+from tests.concurrency import run_together
 from tests.factories import SourceFactory
 from tests.newsblog.desk import editor_client
 
@@ -60,6 +62,18 @@ def test_eight_sources_sharing_a_story_all_end_ok_with_their_other_entries_store
     assert len(set(shared.values_list("slug", flat=True))) == 8
     assert Article.objects.filter(guid__startswith="own-").count() == 8
     assert not Article.objects.filter(guid__startswith="poison-").exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_six_sources_carrying_one_story_polled_at_the_same_moment_all_store_it(feed_server):
+    waiting = Queue()
+    for n in range(6):
+        waiting.put(SourceFactory(feed_url=feed_server.serve(f"/{n}.xml", rss(SHARED_STORY))).pk)
+    attempts, errors = run_together(lambda: feed_poll(source=Source.objects.get(pk=waiting.get())), count=6)
+    assert errors == []
+    assert [(a.outcome, a.entries_new, a.entries_skipped) for a in attempts] == [("ok", 1, 0)] * 6
+    assert len(set(Article.objects.filter(guid="wire-story-77").values_list("slug", flat=True))) == 6
 
 
 def test_a_shared_storys_slugs_stay_the_same_when_the_polls_run_again(feed_server):

@@ -23,7 +23,6 @@ def stop_redis(settings) -> None:
     settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": CLOSED_PORT}}
 
 
-@pytest.mark.postgres
 @pytest.mark.redis
 def test_everything_up_is_200_and_never_cached(client):
     SourceFactory(last_success_at=timezone.now() - timedelta(minutes=5))
@@ -48,7 +47,6 @@ def test_everything_up_is_200_and_never_cached(client):
     assert len(queries) <= 3
 
 
-@pytest.mark.redis
 def test_redis_stopped_is_503_naming_what_failed(client, settings):
     stop_redis(settings)
     started = time.monotonic()

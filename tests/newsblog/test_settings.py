@@ -134,3 +134,13 @@ def test_time_zone_and_site_name_come_from_the_environment():
 def test_pages_are_kept_shorter_where_another_process_cannot_empty_the_cache(env, seconds):
     code = "from django.conf import settings as s; print(s.PAGE_CACHE_SECONDS)"
     assert manage("shell", "--verbosity", "0", "-c", code, **env).stdout.split() == [seconds]
+
+
+def test_beats_poll_and_flush_intervals_come_from_the_environment():
+    code = (
+        "from django.conf import settings; s = settings.CELERY_BEAT_SCHEDULE\n"
+        "print(s['poll-due-sources']['schedule'].total_seconds(), s['flush-views']['schedule'].total_seconds())"
+    )
+    assert manage("shell", "--verbosity", "0", "-c", code).stdout.split() == ["60.0", "60.0"]
+    fast = manage("shell", "--verbosity", "0", "-c", code, BEAT_POLL_DUE_SECONDS="3", BEAT_FLUSH_VIEWS_SECONDS="5")
+    assert fast.stdout.split() == ["3.0", "5.0"]
