@@ -8,7 +8,6 @@ import os
 from logging.config import dictConfig
 
 from celery import Celery, signals
-from celery.apps.worker import install_worker_term_handler
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsblog.settings")
 
@@ -30,6 +29,8 @@ def log_like_the_site(**_kwargs) -> None:
 @signals.worker_ready.connect
 def say_shutdown_in_the_log(sender, **_kwargs) -> None:
     """Celery prints "Warm shutdown" on SIGTERM outside logging; handle SIGTERM quietly and log it instead."""
+    from celery.apps.worker import install_worker_term_handler  # worker processes only
+
     install_worker_term_handler(sender.controller, verbose=False)
 
 

@@ -36,7 +36,7 @@ def test_web_is_healthy_after_a_long_stop_with_only_the_public_host_allowed(live
     assert result.returncode == 0, result.stderr
 
 
-def test_worker_and_beat_wait_only_for_a_migrated_web_and_its_services():
+def test_worker_and_beat_wait_for_a_web_check_that_asks_liveness_only():
     for name in ("worker", "beat"):
         depends_on = COMPOSE["services"][name]["depends_on"]
         assert depends_on["web"] == {"condition": "service_healthy"}, name
