@@ -66,7 +66,7 @@ def test_source_list_costs_the_same_queries_for_3_or_30_sources(client):
             ArticleDailyViewsFactory(article=ArticleFactory(source=source))
             FetchAttemptFactory(source=source)
         counts.append(queries_for(editor, SOURCES))
-    assert counts[0] == counts[1] <= 8
+    assert counts[0] == counts[1] <= 9  # the folder filter's choices are one of them
 
 
 def test_enable_disable_and_reset_backoff(client):

@@ -142,5 +142,5 @@ def test_beats_poll_and_flush_intervals_come_from_the_environment():
         "print(s['poll-due-sources']['schedule'].total_seconds(), s['flush-views']['schedule'].total_seconds())"
     )
     assert manage("shell", "--verbosity", "0", "-c", code).stdout.split() == ["60.0", "60.0"]
-    fast = manage("shell", "--verbosity", "0", "-c", code, BEAT_POLL_DUE_SECONDS="3", BEAT_FLUSH_VIEWS_SECONDS="5")
+    fast = manage("shell", "--verbosity", "0", "-c", code, FEEDS_SCHEDULE_SECONDS="3", BEAT_FLUSH_VIEWS_SECONDS="5")
     assert fast.stdout.split() == ["3.0", "5.0"]
