@@ -10,8 +10,10 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+from django.db import connection
 
 from tests.newsblog.test_compose import COMPOSE
 from tests.newsblog.test_settings import PRODUCTION
@@ -19,6 +21,8 @@ from tests.test_smoke import free_port
 
 PROJECT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
+# The processes connect to the test database, so it must exist before they start.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def service_command(name: str) -> list[str]:
@@ -29,13 +33,19 @@ def service_command(name: str) -> list[str]:
     return [str(BIN / command[0]), *command[1:]]
 
 
+def this_runs_database_url() -> str:
+    """DATABASE_URL naming this run's test database, which exists wherever the suite runs (CI's fresh machine too)."""
+    parts = urlsplit(os.environ["DATABASE_URL"])
+    return urlunsplit(parts._replace(path="/" + connection.settings_dict["NAME"]))
+
+
 def json_env(**extra: str) -> dict[str, str]:
     clean = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "PYTEST"))}
     # No usable home, like the image's user: HOME is a file, so nothing can be made in it even as root.
     return {
         **clean,
         **PRODUCTION,
-        "DATABASE_URL": os.environ["DATABASE_URL"],
+        "DATABASE_URL": this_runs_database_url(),
         "REDIS_URL": os.environ["REDIS_URL"],
         "DJANGO_SECURE_SSL_REDIRECT": "false",
         "DJANGO_LOG_JSON": "true",
