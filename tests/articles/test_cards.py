@@ -67,12 +67,11 @@ def test_a_renamed_source_shows_on_its_posts_cards(client):
     assert "The Harbour Gazette" in main_column(client.get("/"))
 
 
-def test_a_changed_card_template_never_shows_cards_rendered_by_the_old_one(client, monkeypatch):
+def test_a_changed_card_template_gives_every_card_a_new_key(monkeypatch):
     from articles.templatetags import cards
 
     post = ArticleFactory(title="Harbour reopens")
     old_key = cards.card_key(post)
-    cache.set(old_key, "<article>the old release's card</article>")
 
     class NewTemplate:
         class template:  # noqa: N801 - the shape of a backend template
