@@ -4,6 +4,7 @@ A card's cache key is a digest of everything the card shows, so any change to a 
 the site's time zone makes a new key: nothing needs dropping, and an unchanged card survives every new poll.
 """
 
+import functools
 import hashlib
 import logging
 
@@ -19,10 +20,15 @@ from articles.models import Article
 logger = logging.getLogger(__name__)
 register = template.Library()
 
-# Bump when post_card.html changes, so no card rendered by an older release is shown.
-CARD_VERSION = 1
 CARD_SECONDS = 24 * 60 * 60
 CARD_TEMPLATE = "includes/post_card.html"
+
+
+@functools.cache
+def card_version() -> str:
+    """A digest of the card template's source: a release that changes the card never shows an older one's."""
+    source = get_template(CARD_TEMPLATE).template.source
+    return hashlib.blake2b(source.encode(), digest_size=6).hexdigest()
 
 
 def card_key(post: Article) -> str:
@@ -41,7 +47,7 @@ def card_key(post: Article) -> str:
         settings.TIME_ZONE,
     )
     digest = hashlib.blake2b(repr(shown).encode(), digest_size=12).hexdigest()
-    return f"card:{CARD_VERSION}:{post.pk}:{digest}"
+    return f"card:{card_version()}:{post.pk}:{digest}"
 
 
 @register.simple_tag(takes_context=True)

@@ -65,3 +65,21 @@ def test_a_renamed_source_shows_on_its_posts_cards(client):
     main_column(client.get("/"))
     Source.objects.filter(pk=post.source_id).update(name="The Harbour Gazette")
     assert "The Harbour Gazette" in main_column(client.get("/"))
+
+
+def test_a_changed_card_template_gives_every_card_a_new_key(monkeypatch):
+    from articles.templatetags import cards
+
+    post = ArticleFactory(title="Harbour reopens")
+    old_key = cards.card_key(post)
+
+    class NewTemplate:
+        class template:  # noqa: N801 - the shape of a backend template
+            source = "<article>{{ post.title }} in the new card</article>"
+
+    monkeypatch.setattr(cards, "get_template", lambda name: NewTemplate)
+    cards.card_version.cache_clear()
+    try:
+        assert cards.card_key(post) != old_key
+    finally:
+        cards.card_version.cache_clear()
