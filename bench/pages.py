@@ -65,14 +65,7 @@ WORDS = [
 TARGETS = {"home": 0.75, "post": 0.70}
 UNCACHED_TARGETS = {"home": 300, "post": 300}
 INGEST_KEEPS, INGEST_P99_MS = 0.80, 50
-MIX_LUA = """
-paths = {%s}
-counter = 0
-request = function()
-  counter = counter + 1
-  return wrk.format("GET", paths[(counter %% #paths) + 1])
-end
-"""
+
 SQL_FILL_BATCH = 250_000
 
 
@@ -154,6 +147,8 @@ def _mix_with_and_without_ingest(args) -> tuple[dict, dict, list]:
     import tempfile
     import threading
 
+    from bench.load import LUA  # the load test's mix: each request a new reader (address and user agent)
+
     paths = _mix_paths()
     port = _free_port()
     server = _start_gunicorn(port, page_cache=True)
@@ -161,7 +156,7 @@ def _mix_with_and_without_ingest(args) -> tuple[dict, dict, list]:
         _wait_until_up(port)
         with tempfile.TemporaryDirectory() as folder:
             script = Path(folder) / "mix.lua"
-            script.write_text(MIX_LUA % ", ".join(f'"{path}"' for path in paths))
+            script.write_text(LUA % ", ".join(f'"{path}"' for path in paths))
             quiet = _wrk(f"http://127.0.0.1:{port}", args.ingest_duration, args.connections, script)
             stop, polls = threading.Event(), []
             poller = threading.Thread(target=_keep_polling, args=(args.ingest_every, stop, polls))
@@ -357,6 +352,7 @@ def _free_port() -> int:
 def _production_env(*, page_cache: bool = True) -> dict:
     return {
         "PAGE_CACHE_SECONDS": "600" if page_cache else "0",
+        "DJANGO_BEHIND_PROXY": "true",  # the mix's readers come with X-Forwarded-For
         **os.environ,
         "DJANGO_DEBUG": "false",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
