@@ -8,12 +8,12 @@ COPY requirements.txt .
 RUN pip install -r requirements.txt
 
 COPY . .
-# Hashed, compressed static files are built into the image; the key below exists only for this step.
+# Hashed, compressed static files are built into the image; the random key below exists only for this step.
 RUN DJANGO_DEBUG=false DJANGO_ALLOWED_HOSTS=build \
-    DJANGO_SECRET_KEY=collectstatic-only-placeholder-never-used-to-serve-0123456789abcdef \
+    DJANGO_SECRET_KEY=$(python -c "import secrets; print(secrets.token_urlsafe(64))") \
     python manage.py collectstatic --no-input \
  && useradd --system --no-create-home newsblog
 
 USER newsblog
 EXPOSE 8000
-CMD ["gunicorn", "newsblog.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "newsblog.wsgi", "--config", "gunicorn.conf.py", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "30", "--access-logfile", "-"]

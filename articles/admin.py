@@ -2,17 +2,18 @@ from datetime import timedelta
 
 from django.contrib import admin
 from django.db import models, transaction
-from django.db.models import Case, Count, IntegerField, OuterRef, Subquery, Sum, Value, When
+from django.db.models import Count, IntegerField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.html import format_html
 
-from articles.models import Article, ArticleDailyViews, Comment, Label
-from articles.pagecache import page_cache_invalidate
+from articles.models import PENDING_FIRST, Article, ArticleDailyViews, Comment, Label
+from articles.pagecache import invalidate_comment_pages_on_commit, invalidate_posts_on_commit
 from articles.retention import article_purge
 
 # The one exception to "articles never imports feeds": the desk is where editors write HTML.
 from feeds.ingest.sanitize import sanitize_html
+from newsblog.admin_history import log_bulk_change
 from newsblog.charts import Bar, bar_chart
 
 # Changes to these fields are an editor's version of the post, which ingest then keeps.
@@ -44,22 +45,12 @@ def comment_count() -> Coalesce:
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-    list_display = [
-        "title",
-        "source",
-        "published_at",
-        "status",
-        "is_featured",
-        "views_7_days",
-        "visitors_7_days",
-        "total_views",
-        "comments",
-        "public_page",
-    ]
-    list_filter = ["status", "is_featured", ("source", admin.RelatedOnlyFieldListFilter), "published_at"]
+    # What fits in 1280 px; visitors and all-time views are on each post's page ("Readers").
+    list_display = ["title", "source", "published_at", "status", "is_featured", "views_7_days", "comments"]
+    # Every source, not only those with posts: finding those would read every post on each page of the list.
+    list_filter = ["status", "is_featured", "source", "published_at"]
     search_fields = ["title", "body_html"]
     list_select_related = ["source"]
-    date_hierarchy = "published_at"
     actions = ["hide", "publish", "feature", "unfeature"]
     readonly_fields = [
         "editor_note",
@@ -71,6 +62,8 @@ class ArticleAdmin(admin.ModelAdmin):
         "updated_at",
         "content_hash",
         "total_views",
+        "views_7_days",
+        "visitors_7_days",
         "daily_views_chart",
     ]
     filter_horizontal = ["labels"]
@@ -82,7 +75,7 @@ class ArticleAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["editor_note", "title", "source", "author", "published_at", "status", "is_featured"]}),
         ("Content", {"fields": ["excerpt", "body_html", "image_url", "labels"]}),
-        ("Readers", {"fields": ["total_views", "daily_views_chart"]}),
+        ("Readers", {"fields": ["views_7_days", "visitors_7_days", "total_views", "daily_views_chart"]}),
         ("Upstream", {"classes": ["collapse"], "fields": ["url", "guid", "slug", "fetched_at", "updated_at"]}),
     ]
 
@@ -128,10 +121,6 @@ class ArticleAdmin(admin.ModelAdmin):
     def comments(self, obj):
         return obj.comment_total
 
-    @admin.display(description="on the site")
-    def public_page(self, obj):
-        return format_html('<a href="{}">view</a>', obj.get_absolute_url())
-
     @admin.display(description="editor's version")
     def editor_note(self, obj):
         if not obj.edited_by_editor:
@@ -166,9 +155,11 @@ class ArticleAdmin(admin.ModelAdmin):
         self._set(request, queryset, "no longer featured", is_featured=False)
 
     def _set(self, request, queryset, outcome: str, **changes):
+        log_bulk_change(request=request, objects=queryset, message=f"{outcome.capitalize()} (list action).")
+        ids = list(queryset.values_list("pk", flat=True))
         count = queryset.update(**changes)
         # update() sends no post_save, so the reader's page cache is told here.
-        transaction.on_commit(page_cache_invalidate)
+        invalidate_posts_on_commit(ids)
         self.message_user(request, f"{count} post{'s' if count != 1 else ''} {outcome}.")
 
 
@@ -182,10 +173,7 @@ def post_views_chart(article: Article):
         row = rows.get(day)
         views, visitors = (row.views, row.unique_visitors) if row else (0, 0)
         bars.append(Bar(views, f"{day:%a %d %b}: {views} views, {visitors} visitors"))
-    return bar_chart(bars, title="Views per day", first_label=f"{first_day:%d %b}", last_label="today")
-
-
-PENDING_FIRST = Case(When(status=Comment.Status.PENDING, then=Value(0)), default=Value(1)).asc()
+    return bar_chart(bars, title="Views per day", first_label=f"{first_day:%d %b}", last_label="today", unit="views")
 
 
 @admin.register(Comment)
@@ -194,10 +182,10 @@ class CommentAdmin(admin.ModelAdmin):
     list_filter = ["status"]
     search_fields = ["author_name", "body", "article__title"]
     list_select_related = ["article"]
-    ordering = [PENDING_FIRST, "-created_at"]
-    readonly_fields = ["ip_hash", "post"]
+    ordering = [PENDING_FIRST.asc(), "-created_at", "-id"]
+    readonly_fields = ["ip_hash", "post", "created_at"]
     fields = ["post", "author_name", "email", "body", "created_at", "status", "ip_hash"]
-    actions = ["approve", "mark_spam", "delete_selected"]
+    actions = ["approve", "reject", "mark_spam", "delete_selected"]
 
     def has_add_permission(self, request):
         # Comments come from readers, on the post page.
@@ -213,15 +201,26 @@ class CommentAdmin(admin.ModelAdmin):
 
     @admin.action(description="Approve selected comments (show them on the site)", permissions=["change"])
     def approve(self, request, queryset):
-        count = queryset.update(status=Comment.Status.APPROVED)
-        transaction.on_commit(page_cache_invalidate)
-        self.message_user(request, f"{count} comment{'s' if count != 1 else ''} approved.")
+        self._moderate(request, queryset, Comment.Status.APPROVED, "approved")
+
+    @admin.action(description="Reject selected comments (not spam, but not shown)", permissions=["change"])
+    def reject(self, request, queryset):
+        self._moderate(request, queryset, Comment.Status.REJECTED, "rejected")
 
     @admin.action(description="Mark selected comments as spam", permissions=["change"])
     def mark_spam(self, request, queryset):
-        count = queryset.update(status=Comment.Status.SPAM)
-        transaction.on_commit(page_cache_invalidate)
-        self.message_user(request, f"{count} comment{'s' if count != 1 else ''} marked as spam.")
+        self._moderate(request, queryset, Comment.Status.SPAM, "marked as spam")
+
+    def _moderate(self, request, queryset, status: str, outcome: str) -> None:
+        log_bulk_change(
+            request=request,
+            objects=queryset.select_related("article"),
+            message=f"{outcome.capitalize()} (list action).",
+        )
+        posts = set(queryset.values_list("article", flat=True))
+        count = queryset.update(status=status)
+        invalidate_comment_pages_on_commit(posts)
+        self.message_user(request, f"{count} comment{'s' if count != 1 else ''} {outcome}.")
 
 
 @admin.register(Label)

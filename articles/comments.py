@@ -9,10 +9,10 @@ from django.utils.crypto import salted_hmac
 from redis.exceptions import RedisError
 
 from articles.models import Article, Comment
-from newsblog.client import client_address
+from newsblog.client import client_network
 from newsblog.counters import window_count
 
-__all__ = ["address_hash", "client_address", "comment_create", "comment_rate_limited"]
+__all__ = ["address_hash", "client_network", "comment_create", "comment_rate_limited", "comment_slot_reserved"]
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +46,20 @@ def _attempts(ip_hash: str) -> int:
     except RedisError as error:
         logger.warning("comment attempt counter unavailable, counting stored comments only: %s", error)
         return 0
+
+
+def comment_slot_reserved(*, ip_hash: str) -> bool:
+    """Count a comment about to be stored against the address's limit first, then decide: False when over it.
+
+    `comment_rate_limited` counts what is already stored, so parallel posts would all pass it; this count
+    is atomic and taken before anything is stored. With the cache down, the stored count alone decides.
+    """
+    try:
+        reserved = window_count(f"comments:stored:{ip_hash}", settings.COMMENTS_RATE_WINDOW_SECONDS)
+    except RedisError as error:
+        logger.warning("comment counter unavailable, counting stored comments only: %s", error)
+        return True
+    return reserved <= settings.COMMENTS_RATE_LIMIT
 
 
 def comment_create(*, article: Article, author_name: str, email: str, body: str, ip_hash: str) -> Comment:

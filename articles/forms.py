@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 
 from articles.models import Comment
 
@@ -29,6 +30,16 @@ class CommentForm(forms.ModelForm):
         self.fields["author_name"].widget.attrs["autocomplete"] = "name"
         self.fields["email"].widget.attrs["autocomplete"] = "email"
         self.fields["website"].widget.attrs.update({"autocomplete": "off", "tabindex": "-1"})
+        self.fields["body"].help_text = self.body_help_text()
+
+    def body_help_text(self) -> str:
+        """What a reader should know before writing, from the field's limit and the moderation setting."""
+        limit = self.fields["body"].max_length
+        if settings.COMMENTS_AUTO_APPROVE:
+            when = "Your comment appears as soon as you post it."
+        else:
+            when = "Comments appear once an editor approves them."
+        return f"Plain text, up to {limit:,} characters. Links are allowed. {when}"
 
     def is_robot(self) -> bool:
         """True when the honeypot was filled in."""

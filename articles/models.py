@@ -1,11 +1,20 @@
 from django.contrib.postgres.search import SearchVectorField
-from django.db import models
+from django.core.validators import URLValidator
+from django.db import connection, models
+from django.db.models import Case, F, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 
 from articles.search_document import SearchDocument
 
 EXCERPT_MAX_CHARS = 900
+
+
+def validate_image_address(value: str) -> None:
+    """A full http(s) address, or a path on this site ("/static/...", not "//host/...")."""
+    if value.startswith("/") and not value.startswith("//"):
+        return
+    URLValidator(schemes=["http", "https"])(value)
 
 
 class Label(models.Model):
@@ -37,6 +46,10 @@ class ArticleQuerySet(models.QuerySet):
     def featured_first(self):
         return self.order_by("-is_featured", "-published_at", "-id")
 
+    def in_year_newest_first(self, year: int):
+        """A year's posts month by month, newest first: the order the archive index holds them in."""
+        return self.filter(url_year=year).order_by("-url_month", "-published_at", "-id")
+
     def in_month(self, year: int, month: int):
         return self.filter(url_year=year, url_month=month)
 
@@ -50,6 +63,17 @@ class ArticleQuerySet(models.QuerySet):
         """Posts after this one in reading order, the nearest first."""
         later = self.filter(published_at__gte=article.published_at)
         return later.exclude(published_at=article.published_at, id__lte=article.id).order_by("published_at", "id")
+
+    def neighbours(self, article: "Article") -> tuple["Article | None", "Article | None"]:
+        """The posts just before and just after this one in reading order (older, newer), in one query where
+        the database can combine two ordered, limited selects (PostgreSQL), in two elsewhere (SQLite)."""
+        older = self.older_than(article)[:1]
+        newer = self.newer_than(article)[:1]
+        if not connection.features.supports_slicing_ordering_in_compound:
+            return older.first(), newer.first()
+        rows = older.annotate(newer=Value(False)).union(newer.annotate(newer=Value(True)), all=True)
+        found = {row.newer: row for row in rows}
+        return found.get(False), found.get(True)
 
     def month_counts(self):
         """(url_year, url_month, posts) rows, newest month first, for the blog archive."""
@@ -67,6 +91,9 @@ class ArticleManager(models.Manager.from_queryset(ArticleQuerySet)):
         return super().get_queryset().defer("search_document")
 
 
+PUBLISHED = Q(status="published")
+
+
 class Article(models.Model):
     """A post republished from a source; public at /YYYY/MM/slug.html."""
 
@@ -74,7 +101,7 @@ class Article(models.Model):
         PUBLISHED = "published", "Published"
         HIDDEN = "hidden", "Hidden"
 
-    # No index of its own: the (source, guid) and (source, status, published_at) indexes lead with it.
+    # No index of its own: the (source, guid) constraint and the source list's index lead with it.
     source = models.ForeignKey("feeds.Source", on_delete=models.CASCADE, related_name="articles", db_index=False)
     # The upstream entry's identity; together with source it is what makes ingest idempotent.
     guid = models.CharField(max_length=512)
@@ -89,10 +116,18 @@ class Article(models.Model):
     # Sanitized once at ingest; the only field ever rendered with |safe.
     body_html = models.TextField(blank=True)
     excerpt = models.TextField(blank=True, help_text=f"Plain text, up to about {EXCERPT_MAX_CHARS} characters.")
-    image_url = models.URLField("image URL", max_length=2000, blank=True)
+    # A CharField: the bundled samples' images are paths on this site ("/static/..."), see feeds/samples.py.
+    image_url = models.CharField(
+        "image URL",
+        max_length=2000,
+        blank=True,
+        validators=[validate_image_address],
+        help_text="A full address (https://...), or a path on this site (/static/...).",
+    )
     labels = models.ManyToManyField(Label, related_name="articles", blank=True)
 
-    published_at = models.DateTimeField(db_index=True)
+    # Indexed with id in every order lists read it (Meta.indexes).
+    published_at = models.DateTimeField()
     fetched_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     # Hash of the raw upstream entry: an unchanged entry is neither sanitized nor written again.
@@ -113,17 +148,48 @@ class Article(models.Model):
     objects = ArticleManager()
 
     class Meta:
+        # "post" at the desk and on the site alike.
+        verbose_name = "post"
         ordering = ["-published_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["source", "guid"], name="article_unique_source_guid"),
             models.UniqueConstraint(fields=["url_year", "url_month", "slug"], name="article_unique_month_slug"),
         ]
+        # Every list reads the top of an index in the order it sorts, so its cost does not grow with the archive
+        # (tests/articles/test_query_plans.py checks each page's plan). The public lists' indexes hold published
+        # posts only: smaller, and a hidden post costs them nothing.
         indexes = [
-            models.Index(fields=["status", "-published_at"], name="article_published_idx"),
-            models.Index(fields=["source", "status", "-published_at"], name="article_source_idx"),
-            models.Index(fields=["is_featured", "-published_at"], name="article_featured_idx"),
-            # The all-time popular ranking reads the top of this index.
-            models.Index(fields=["status", "-total_views", "-published_at"], name="article_popular_idx"),
+            models.Index(
+                F("is_featured").desc(),
+                F("published_at").desc(),
+                F("id").desc(),
+                name="article_home_idx",
+                condition=PUBLISHED,
+            ),
+            # Our feeds, the sitemap, label pages, search's newest matches, previous/next on a post.
+            models.Index(F("published_at").desc(), F("id").desc(), name="article_newest_idx", condition=PUBLISHED),
+            models.Index(
+                "source", F("published_at").desc(), F("id").desc(), name="article_source_idx", condition=PUBLISHED
+            ),
+            # Month archives; year archives read it month by month.
+            models.Index(
+                "url_year",
+                F("url_month").desc(),
+                F("published_at").desc(),
+                F("id").desc(),
+                name="article_archive_idx",
+                condition=PUBLISHED,
+            ),
+            # The all-time popular ranking.
+            models.Index(
+                F("total_views").desc(),
+                F("published_at").desc(),
+                F("id").desc(),
+                name="article_popular_idx",
+                condition=PUBLISHED,
+            ),
+            # The admin's list (every status) and the retention purge's date range.
+            models.Index(F("published_at").desc(), F("id").desc(), name="article_admin_idx"),
         ]
 
     def __str__(self):
@@ -137,6 +203,10 @@ class Article(models.Model):
 
     def get_absolute_url(self):
         return reverse("articles:detail", args=[self.url_year, f"{self.url_month:02d}", self.slug])
+
+
+# The moderation desk's order: pending comments first. An expression, so that an index can hold it.
+PENDING_FIRST = Case(When(status="pending", then=Value(0)), default=Value(1))
 
 
 class CommentQuerySet(models.QuerySet):
@@ -154,6 +224,8 @@ class Comment(models.Model):
         PENDING = "pending", "Pending"
         APPROVED = "approved", "Approved"
         SPAM = "spam", "Spam"
+        # Not spam, but not for the site (off topic, abusive): kept out of the spam counts.
+        REJECTED = "rejected", "Rejected"
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="comments")
     author_name = models.CharField(max_length=80)
@@ -163,15 +235,17 @@ class Comment(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     # Salted hash of the poster's address, for rate limits and spam clean-up; the address is not stored.
-    ip_hash = models.CharField(max_length=64, blank=True)
+    ip_hash = models.CharField("address hash (not the address)", max_length=64, blank=True)
 
     objects = CommentQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "id"]
         indexes = [
-            models.Index(fields=["article", "status", "created_at"], name="comment_article_idx"),
+            models.Index(fields=["article", "status", "created_at", "id"], name="comment_article_idx"),
             models.Index(fields=["status", "-created_at"], name="comment_queue_idx"),
+            # The moderation desk's list: pending first, then newest.
+            models.Index(PENDING_FIRST, F("created_at").desc(), F("id").desc(), name="comment_desk_idx"),
         ]
 
     def __str__(self):
@@ -188,7 +262,8 @@ class ArticleDailyViews(models.Model):
     unique_visitors = models.PositiveIntegerField(default=0)
 
     class Meta:
-        verbose_name_plural = "article daily views"
+        verbose_name = "daily views of a post"
+        verbose_name_plural = "daily post views"
         constraints = [models.UniqueConstraint(fields=["article", "date"], name="daily_views_unique_article_date")]
         indexes = [models.Index(fields=["date", "article"], name="daily_views_date_idx")]
 

@@ -1,29 +1,49 @@
-"""Anonymous page cache: whole rendered pages, dropped when a post or an approved comment changes.
+"""Anonymous page cache: whole rendered pages, dropped by what changed.
 
-Every cached page carries the cache "generation" it was rendered in; an invalidation starts a new
-generation, so one write drops every page at once without scanning keys. Redis is an accelerator:
-when it fails, pages are rendered as if nothing was cached.
+Every page belongs to one section, named from its URL: the home page and its pages ("home"), a source's
+page and feeds ("source:<slug>"), a label's, an archive month or year, one post ("post:<year>-<month>-<slug>"),
+our site-wide feeds and sitemap ("feeds"), search, trending. A cached page carries the generation of its
+section and the site-wide epoch as they were when its render began; a change writes a new generation for
+each section that can show it, in one write (posts_sections() says which), and a site-wide change (a source
+or label renamed) a new epoch. No key is scanned, and pages of other sections stay warm: a new post drops
+the lists it appears in, not the other posts' pages. The sidebar's widgets are their own section, so a
+cached page may show a sidebar up to PAGE_CACHE_SECONDS old. Redis is an accelerator: when it fails, pages
+are rendered as if nothing was cached.
 """
 
 import functools
 import hashlib
 import logging
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
 from django.core.cache.backends.redis import RedisSerializer
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
+from django.urls import resolve
 from django.utils.cache import patch_vary_headers
 from redis.exceptions import RedisError
 
+from articles.hotpages import hot_pages
+from articles.models import Article, Label
+
 logger = logging.getLogger(__name__)
 
-GENERATION_KEY = "pages:generation"
-ARCHIVE_KEY = "pages:archive"
+EPOCH_KEY = "pages:epoch"
+SECTION_KEY_PREFIX = "pages:section:"
+# The sidebar's widgets (blog archive, newest posts): dropped with any change to the published posts.
+SIDEBAR = "sidebar"
+# Every change to a post can show on these: the lists of newest posts, our feeds, search, trending, the sidebar.
+SITE_LISTS = ("home", "feeds", "search", "trending", SIDEBAR)
+# Pages whose section is the same whatever their URL's arguments.
+SECTION_OF_PAGE = {"home": "home", "atom": "feeds", "rss": "feeds", "sitemap": "feeds", "trending": "trending"}
+SECTION_OF_PAGE |= {"search": "search"}
+ARCHIVE_KEY = "pages:archive-html"
 # Rendered in place of the CSRF token so one cached page serves every reader; swapped on the way out.
 CSRF_PLACEHOLDER = "csrf-token-placeholder-8f2c1d"
 
@@ -66,24 +86,69 @@ KEYED_PARAMETERS = ("page", "q", "p")  # p: the sitemap's own page number
 
 def _path_hash(request: HttpRequest) -> str:
     used = [(name, request.GET.get(name, "")) for name in KEYED_PARAMETERS if name in request.GET]
-    return hashlib.sha256(repr((request.path, used)).encode()).hexdigest()
+    # Scheme and host too: pages link to SITE_URL, but a page that ever shows the request's own origin
+    # must not be served to readers who came by another.
+    origin = (request.scheme, request.get_host())
+    return hashlib.sha256(repr((origin, request.path, used)).encode()).hexdigest()
 
 
-def _post_keys(request: HttpRequest) -> tuple[str, str]:
-    """The keys of a post page's generation and post id, kept beside the page as plain integers."""
+def section_key(section: str) -> str:
+    return SECTION_KEY_PREFIX + section
+
+
+def post_section(year: int, month: int, slug: str) -> str:
+    return f"post:{year}-{month:02d}-{slug}"
+
+
+def request_section(request: HttpRequest) -> str:
+    """The section of the page this request asks for, from its URL."""
+    match = request.resolver_match or resolve(request.path_info)
+    name, kwargs = match.url_name, match.kwargs
+    if name == "detail":
+        return post_section(kwargs["year"], kwargs["month"], kwargs["slug"])
+    if name in ("source", "source_atom", "source_rss"):
+        return f"source:{kwargs['slug']}"
+    if name in ("label", "label_atom", "label_rss"):
+        return f"label:{kwargs['slug']}"
+    if name == "month":
+        return f"month:{kwargs['year']}-{kwargs['month']:02d}"
+    if name == "year":
+        return f"year:{kwargs['year']}"
+    return SECTION_OF_PAGE.get(name, "site")
+
+
+def posts_sections(ids: Iterable[int]) -> set[str]:
+    """Every section whose pages can show these posts (two queries)."""
+    ids = list(ids)
+    rows = Article.objects.filter(pk__in=ids).values_list("url_year", "url_month", "slug", "source__slug")
+    labels = Label.objects.filter(articles__in=ids).values_list("slug", flat=True).distinct()
+    sections = set(SITE_LISTS) | {f"label:{slug}" for slug in labels}
+    for year, month, slug, source_slug in rows:
+        sections |= {post_section(year, month, slug), f"source:{source_slug}"}
+        sections |= {f"month:{year}-{month:02d}", f"year:{year}"}
+    return sections
+
+
+def _post_keys(request: HttpRequest) -> tuple[str, str, str]:
+    """The keys of a post page's epoch, generation and post id, kept beside the page as plain integers."""
     path_hash = _path_hash(request)
-    return f"pages:post-generation:{path_hash}", f"pages:post-article:{path_hash}"
+    return f"pages:post-epoch:{path_hash}", f"pages:post-generation:{path_hash}", f"pages:post-article:{path_hash}"
 
 
 def post_page_redis_keys(request: HttpRequest) -> list[str]:
-    """Full Redis names of the generation, a post page's generation and post id, and the page itself."""
-    names = [GENERATION_KEY, *_post_keys(request), _page_key(request)]
+    """Full Redis names of the epoch, the page's section generation, the epoch, generation and post id kept beside
+    the page, and the page itself: the order CACHED_PAGE_LUA reads them in."""
+    names = [EPOCH_KEY, section_key(request_section(request)), *_post_keys(request), _page_key(request)]
     return [cache.make_and_validate_key(name) for name in names]
 
 
 def page_from_redis(raw: bytes) -> CachedPage:
     """The page from a page entry read straight from Redis, decoded as Django's RedisCache stored it."""
     return RedisSerializer().loads(raw)[1]
+
+
+# (site-wide epoch, section generation); 0 for one never written.
+Generation = tuple[int, int]
 
 
 @dataclass(frozen=True)
@@ -95,24 +160,39 @@ class Lookup:
     """
 
     page: CachedPage | None
-    generation: int | None
+    generation: Generation | None
     readable: bool = True
 
 
 def page_cache_get(request: HttpRequest) -> Lookup:
-    """The cached page for this request, if it was rendered in the current generation."""
+    """The cached page for this request, if it was rendered in its section's current generation."""
     if not is_cacheable(request):
         return Lookup(None, None, readable=False)
     key = _page_key(request)
+    hot = hot_pages.get(key)
+    if hot is not None:
+        return Lookup(hot, None)
+    section = section_key(request_section(request))
     try:
-        found = cache.get_many([GENERATION_KEY, key])
+        found = cache.get_many([EPOCH_KEY, section, key])
     except RedisError as error:
         page_cache_read_failed(error)
         return Lookup(None, None, readable=False)
-    generation, entry = found.get(GENERATION_KEY), found.get(key)
+    generation, entry = (found.get(EPOCH_KEY, 0), found.get(section, 0)), found.get(key)
     if entry is None or entry[0] != generation:
         return Lookup(None, generation)
+    hot_pages.put(key, entry[1])
     return Lookup(entry[1], generation)
+
+
+def page_cache_hot(request: HttpRequest) -> CachedPage | None:
+    """The page if this process read it as current in the last PAGE_CACHE_LOCAL_SECONDS."""
+    return hot_pages.get(_page_key(request)) if is_cacheable(request) else None
+
+
+def page_cache_keep_hot(request: HttpRequest, page: CachedPage) -> None:
+    """Keep a page just read as current from the shared cache in this process for a few seconds."""
+    hot_pages.put(_page_key(request), page)
 
 
 def page_cache_read_failed(error: Exception) -> None:
@@ -120,13 +200,14 @@ def page_cache_read_failed(error: Exception) -> None:
     logger.warning("page cache read failed, rendering instead: %s", error)
 
 
-def page_generation() -> int | None:
-    """The current cache generation, for fragments that must be dropped together with the pages."""
+def sidebar_generation() -> str | None:
+    """The sidebar's current generation, for the keys of widgets dropped when the published posts change."""
     try:
-        return cache.get(GENERATION_KEY)
+        found = cache.get_many([EPOCH_KEY, section_key(SIDEBAR)])
     except RedisError as error:
         logger.warning("page cache read failed: %s", error)
         return None
+    return f"{found.get(EPOCH_KEY, 0)}.{found.get(section_key(SIDEBAR), 0)}"
 
 
 def page_cache_set(request: HttpRequest, page: CachedPage, lookup: Lookup) -> None:
@@ -136,21 +217,46 @@ def page_cache_set(request: HttpRequest, page: CachedPage, lookup: Lookup) -> No
     entries = {_page_key(request): (lookup.generation, page)}
     if page.article_id is not None:
         # So a script can check and count a cached post page without unpickling it; set_many writes
-        # all three at once (MULTI), so they always agree.
-        generation_key, article_key = _post_keys(request)
-        entries.update({generation_key: lookup.generation or 0, article_key: page.article_id})
+        # all four at once (MULTI), so they always agree.
+        epoch_key, generation_key, article_key = _post_keys(request)
+        epoch, generation = lookup.generation
+        entries.update({epoch_key: epoch, generation_key: generation, article_key: page.article_id})
     try:
         cache.set_many(entries, settings.PAGE_CACHE_SECONDS)
     except RedisError as error:
         logger.warning("page cache write failed: %s", error)
 
 
-def page_cache_invalidate() -> None:
-    """Start a new generation: every cached page and the archive widget are rendered afresh."""
+def page_cache_invalidate(sections: Iterable[str] | None = None) -> None:
+    """Drop the cached pages of these sections in one write; with none named, every page (a new epoch)."""
+    keys = [EPOCH_KEY] if sections is None else [section_key(section) for section in sections]
+    hot_pages.clear()  # this process shows its own change at once; the others within PAGE_CACHE_LOCAL_SECONDS
     try:
-        cache.set(GENERATION_KEY, time.time_ns(), None)
+        cache.set_many(dict.fromkeys(keys, time.time_ns()), None)
     except RedisError as error:
         logger.error("page cache invalidation failed; pages may be stale until they expire: %s", error)
+
+
+def page_cache_invalidate_posts(ids: Iterable[int]) -> None:
+    """Drop the cached pages that can show these posts: their own, and the lists and sidebar they appear in."""
+    page_cache_invalidate(posts_sections(ids))
+
+
+def invalidate_comment_pages_on_commit(post_ids: Iterable[int]) -> None:
+    """Drop these posts' own pages, where their comments show, once the current transaction commits."""
+    post_ids = list(post_ids)
+
+    def invalidate() -> None:
+        rows = Article.objects.filter(pk__in=post_ids).values_list("url_year", "url_month", "slug")
+        page_cache_invalidate([post_section(*row) for row in rows])
+
+    transaction.on_commit(invalidate)
+
+
+def invalidate_posts_on_commit(ids: Iterable[int]) -> None:
+    """Drop the pages showing these posts once the current transaction commits (at once outside one)."""
+    ids = list(ids)
+    transaction.on_commit(lambda: page_cache_invalidate_posts(ids))
 
 
 def cached_page(view):

@@ -32,7 +32,8 @@ from articles.pagecache import (
 )
 from articles.ranking import popular, trending
 from articles.view_flush import FlushResult, flush_views
-from newsblog.client import client_address
+from newsblog.client import client_network
+from newsblog.counters import window_count
 
 __all__ = [
     "FlushResult",
@@ -112,7 +113,10 @@ def view_record_cached_page(*, request: HttpRequest) -> CachedPage | None:
     # most of what a cached page costs.
     try:
         raw = view_counter.record_cached_page(
-            page_keys=post_page_redis_keys(request), visitor=visitor_hash(request), day=timezone.localdate()
+            page_keys=post_page_redis_keys(request),
+            visitor=visitor_hash(request),
+            address=address_hash(request),
+            day=timezone.localdate(),
         )
     except redis.RedisError as error:
         # Nothing was counted: the render path counts the view, or reports it dropped with the outage.
@@ -130,15 +134,15 @@ def request_counts(request: HttpRequest) -> bool:
 
 def view_count(*, request: HttpRequest, article_id: int) -> bool:
     """Count the view now (after the request was found to count); True unless deduplicated or dropped."""
-    visitor = visitor_hash(request)
+    visitor, address = visitor_hash(request), address_hash(request)
     day = timezone.localdate()
     if not settings.REDIS_URL:
-        return _record_embedded(article_id=article_id, visitor=visitor, day=day)
+        return _record_embedded(article_id=article_id, visitor=visitor, address=address, day=day)
     if outage.active():
         outage.dropped_one()
         return False
     try:
-        counted = view_counter.record(article_id=article_id, visitor=visitor, day=day)
+        counted = view_counter.record(article_id=article_id, visitor=visitor, address=address, day=day)
     except redis.RedisError as error:
         outage.failed(error)
         return False
@@ -148,14 +152,22 @@ def view_count(*, request: HttpRequest, article_id: int) -> bool:
 
 
 def visitor_hash(request: HttpRequest) -> str:
-    """The visitor's identity: a salted hash of address and user agent (the address itself is never kept)."""
-    raw = f"{client_address(request)}\n{request.META.get('HTTP_USER_AGENT', '')}"
+    """The visitor's identity: a salted hash of address (an IPv6 /64) and user agent (the address is never kept)."""
+    raw = f"{client_network(request)}\n{request.META.get('HTTP_USER_AGENT', '')}"
     return salted_hmac("newsblog.popularity.visitor", raw, algorithm="sha256").hexdigest()[:32]
 
 
-def _record_embedded(*, article_id: int, visitor: str, day: date) -> bool:
-    """Without Redis: dedupe through the cache and add to the daily row and the total with F()."""
+def address_hash(request: HttpRequest) -> str:
+    """The visitor's address (an IPv6 /64) alone, salted and hashed: what the cap on views per address counts."""
+    return salted_hmac("newsblog.popularity.address", client_network(request), algorithm="sha256").hexdigest()[:32]
+
+
+def _record_embedded(*, article_id: int, visitor: str, address: str, day: date) -> bool:
+    """Without Redis: dedupe and cap through the cache and add to the daily row and the total with F()."""
     if not cache.add(f"views:seen:{article_id}:{visitor}", 1, view_counter.DEDUPE_SECONDS):
+        return False
+    address_views = window_count(f"views:addr:{article_id}:{address}", view_counter.DEDUPE_SECONDS)
+    if address_views > view_counter.VIEWS_PER_ADDRESS:
         return False
     first_today = cache.add(f"views:uv:{day.isoformat()}:{article_id}:{visitor}", 1, 2 * 24 * 3600)
     changes = {"views": F("views") + 1, "unique_visitors": F("unique_visitors") + int(first_today)}

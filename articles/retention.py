@@ -22,7 +22,9 @@ def popular_article_ids(*, min_views: int = POPULAR_MIN_VIEWS) -> QuerySet:
     totals = ArticleDailyViews.objects.filter(date__gte=since).values("article").annotate(total=Sum("views"))
     top = totals.order_by("-total", "article")[: settings.POPULAR_COUNT].values("article")
     well_read = totals.filter(total__gte=min_views).values("article")
-    return Article.objects.filter(id__in=well_read).values("id").union(Article.objects.filter(id__in=top).values("id"))
+    # No Meta.ordering inside the union: SQLite refuses ORDER BY in the parts of a compound statement.
+    well_read_ids = Article.objects.filter(id__in=well_read).order_by().values("id")
+    return well_read_ids.union(Article.objects.filter(id__in=top).order_by().values("id"))
 
 
 def purge_candidates(*, older_than_days: int, min_views: int = POPULAR_MIN_VIEWS) -> QuerySet:

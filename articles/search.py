@@ -112,10 +112,26 @@ def highlighted_snippet(post: Article, query: str) -> SafeString:
 
 
 def _fallback_snippet(text: str, words: list[str]) -> str:
-    if not words:
-        return text[:SNIPPET_CHARS]
-    pattern = re.compile("|".join(re.escape(word) for word in words), re.IGNORECASE)
-    first = pattern.search(text)
+    pattern = re.compile("|".join(re.escape(word) for word in words), re.IGNORECASE) if words else None
+    first = pattern.search(text) if pattern else None
     start = max(0, first.start() - SNIPPET_CHARS // 3) if first else 0
-    window = text[start : start + SNIPPET_CHARS]
+    window = _whole_words(text, start, start + SNIPPET_CHARS, keep=first.start() if first else 0)
+    if pattern is None:
+        return window
     return pattern.sub(lambda match: f"{MARK_START}{match.group(0)}{MARK_STOP}", window)
+
+
+def _whole_words(text: str, start: int, stop: int, *, keep: int) -> str:
+    """text[start:stop] narrowed to whole words (never past `keep`), with an ellipsis where text was left out."""
+    if start > 0 and not text[start - 1].isspace():
+        start = _after_space(text, start, keep)
+    if stop < len(text) and not text[stop].isspace():
+        space = text.rfind(" ", start, stop)
+        stop = space if space > start else stop
+    window = text[start:stop].strip()
+    return ("…" if start > 0 else "") + window + ("…" if stop < len(text) else "")
+
+
+def _after_space(text: str, start: int, keep: int) -> int:
+    space = text.find(" ", start, keep)
+    return space + 1 if space != -1 else start

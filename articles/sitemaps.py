@@ -1,10 +1,24 @@
 """/sitemap.xml: the home page, every published post, every source and label page."""
 
-from django.contrib.sitemaps import Sitemap
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib.sitemaps import Sitemap as DjangoSitemap
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 
 from articles.models import Article, Label
 from feeds.models import Source
+
+
+class Sitemap(DjangoSitemap):
+    """Locations on SITE_URL's scheme and host, never on the Host a request happened to use (the render is cached)."""
+
+    def get_protocol(self, protocol=None):
+        return urlsplit(settings.SITE_URL).scheme
+
+    def get_domain(self, site=None):
+        return urlsplit(settings.SITE_URL).netloc
 
 
 class HomeSitemap(Sitemap):
@@ -34,7 +48,7 @@ class SourceSitemap(Sitemap):
     priority = 0.4
 
     def items(self):
-        return Source.objects.filter(articles__status=Article.Status.PUBLISHED).distinct().only("slug")
+        return Source.objects.filter(Exists(Article.objects.published().filter(source=OuterRef("pk")))).only("slug")
 
     def location(self, item):
         return reverse("articles:source", args=[item.slug])
@@ -45,7 +59,7 @@ class LabelSitemap(Sitemap):
     priority = 0.4
 
     def items(self):
-        return Label.objects.filter(articles__status=Article.Status.PUBLISHED).distinct()
+        return Label.objects.filter(Exists(Article.objects.published().filter(labels=OuterRef("pk"))))
 
 
 SITEMAPS = {"home": HomeSitemap, "posts": PostSitemap, "sources": SourceSitemap, "labels": LabelSitemap}

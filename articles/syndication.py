@@ -28,17 +28,27 @@ class AttributedAtomFeed(Atom1Feed):
         handler.addQuickElement("link", "", {"rel": "via", "href": item["original_url"]})
 
 
+def site_url(path: str) -> str:
+    """Our page's address on SITE_URL: a feed read anywhere links to the one canonical origin, never to the
+    Host a request happened to use (its render is cached and served to every reader)."""
+    return settings.SITE_URL + path
+
+
 class LatestPosts(Feed):
     """The latest 25 published posts, each ending with its "from <Source> <link>" line."""
 
     feed_type = AttributedRssFeed
     description_template = "articles/feed_item.html"
+    feed_url_name = "articles:rss"
 
     def title(self, obj=None):
         return settings.SITE_NAME
 
     def link(self, obj=None):
-        return reverse("articles:home")
+        return site_url(reverse("articles:home"))
+
+    def feed_url(self, obj=None):
+        return site_url(reverse(self.feed_url_name))
 
     def description(self, obj=None):
         return f"The latest posts on {settings.SITE_NAME}, each linking to its original."
@@ -51,6 +61,9 @@ class LatestPosts(Feed):
 
     def item_title(self, item):
         return item.title
+
+    def item_link(self, item):
+        return site_url(item.get_absolute_url())
 
     def item_author_name(self, item):
         return item.author or item.source.name
@@ -65,7 +78,7 @@ class LatestPosts(Feed):
         return [label.name for label in item.labels.all()]
 
     def item_guid(self, item):
-        return settings.SITE_URL + item.get_absolute_url()
+        return site_url(item.get_absolute_url())
 
     def item_extra_kwargs(self, item):
         return {"source_name": item.source.name, "source_feed_url": item.source.feed_url, "original_url": item.url}
@@ -73,6 +86,7 @@ class LatestPosts(Feed):
 
 class LatestPostsAtom(LatestPosts):
     feed_type = AttributedAtomFeed
+    feed_url_name = "articles:atom"
     subtitle = LatestPosts.description
 
 
@@ -90,7 +104,10 @@ class _OneObjectsPosts(LatestPosts):
         return f"{settings.SITE_NAME}: {obj.name}"
 
     def link(self, obj=None):
-        return reverse(self.page_url_name, args=[obj.slug])
+        return site_url(reverse(self.page_url_name, args=[obj.slug]))
+
+    def feed_url(self, obj=None):
+        return site_url(reverse(self.feed_url_name, args=[obj.slug]))
 
     def description(self, obj=None):
         return self.describe.format(name=obj.name, site=settings.SITE_NAME)
@@ -100,22 +117,26 @@ class _OneObjectsPosts(LatestPosts):
 
 
 class SourcePosts(_OneObjectsPosts):
+    feed_url_name = "articles:source_rss"
     model = Source
     page_url_name = "articles:source"
     describe = "The latest posts from {name} on {site}."
 
 
 class SourcePostsAtom(SourcePosts):
+    feed_url_name = "articles:source_atom"
     feed_type = AttributedAtomFeed
     subtitle = SourcePosts.description
 
 
 class LabelPosts(_OneObjectsPosts):
+    feed_url_name = "articles:label_rss"
     model = Label
     page_url_name = "articles:label"
     describe = "The latest posts labelled {name} on {site}."
 
 
 class LabelPostsAtom(LabelPosts):
+    feed_url_name = "articles:label_atom"
     feed_type = AttributedAtomFeed
     subtitle = LabelPosts.description

@@ -39,6 +39,7 @@ urlpatterns = [
     path("source/<slug:slug>/", views.source_posts, name="source"),
     path("label/<slug:slug>/", views.label_posts, name="label"),
     path("search", views.search, name="search"),
+    path("subscribe/", views.subscribe, name="subscribe"),
     # Blogger's paths for Atom, so readers moving from the old blog keep their subscriptions.
     path("feeds/posts/default", cached_page(syndication.LatestPostsAtom()), name="atom"),
     path("feeds/posts/default/-/<slug:slug>", cached_page(syndication.LabelPostsAtom()), name="label_atom"),

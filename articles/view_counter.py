@@ -5,6 +5,7 @@ Keys (all under "newsblog:views:"):
   inflight:<flush id>    a batch taken from pending, kept until its counts are committed
   inflight               set of the flush ids of batches taken but not yet released
   seen:<article>:<visitor>  the 30-minute dedupe marker
+  addr:<article>:<address>  views counted from one address (an IPv6 /64) in the 30 minutes since its first
   uv:<date>:<article>    HyperLogLog of the day's visitors of a post
   last-flush             ISO time the last flush finished
 """
@@ -21,52 +22,67 @@ PENDING_KEY = f"{PREFIX}pending"
 INFLIGHT_SET_KEY = f"{PREFIX}inflight"
 LAST_FLUSH_KEY = f"{PREFIX}last-flush"
 DEDUPE_SECONDS = 30 * 60
+# Views one address may add to a post per dedupe window: a household behind one NAT still counts, a script
+# rotating its User-Agent does not.
+VIEWS_PER_ADDRESS = 3
 # Long enough for a flush that runs days late to still read the day's unique visitors.
 VISITORS_TTL_SECONDS = 3 * 24 * 3600
 # A dead Redis must cost a reader milliseconds, not seconds.
 SOCKET_TIMEOUT_SECONDS = 0.25
 
-# The counting itself, shared by both scripts below: the visitor's dedupe marker with its expiry, and only if
-# it was new, the day's count and the day's HyperLogLog. Atomic, so two requests can never both count.
+# The counting itself, shared by both scripts below: the visitor's dedupe marker with its expiry; only if it
+# was new, the address's count in the window; only if that is within the cap, the day's count and the day's
+# HyperLogLog. Atomic, so two requests can never both count.
 COUNT_LUA = """
-local function count_view(seen, pending, visitors, field, visitor, dedupe_seconds, visitors_ttl)
-  if redis.call('SET', seen, '1', 'NX', 'EX', dedupe_seconds) then
-    redis.call('HINCRBY', pending, field, 1)
-    redis.call('PFADD', visitors, visitor)
-    redis.call('EXPIRE', visitors, visitors_ttl)
-    return 1
+local function count_view(seen, from_address, pending, visitors, field, visitor, dedupe_seconds, visitors_ttl, cap)
+  if not redis.call('SET', seen, '1', 'NX', 'EX', dedupe_seconds) then
+    return 0
   end
-  return 0
+  local address_views = redis.call('INCR', from_address)
+  if address_views == 1 then
+    redis.call('EXPIRE', from_address, dedupe_seconds)
+  end
+  if address_views > tonumber(cap) then
+    return 0
+  end
+  redis.call('HINCRBY', pending, field, 1)
+  redis.call('PFADD', visitors, visitor)
+  redis.call('EXPIRE', visitors, visitors_ttl)
+  return 1
 end
 """
 
 # One round trip: count one view of a known post.
-RECORD_LUA = COUNT_LUA + "return count_view(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2], ARGV[3], ARGV[4])"
+RECORD_LUA = (
+    COUNT_LUA + "return count_view(KEYS[1], KEYS[2], KEYS[3], KEYS[4], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5])"
+)
 
 # One round trip for a cached post page: the page, and its view counted, only if the page belongs to the
-# current cache generation. The post's id is only known once its key is read, so the counting keys are
-# built here, spelled exactly as seen_key, visitors_key and count_field spell them.
+# current epoch and its section's current generation (articles/pagecache.py). The post's id is only known once
+# its key is read, so the counting keys are built here, spelled exactly as seen_key, address_key, visitors_key and
+# count_field spell them. KEYS: the epoch, the section's generation, the page's epoch, generation and post id (kept
+# beside it as plain integers), the page, the pending counts.
 CACHED_PAGE_LUA = (
     COUNT_LUA
     + """
-local page_generation = redis.call('GET', KEYS[2])
-if not page_generation then
-  -- A page without its generation beside it (stored by an older release, or the small key was evicted) is
+local page_epoch, page_generation = redis.call('GET', KEYS[3]), redis.call('GET', KEYS[4])
+if not page_epoch or not page_generation then
+  -- A page without its generation beside it (stored by an older release, or a small key was evicted) is
   -- dropped, so the render stores it again in full and the next reader gets the one round trip.
-  redis.call('DEL', KEYS[4])
+  redis.call('DEL', KEYS[6])
   return nil
 end
-if page_generation ~= (redis.call('GET', KEYS[1]) or '0') then
+if page_epoch ~= (redis.call('GET', KEYS[1]) or '0') or page_generation ~= (redis.call('GET', KEYS[2]) or '0') then
   return nil
 end
-local article = redis.call('GET', KEYS[3])
-local page = redis.call('GET', KEYS[4])
+local article = redis.call('GET', KEYS[5])
+local page = redis.call('GET', KEYS[6])
 if not article or not page then
   return nil
 end
-local prefix, visitor, day = ARGV[1], ARGV[2], ARGV[3]
-count_view(prefix .. 'seen:' .. article .. ':' .. visitor, KEYS[5], prefix .. 'uv:' .. day .. ':' .. article,
-  article .. ':' .. day, visitor, ARGV[4], ARGV[5])
+local prefix, visitor, day, address = ARGV[1], ARGV[2], ARGV[3], ARGV[6]
+count_view(prefix .. 'seen:' .. article .. ':' .. visitor, prefix .. 'addr:' .. article .. ':' .. address, KEYS[7],
+  prefix .. 'uv:' .. day .. ':' .. article, article .. ':' .. day, visitor, ARGV[4], ARGV[5], ARGV[7])
 return page
 """
 )
@@ -137,17 +153,22 @@ def seen_key(article_id: int, visitor: str) -> str:
     return f"{PREFIX}seen:{article_id}:{visitor}"
 
 
-def record(*, article_id: int, visitor: str, day: date) -> bool:
-    """Count one view unless the visitor was seen on this post in the last 30 minutes; True if counted."""
-    keys = [seen_key(article_id, visitor), PENDING_KEY, visitors_key(day, article_id)]
-    args = [count_field(article_id, day), visitor, DEDUPE_SECONDS, VISITORS_TTL_SECONDS]
+def address_key(article_id: int, address: str) -> str:
+    return f"{PREFIX}addr:{article_id}:{address}"
+
+
+def record(*, article_id: int, visitor: str, address: str, day: date) -> bool:
+    """Count one view unless the visitor was seen on this post in the last 30 minutes, or its address already
+    added VIEWS_PER_ADDRESS views to it in that window; True if counted."""
+    keys = [seen_key(article_id, visitor), address_key(article_id, address), PENDING_KEY, visitors_key(day, article_id)]
+    args = [count_field(article_id, day), visitor, DEDUPE_SECONDS, VISITORS_TTL_SECONDS, VIEWS_PER_ADDRESS]
     return bool(script(RECORD_LUA)(keys=keys, args=args))
 
 
-def record_cached_page(*, page_keys: list[str], visitor: str, day: date) -> bytes | None:
+def record_cached_page(*, page_keys: list[str], visitor: str, address: str, day: date) -> bytes | None:
     """The raw cached post page if current, its view counted as record() would; None, nothing counted, if not."""
-    # page_keys: the full Redis names of the generation, the page's generation, its post id and the page.
-    args = [PREFIX, visitor, day.isoformat(), DEDUPE_SECONDS, VISITORS_TTL_SECONDS]
+    # page_keys: the full Redis names pagecache.post_page_redis_keys() gives, in its order.
+    args = [PREFIX, visitor, day.isoformat(), DEDUPE_SECONDS, VISITORS_TTL_SECONDS, address, VIEWS_PER_ADDRESS]
     return script(CACHED_PAGE_LUA)(keys=[*page_keys, PENDING_KEY], args=args)
 
 

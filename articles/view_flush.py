@@ -12,11 +12,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 
 from articles import view_counter
 from articles.models import Article, ArticleDailyViews, ViewFlush
+from articles.pagecache import page_cache_invalidate
+from articles.ranking import top_post_ids
 
 logger = logging.getLogger(__name__)
 
@@ -24,6 +27,8 @@ Batch = dict[tuple[int, date], tuple[int, int]]
 CHUNK_ROWS = 500
 # Far longer than a batch can stay in flight: every flush first finishes the batches left over.
 FLUSH_LOG_DAYS = 7
+# The popular-posts widget's ranking as of the last flush that changed it.
+WIDGET_RANKING_KEY = "popular:widget-ranking"
 
 
 @dataclass(frozen=True)
@@ -56,9 +61,25 @@ def flush_views() -> FlushResult:
     flush_id = view_counter.take()
     if flush_id is not None:
         result += flush_batch(flush_id=flush_id)
+    if result.batches:
+        refresh_pages_if_the_ranking_changed()
     ViewFlush.objects.filter(applied_at__lt=timezone.now() - timedelta(days=FLUSH_LOG_DAYS)).delete()
     view_counter.counter_client().set(view_counter.LAST_FLUSH_KEY, timezone.now().isoformat())
     return result
+
+
+def refresh_pages_if_the_ranking_changed() -> bool:
+    """Start a new page-cache generation when the widget's top posts changed; True if they did.
+
+    Every page shows the widget and is cached for PAGE_CACHE_SECONDS, far longer than the flush interval; a
+    flush that leaves the top posts as they were keeps every cached page.
+    """
+    ranking = top_post_ids(settings.POPULAR_WINDOW, settings.POPULAR_COUNT)
+    if cache.get(WIDGET_RANKING_KEY) == ranking:
+        return False
+    cache.set(WIDGET_RANKING_KEY, ranking, None)
+    page_cache_invalidate()
+    return True
 
 
 def flush_batch(*, flush_id: str) -> FlushResult:

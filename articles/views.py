@@ -5,6 +5,7 @@ import datetime
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import InvalidPage, Page, Paginator
+from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -13,19 +14,35 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
 
 from articles import popularity
-from articles.comments import address_hash, client_address, comment_create, comment_rate_limited
+from articles.comments import (
+    address_hash,
+    client_network,
+    comment_create,
+    comment_rate_limited,
+    comment_slot_reserved,
+)
 from articles.forms import CommentForm
 from articles.models import Article, Label
-from articles.pagecache import CSRF_PLACEHOLDER, CachedPage, cached_page, page_cache_get, page_cache_set
+from articles.own_comments import own_comment_remember, own_pending_comments
+from articles.pagecache import (
+    CSRF_PLACEHOLDER,
+    CachedPage,
+    cached_page,
+    page_cache_get,
+    page_cache_hot,
+    page_cache_keep_hot,
+    page_cache_set,
+)
+from articles.paging import ListPage, list_page
 from articles.search import MAX_QUERY_CHARS, SearchPaginator
 from feeds.models import Source
 
 POSTS_PER_PAGE = 20
 
 
-def _page_of(request, posts) -> Page:
+def _page_of(request, posts) -> ListPage:
     """The requested page of a list; a malformed or out-of-range ?page= is a 404."""
-    return _page(request, Paginator(posts, POSTS_PER_PAGE))
+    return list_page(posts, request.GET.get("page", 1), POSTS_PER_PAGE)
 
 
 def _page(request, paginator: Paginator) -> Page:
@@ -74,8 +91,8 @@ def label_posts(request, slug: str):
 @require_safe
 @cached_page
 def year_archive(request, year: int):
-    """Posts of one year, newest first."""
-    posts = Article.objects.published().with_source().filter(url_year=year).newest_first()
+    """Posts of one year, newest first, month by month (a post stays in the month of its address)."""
+    posts = Article.objects.published().with_source().in_year_newest_first(year)
     page = _page_of(request, posts)
     if not page.object_list:
         raise Http404("No posts that year.")
@@ -108,13 +125,27 @@ def search(request):
     return render(request, "articles/search.html", context)
 
 
+@require_safe
+@cached_page
+def subscribe(request):
+    """What a feed reader is, and every feed we publish: all posts, each source's and each label's."""
+    published = Article.objects.published()
+    sources = Source.objects.filter(Exists(published.filter(source=OuterRef("pk")))).order_by("name")
+    labels = Label.objects.filter(Exists(published.filter(labels=OuterRef("pk")))).order_by("name")
+    return render(request, "articles/subscribe.html", {"sources": sources, "labels": labels})
+
+
 @require_http_methods(["GET", "HEAD", "POST"])
 def article_detail(request, year: int, month: int, slug: str):
     """The post page; every GET counts a view, whether the page came from the cache or not."""
     if request.method == "POST":
         return _post_comment(request, _published_article(year, month, slug))
+    hot = page_cache_hot(request)
+    if hot is not None:
+        return _counted(request, hot)
     counted_page = popularity.view_record_cached_page(request=request)
     if counted_page is not None:
+        page_cache_keep_hot(request, counted_page)
         return counted_page.to_response(request)
     lookup = page_cache_get(request)
     page = lookup.page
@@ -123,6 +154,11 @@ def article_detail(request, year: int, month: int, slug: str):
         html = _render_detail(request, article, CommentForm(), csrf_token=CSRF_PLACEHOLDER)
         page = CachedPage(html.encode(), article_id=article.id)
         page_cache_set(request, page, lookup)
+    return _counted(request, page)
+
+
+def _counted(request, page: CachedPage) -> HttpResponse:
+    """The post page as a response, its view counted when the request is a reader's GET."""
     response = page.to_response(request)
     if request.method == "GET":
         popularity.view_record(request=request, article_id=page.article_id)
@@ -135,12 +171,14 @@ def _published_article(year: int, month: int, slug: str) -> Article:
 
 
 def _render_detail(request, article: Article, form: CommentForm, **extra) -> str:
-    published = Article.objects.published().only("title", "slug", "url_year", "url_month")
+    published = Article.objects.published().only("title", "slug", "url_year", "url_month", "published_at")
+    older, newer = published.neighbours(article)
     context = {
         "article": article,
         "comments": list(article.comments.approved()),
-        "older": published.older_than(article).first(),
-        "newer": published.newer_than(article).first(),
+        "own_pending": own_pending_comments(request, article),
+        "older": older,
+        "newer": newer,
         "form": form,
         "canonical_url": article.url if settings.CANONICAL_TO_ORIGINAL else None,
         **extra,
@@ -149,27 +187,42 @@ def _render_detail(request, article: Article, form: CommentForm, **extra) -> str
 
 
 def _post_comment(request, article: Article) -> HttpResponse:
-    """Post/redirect/get: a valid comment is stored and the reader sent back to the post with a notice."""
-    ip_hash = address_hash(client_address(request))
+    """Post/redirect/get: a valid comment is stored and the reader sent back to it on the post page."""
+    ip_hash = address_hash(client_network(request))
     if comment_rate_limited(ip_hash=ip_hash):
-        minutes = settings.COMMENTS_RATE_WINDOW_SECONDS // 60
-        context = {"article": article, "limit": settings.COMMENTS_RATE_LIMIT, "minutes": minutes}
-        response = render(request, "articles/rate_limited.html", context, status=429)
-        response["Retry-After"] = str(settings.COMMENTS_RATE_WINDOW_SECONDS)
-        return response
+        return _rate_limited(request, article)
     form = CommentForm(request.POST)
     if not form.is_valid():
         return HttpResponse(_render_detail(request, article, form), status=400)
-    if not form.is_robot():
-        data = form.cleaned_data
-        comment_create(
-            article=article, author_name=data["author_name"], email=data["email"], body=data["body"], ip_hash=ip_hash
-        )
+    if form.is_robot():
+        messages.success(request, "Thank you: your comment is awaiting moderation.")  # what a person would see
+        return redirect(article.get_absolute_url() + "#comments")
+    if not comment_slot_reserved(ip_hash=ip_hash):
+        return _rate_limited(request, article)
+    data = form.cleaned_data
+    comment = comment_create(
+        article=article, author_name=data["author_name"], email=data["email"], body=data["body"], ip_hash=ip_hash
+    )
     if settings.COMMENTS_AUTO_APPROVE:
         messages.success(request, "Thank you: your comment is published.")
     else:
-        messages.success(request, "Thank you: your comment is awaiting moderation.")
-    return redirect(article.get_absolute_url() + "#comments")
+        # Shown to this reader only, where it will appear once approved; the redirect lands on it.
+        own_comment_remember(request=request, comment=comment)
+    return redirect(f"{article.get_absolute_url()}#comment-{comment.pk}")
+
+
+def _rate_limited(request, article: Article) -> HttpResponse:
+    """The 429 page, with the reader's text still in the form so nothing typed is lost."""
+    typed = {name: request.POST.get(name, "") for name in ("author_name", "email", "body")}
+    context = {
+        "article": article,
+        "form": CommentForm(initial=typed),
+        "limit": settings.COMMENTS_RATE_LIMIT,
+        "minutes": settings.COMMENTS_RATE_WINDOW_SECONDS // 60,
+    }
+    response = render(request, "articles/rate_limited.html", context, status=429)
+    response["Retry-After"] = str(settings.COMMENTS_RATE_WINDOW_SECONDS)
+    return response
 
 
 @require_safe

@@ -176,11 +176,12 @@ def scenario_broker_outage() -> Outcome:
 
 
 def browse(system: System, paths: list[str], visitors: range) -> tuple[int, int]:
-    """GET each post page once per visitor (distinct user agents); returns (200s, other statuses)."""
+    """GET each post page once per visitor (distinct user agents and addresses); returns (200s, other statuses)."""
     ok = bad = 0
     for visitor in visitors:
         for path in paths:
-            status = system.get_as(path, f"Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0 visitor-{visitor}")
+            agent, address = f"Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0 visitor-{visitor}", f"10.0.0.{visitor}"
+            status = system.get_as(path, agent, address=address)
             ok, bad = (ok + 1, bad) if status == 200 else (ok, bad + 1)
     return ok, bad
 

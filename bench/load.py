@@ -18,6 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.feeds import rss_feed  # noqa: E402
+from bench.measure import NotMeasured, not_measured  # noqa: E402
 from bench.system import FeedServer, System, rss_kib  # noqa: E402
 
 SOURCES, ENTRIES = 20, 30
@@ -27,7 +28,9 @@ counter = 0
 request = function()
   counter = counter + 1
   local agent = "Mozilla/5.0 Firefox/128.0 load-" .. counter
-  return wrk.format("GET", paths[(counter %% #paths) + 1], {["User-Agent"] = agent})
+  local address = string.format("10.%%d.%%d.%%d", math.floor(counter / 65536) %% 256, math.floor(counter / 256) %% 256,
+    counter %% 256)
+  return wrk.format("GET", paths[(counter %% #paths) + 1], {["User-Agent"] = agent, ["X-Forwarded-For"] = address})
 end
 """
 
@@ -90,10 +93,14 @@ def run_wrk(system: System, paths: list[str], seconds: int, connections: int, fo
     script.write_text(LUA % ", ".join(f'"{p}"' for p in paths))
     command = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--latency", "-s", str(script)]
     result = subprocess.run([*command, f"http://127.0.0.1:{system.web_port}"], capture_output=True, text=True)
+    if result.returncode != 0:
+        return f"wrk exited with status {result.returncode}\n{result.stdout}{result.stderr}"
     return result.stdout + result.stderr
 
 
 def memory_report(samples: list, seconds: int) -> list[tuple[str, int, int]]:
+    if not samples:
+        return []
     start, end = samples[0][0], samples[-1][0]
     first = [row for t, row in samples if t - start <= 10]
     last = [row for t, row in samples if end - t <= 10]
@@ -144,21 +151,50 @@ def main() -> int:
 
 
 def report(output: str, memory: list[tuple[str, int, int]]) -> int:
-    non_2xx = int((re.search(r"Non-2xx or 3xx responses: (\d+)", output) or [0, 0])[1])
-    socket_errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", output))
-    rps = (re.search(r"Requests/sec:\s+([\d.]+)", output) or [0, "?"])[1]
-    p50 = (re.search(r"50%\s+(\S+)", output) or [0, "?"])[1]
-    p99 = (re.search(r"99%\s+(\S+)", output) or [0, "?"])[1]
-    print(f"requests/s {rps}  p50 {p50}  p99 {p99}  non-2xx/3xx {non_2xx}  socket errors {socket_errors}")
+    """Print the figures and the result line; 1 when anything failed or could not be measured."""
+    try:
+        figures = wrk_figures(output)
+        if not memory:
+            raise NotMeasured("no memory samples of the web and worker processes")
+    except NotMeasured as error:
+        return not_measured(error)
+    print(
+        f"requests/s {figures['rps']}  p50 {figures['p50']}  p99 {figures['p99']}  "
+        f"non-2xx/3xx {figures['non_2xx']}  socket errors {figures['socket_errors']}"
+    )
     print("process memory (RSS MiB): first 10 s -> last 10 s")
     grew = []
     for name, early, late in memory:
         print(f"  {name:28} {early / 1024:7.1f} -> {late / 1024:7.1f}")
         if late > early * 1.2 and late - early > 20 * 1024:
             grew.append(name)
-    failed = non_2xx or socket_errors or grew
+    failed = figures["non_2xx"] or figures["socket_errors"] or grew
     print("RESULT:", "FAILED" if failed else "ok", f"(grew: {grew})" if grew else "")
     return 1 if failed else 0
+
+
+def wrk_figures(output: str) -> dict:
+    """Throughput, latency and errors from wrk --latency output; NotMeasured when a figure is missing.
+
+    wrk leaves out the error lines when there were none, so only those may default to 0.
+    """
+    requests = re.search(r"(\d+) requests in ", output)
+    if not requests or int(requests[1]) == 0:
+        raise NotMeasured("wrk made no requests: " + (output.strip().splitlines() or ["no output"])[0])
+    found = {name: re.search(pattern, output) for name, pattern in WRK_FIGURES.items()}
+    missing = [name for name, match in found.items() if match is None]
+    if missing:
+        raise NotMeasured(f"wrk's output has no {', '.join(missing)}")
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    socket_errors = re.search(r"Socket errors: (.*)", output)
+    return {
+        **{name: match[1] for name, match in found.items()},
+        "non_2xx": int(non_2xx[1]) if non_2xx else 0,
+        "socket_errors": sum(int(n) for n in re.findall(r"\d+", socket_errors[1])) if socket_errors else 0,
+    }
+
+
+WRK_FIGURES = {"rps": r"Requests/sec:\s+([\d.]+)", "p50": r"50%\s+(\S+)", "p99": r"99%\s+(\S+)"}
 
 
 if __name__ == "__main__":

@@ -114,7 +114,9 @@ counter = 0
 request = function()
   counter = counter + 1
   local agent = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0 reader-" .. counter
-  return wrk.format("GET", paths[(counter %% #paths) + 1], {["User-Agent"] = agent})
+  local address = string.format("10.%%d.%%d.%%d", math.floor(counter / 65536) %% 256, math.floor(counter / 256) %% 256,
+    counter %% 256)
+  return wrk.format("GET", paths[(counter %% #paths) + 1], {["User-Agent"] = agent, ["X-Forwarded-For"] = address})
 end
 """
 
@@ -152,6 +154,7 @@ def bench_served_pages(ids: list[int]) -> None:
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
         "DJANGO_SECURE_SSL_REDIRECT": "false",
+        "DJANGO_BEHIND_PROXY": "true",  # each wrk request names a new reader's address in X-Forwarded-For
         "DJANGO_LOG_LEVEL": "WARNING",
     }
     subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], env=env, check=True)

@@ -1,10 +1,9 @@
 from datetime import timedelta
-from functools import partial
 
 from django.conf import settings
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.humanize.templatetags.humanize import naturaltime
-from django.db import models, transaction
+from django.db import models
 from django.db.models import Count, IntegerField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -12,9 +11,10 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from articles.models import Article, ArticleDailyViews
-from feeds.admin_forms import SourceAddForm
+from feeds.admin_actions import SourceActions
+from feeds.admin_forms import SourceAddForm, SourceChangeForm
 from feeds.models import FetchAttempt, Source
-from feeds.tasks import poll_source
+from feeds.scheduler import scheduler_missing
 from newsblog.charts import Bar, bar_chart
 
 RECENT_FETCHES = 20
@@ -47,23 +47,32 @@ class FailingFilter(admin.SimpleListFilter):
         return queryset
 
 
+class CategoryFilter(admin.SimpleListFilter):
+    """The OPML folders in use, and "no folder" for sources outside every folder (an empty value has no name)."""
+
+    title = "folder"
+    parameter_name = "category"
+    NONE = "-"
+
+    def lookups(self, request, model_admin):
+        folders = Source.objects.exclude(category="").order_by("category").values_list("category", flat=True)
+        return [(self.NONE, "no folder"), *((folder, folder) for folder in folders.distinct())]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value is None:
+            return queryset
+        return queryset.filter(category="" if value == self.NONE else value)
+
+
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(SourceActions, admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-    list_display = [
-        "name",
-        "health",
-        "last_success",
-        "short_error",
-        "consecutive_failures",
-        "next_poll",
-        "posts",
-        "views_7_days",
-    ]
-    list_filter = ["is_active", FailingFilter]
+    # What fits in 1280 px: the failure count is in the health badge ("failing ×3").
+    list_display = ["name", "health", "last_success", "short_error", "next_poll", "posts", "views_7_days"]
+    list_filter = ["is_active", FailingFilter, CategoryFilter]
     search_fields = ["name", "feed_url", "site_url"]
     prepopulated_fields = {"slug": ["name"]}
-    actions = ["poll_now", "enable", "disable", "reset_backoff"]
 
     readonly_fields = [
         "health",
@@ -81,7 +90,7 @@ class SourceAdmin(admin.ModelAdmin):
         "recent_fetches",
     ]
     fieldsets = [
-        (None, {"fields": ["name", "slug", "feed_url", "site_url", "is_active", "poll_interval_minutes"]}),
+        (None, {"fields": ["name", "slug", "feed_url", "site_url", "category", "is_active", "poll_interval_minutes"]}),
         (
             "Health",
             {
@@ -126,17 +135,31 @@ class SourceAdmin(admin.ModelAdmin):
             )
         )
 
+    def changelist_view(self, request, extra_context=None):
+        missing = scheduler_missing() if request.method == "GET" else ""
+        if missing:
+            messages.warning(request, missing)
+        return super().changelist_view(request, extra_context)
+
     def save_model(self, request, obj, form, change):
         if change and "site_url" in form.changed_data:
             obj.content_digest = ""  # the next poll parses the feed again, so a cleared site URL is filled in
+        if change and "feed_url" in form.changed_data:
+            _start_afresh(obj, previous_url=form.initial["feed_url"])
         super().save_model(request, obj, form, change)
+        if not change and form.saved_unchecked:
+            self.message_user(
+                request,
+                f"Saved without a check: the address did not finish answering within "
+                f"{settings.FEEDS_ADD_CHECK_SECONDS:g} s. The first poll will tell whether it is a feed.",
+                messages.WARNING,
+            )
 
     def get_fieldsets(self, request, obj=None):
         return self.add_fieldsets if obj is None else super().get_fieldsets(request, obj)
 
     def get_form(self, request, obj=None, **kwargs):
-        if obj is None:
-            kwargs["form"] = SourceAddForm
+        kwargs["form"] = SourceAddForm if obj is None else SourceChangeForm
         return super().get_form(request, obj, **kwargs)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
@@ -151,12 +174,14 @@ class SourceAdmin(admin.ModelAdmin):
         if not obj.is_active:
             state = "disabled"
         elif obj.consecutive_failures:
-            state = "failing"
+            return format_html(BADGE, "failing", f"failing ×{obj.consecutive_failures}")
         elif obj.last_success_at:
             state = "ok"
+        elif obj.last_polled_at:
+            state = "no success yet"  # e.g. failures were reset: not "new", which would hide its history
         else:
             state = "new"
-        return format_html(BADGE, state, state)
+        return format_html(BADGE, state.replace(" ", "-"), state)
 
     @admin.display(description="last success", ordering="last_success_at")
     def last_success(self, obj):
@@ -172,6 +197,8 @@ class SourceAdmin(admin.ModelAdmin):
 
     @admin.display(description="last error")
     def short_error(self, obj):
+        if not obj.consecutive_failures:
+            return ""  # an error from before the last success or reset is history, on the source's page
         return obj.last_error if len(obj.last_error) <= 80 else obj.last_error[:79] + "…"
 
     @admin.display(description="posts", ordering="post_total")
@@ -190,7 +217,9 @@ class SourceAdmin(admin.ModelAdmin):
             for a in attempts
         ]
         first = _when(attempts[0]) if attempts else ""
-        chart = bar_chart(bars, title="Recent fetches: duration and outcome", first_label=first, last_label="latest")
+        chart = bar_chart(
+            bars, title="Recent fetches: duration and outcome", first_label=first, last_label="latest", unit="ms"
+        )
         return format_html("{}<p>{}</p>", chart, FETCH_LEGEND)
 
     @admin.display(description=f"last {RECENT_FETCHES} fetches")
@@ -198,7 +227,7 @@ class SourceAdmin(admin.ModelAdmin):
         attempts = obj.fetch_attempts.order_by("-started_at")[:RECENT_FETCHES]
         rows = format_html_join(
             "",
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{} ms</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{} ms</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             (
                 (
                     _when(a),
@@ -207,6 +236,7 @@ class SourceAdmin(admin.ModelAdmin):
                     a.duration_ms,
                     a.entries_new,
                     a.entries_updated,
+                    a.entries_skipped,
                     a.error[:200],
                 )
                 for a in attempts
@@ -214,52 +244,36 @@ class SourceAdmin(admin.ModelAdmin):
         )
         return format_html(
             '<table class="recent-fetches"><thead><tr><th>when</th><th>outcome</th><th>HTTP</th><th>duration</th>'
-            "<th>new</th><th>updated</th><th>error</th></tr></thead><tbody>{}</tbody></table>",
-            rows or mark_safe('<tr><td colspan="7">No fetches yet.</td></tr>'),  # noqa: S308 - a constant
+            "<th>new</th><th>updated</th><th>skipped</th><th>error</th></tr></thead><tbody>{}</tbody></table>",
+            rows or mark_safe('<tr><td colspan="8">No fetches yet.</td></tr>'),  # noqa: S308 - a constant
         )
 
-    @admin.action(description="Poll selected sources now", permissions=["change"])
-    def poll_now(self, request, queryset):
-        source_ids = list(queryset.active().values_list("id", flat=True))
-        for source_id in source_ids:
-            transaction.on_commit(partial(poll_source.delay, source_id))
-        where = "now" if settings.CELERY_TASK_ALWAYS_EAGER else "on the worker; results appear under recent fetches"
-        message = f"Polling {len(source_ids)} source{_s(source_ids)} {where}."
-        skipped = queryset.filter(is_active=False).count()
-        if skipped:
-            message += (
-                f" {skipped} disabled source{_s(skipped)} skipped: enable {'it' if skipped == 1 else 'them'} first."
-            )
-        self.message_user(request, message)
 
-    @admin.action(description="Enable selected sources", permissions=["change"])
-    def enable(self, request, queryset):
-        count = queryset.update(is_active=True, disabled_reason="", next_poll_at=timezone.now())
-        self.message_user(request, f"{count} source{_s(count)} enabled; they will be polled within a minute.")
-
-    @admin.action(description="Disable selected sources", permissions=["change"])
-    def disable(self, request, queryset):
-        count = queryset.update(is_active=False)
-        self.message_user(request, f"{count} source{_s(count)} disabled; they will not be polled.")
-
-    @admin.action(description="Reset backoff (poll again within a minute)", permissions=["change"])
-    def reset_backoff(self, request, queryset):
-        count = queryset.update(consecutive_failures=0, next_poll_at=timezone.now())
-        self.message_user(request, f"Backoff reset for {count} source{_s(count)}.")
+def _start_afresh(source: Source, *, previous_url: str) -> None:
+    """A new feed address: the old address's failures, backoff and caching headers no longer apply."""
+    source.previous_feed_url = previous_url
+    source.consecutive_failures = 0
+    source.last_error = ""
+    source.next_poll_at = timezone.now()
+    source.etag = source.last_modified = source.content_digest = ""
 
 
 def _when(attempt: FetchAttempt) -> str:
     return timezone.localtime(attempt.started_at).strftime("%d %b %H:%M")
 
 
-def _s(count_or_items) -> str:
-    count = count_or_items if isinstance(count_or_items, int) else len(count_or_items)
-    return "" if count == 1 else "s"
-
-
 @admin.register(FetchAttempt)
 class FetchAttemptAdmin(admin.ModelAdmin):
-    list_display = ["source", "started_at", "outcome", "http_status", "duration_ms", "entries_new", "entries_updated"]
+    list_display = [
+        "source",
+        "started_at",
+        "outcome",
+        "http_status",
+        "duration_ms",
+        "entries_new",
+        "entries_updated",
+        "entries_skipped",
+    ]
     list_filter = ["outcome", "source"]
     search_fields = ["source__name", "error"]
     list_select_related = ["source"]

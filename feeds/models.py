@@ -1,5 +1,6 @@
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
 
@@ -25,6 +26,10 @@ class Source(models.Model):
     # Kept when a permanent redirect moved the feed, so editors can see where it came from.
     previous_feed_url = models.URLField("previous feed URL", max_length=2000, blank=True)
     site_url = models.URLField("site URL", max_length=2000, blank=True)
+    # The folder of a subscription list ("Tech/Europe" for nested ones); OPML export writes it back as outlines.
+    category = models.CharField(
+        max_length=200, blank=True, db_default="", help_text="A folder for OPML export, e.g. Tech or Tech/Europe."
+    )
     is_active = models.BooleanField("active", default=True)
     # Blank: adaptive, from the source's posting rate, around FEEDS_DEFAULT_INTERVAL_MINUTES.
     poll_interval_minutes = models.PositiveIntegerField(
@@ -39,7 +44,8 @@ class Source(models.Model):
     etag = models.CharField("ETag", max_length=500, blank=True)
     last_modified = models.CharField("Last-Modified", max_length=100, blank=True)
     # The fingerprint (feeds/ingest/fingerprint.py) of the document last ingested: the same again is not parsed.
-    content_digest = models.CharField(max_length=64, blank=True, editable=False)
+    # db_default: code of the release before it (which never sets it) can still add sources (expand/contract).
+    content_digest = models.CharField(max_length=64, blank=True, editable=False, db_default="")
     last_polled_at = models.DateTimeField(null=True, blank=True)
     last_success_at = models.DateTimeField(null=True, blank=True)
     next_poll_at = models.DateTimeField(null=True, blank=True)
@@ -58,6 +64,9 @@ class Source(models.Model):
     def __str__(self):
         return self.name
 
+    def get_absolute_url(self):
+        return reverse("articles:source", args=[self.slug])
+
 
 class FetchAttempt(models.Model):
     """One poll of a source, successful or not."""
@@ -75,6 +84,9 @@ class FetchAttempt(models.Model):
     entries_seen = models.PositiveIntegerField(default=0)
     entries_new = models.PositiveIntegerField(default=0)
     entries_updated = models.PositiveIntegerField(default=0)
+    # Entries left out because they could not be prepared or stored; the first one's reason is in `error`.
+    # db_default: workers still running the previous release can record attempts while this one migrates.
+    entries_skipped = models.PositiveIntegerField(default=0, db_default=0)
     outcome = models.CharField(max_length=20, choices=Outcome.choices)
     error = models.TextField(blank=True)
 
@@ -87,3 +99,16 @@ class FetchAttempt(models.Model):
 
     def __str__(self):
         return f"{self.source} at {self.started_at:%Y-%m-%d %H:%M}: {self.get_outcome_display()}"
+
+
+class SchedulerRun(models.Model):
+    """When a scheduler last looked for due sources: Celery beat's poll_due_sources, or `pollfeeds --due`.
+
+    Kept in the database because the embedded default has no shared cache between its processes.
+    """
+
+    name = models.CharField(max_length=50, unique=True)
+    ran_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.name} at {self.ran_at:%Y-%m-%d %H:%M}"

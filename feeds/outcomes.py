@@ -36,13 +36,19 @@ def record_success(
     unchanged: a 200 whose body is the one ingested last time; it is recorded as not modified.
     digest: the content digest of the body just ingested.
     """
+    stored = stored or StoreResult()
     changes = _success_changes(source, fetched, parsed)
-    if digest:
+    # With entries skipped, the same document must be parsed again next time so they get another chance.
+    if digest and not stored.skipped:
         changes["content_digest"] = digest
     notes = [_moved(source, fetched, changes)]
     if parsed is not None and parsed.warning:
         notes.append(f"The feed is broken but readable; ingested what could be read. Parser said: {parsed.warning}")
-    stored = stored or StoreResult()
+    if stored.skipped:
+        notes.append(
+            f"{stored.skipped} entr{'y' if stored.skipped == 1 else 'ies'} skipped, the rest stored; "
+            f"the next poll tries again. First: {stored.first_skipped}"
+        )
     return _record(
         source,
         changes,
@@ -53,6 +59,7 @@ def record_success(
         entries_seen=len(parsed.entries) if parsed else 0,
         entries_new=stored.new,
         entries_updated=stored.updated + stored.editor_kept,
+        entries_skipped=stored.skipped,
         outcome=FetchAttempt.Outcome.NOT_MODIFIED if fetched.not_modified or unchanged else FetchAttempt.Outcome.OK,
         error=" ".join(note for note in notes if note),
     )
@@ -109,12 +116,6 @@ def record_failure(
         outcome=FetchAttempt.Outcome.ERROR,
         error=message,
     )
-
-
-def error_summary(error: Exception) -> str:
-    """The error's class and the first line of its message ("DataError: value too long ..."), for editors."""
-    text = str(error).strip()
-    return f"{type(error).__name__}: {text.splitlines()[0] if text else 'no details'}"
 
 
 def _moved(source: Source, fetched: FetchResult, changes: dict) -> str:

@@ -8,27 +8,27 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import CharField, ExpressionWrapper, F, Func, Value
 from django.utils import timezone
 from django.utils.text import slugify
 
 from feeds.ingest.discover import feed_links, looks_like_html
-from feeds.ingest.fetch import FetchError, FetchResult, check_url, content_type, fetch_feed
+from feeds.ingest.errors import TRANSIENT_DATABASE_ERRORS, FetchTimeout, error_summary
+from feeds.ingest.fetch import FetchError, FetchLimits, FetchResult, check_url, content_type, fetch_feed
 from feeds.ingest.fingerprint import feed_fingerprint
-from feeds.ingest.parse import ParsedFeed, ParseError, parse_feed
+from feeds.ingest.parse import ParsedEntry, ParsedFeed, ParseError, parse_feed
 from feeds.ingest.sanitize import excerpt_from_html, first_image, sanitize_html
-from feeds.ingest.store import PURGED, PreparedEntry, StoreResult, store_entries, stored_hashes
+from feeds.ingest.store import PURGED, PreparedEntry, StoreResult, store_entries_tolerant, stored_hashes
 from feeds.models import FetchAttempt, Source
-from feeds.outcomes import error_summary, record_failure, record_success
+from feeds.outcomes import record_failure, record_success
+from feeds.scheduler import BEAT, scheduler_run_record
 
 logger = logging.getLogger("feeds.poll")
 # A claimed source is not claimed again for this long, even if its poll task never runs.
 CLAIM_LEASE = timedelta(minutes=15)
 FETCH_ATTEMPT_RETENTION_DAYS = 30
 STORE_ATTEMPTS = 3
-# The database going away: worth retrying the whole poll later (the Celery task does), not recording.
-TRANSIENT_DATABASE_ERRORS = (OperationalError, InterfaceError)
 
 Timings = dict[str, float]
 
@@ -43,6 +43,10 @@ class FeedProbe:
     error: str = ""
     discovered: bool = False
     site_url: str = ""
+    # The check ran out of its time (a slow server, not a wrong address): the first poll will tell.
+    timed_out: bool = False
+    # "fetch" or "parse": which stage failed, for an editor's explanation in words.
+    failed_stage: str = ""
 
 
 @contextmanager
@@ -130,14 +134,16 @@ def feed_ingest(
     timings = {} if timings is None else timings
     with _timed(timings, "parse"):
         parsed = parse_feed(body, url=source.feed_url, headers=headers, fetched_at=now)
+    unprepared = StoreResult()
     with _timed(timings, "sanitize"):
-        prepared = _prepare(source, parsed)
+        prepared = _prepare(source, parsed, unprepared)
     for attempt in range(STORE_ATTEMPTS):
         try:
             with _timed(timings, "store"), transaction.atomic():
                 if prepared:
                     _lock_for_store(source)
-                stored = store_entries(source=source, entries=prepared, now=now)
+                stored = store_entries_tolerant(source=source, entries=prepared, now=now)
+                stored.add(unprepared)
                 if finish is not None:
                     finish(parsed, stored)
                 return stored
@@ -163,18 +169,29 @@ def _lock_for_store(source: Source) -> None:
         list(rows.values_list("pk", flat=True))
 
 
-def _prepare(source: Source, parsed: ParsedFeed) -> list[PreparedEntry]:
-    """Sanitize only the entries whose raw hash is not stored yet (new or changed upstream)."""
+def _prepare(source: Source, parsed: ParsedFeed, skipped: StoreResult) -> list[PreparedEntry]:
+    """Sanitize only the entries whose raw hash is not stored yet (new or changed upstream).
+
+    An entry that cannot be prepared is left out and counted in `skipped`; the rest of the feed goes on.
+    """
     entries = list({entry.guid: entry for entry in parsed.entries}.values())
     known = stored_hashes(source=source, guids=[entry.guid for entry in entries])
     prepared = []
     for entry in entries:
         if known.get(entry.guid) in (entry.raw_hash, PURGED):
             continue
-        body = sanitize_html(entry.content_html, base_url=entry.content_base)
-        image = entry.image_url or first_image(body)
-        prepared.append(PreparedEntry(parsed=entry, body_html=body, excerpt=excerpt_from_html(body), image_url=image))
+        try:
+            prepared.append(_prepared_entry(entry))
+        except Exception as error:  # noqa: BLE001 - hostile markup may break any library; recorded, not swallowed
+            logger.warning("entry %s of %s skipped: %s", entry.guid, source.slug, error_summary(error), exc_info=True)
+            skipped.skip(guid=entry.guid, reason=error_summary(error))
     return prepared
+
+
+def _prepared_entry(entry: ParsedEntry) -> PreparedEntry:
+    body = sanitize_html(entry.content_html, base_url=entry.content_base)
+    image = entry.image_url or first_image(body)
+    return PreparedEntry(parsed=entry, body_html=body, excerpt=excerpt_from_html(body), image_url=image)
 
 
 def _log(source: Source, attempt: FetchAttempt, timings: Timings) -> None:
@@ -185,6 +202,7 @@ def _log(source: Source, attempt: FetchAttempt, timings: Timings) -> None:
         "duration_ms": attempt.duration_ms,
         "new": attempt.entries_new,
         "updated": attempt.entries_updated,
+        "skipped": attempt.entries_skipped,
     }
     extra.update({f"{stage}_ms": round(ms, 1) for stage, ms in timings.items()})
     level = logging.WARNING if attempt.outcome == FetchAttempt.Outcome.ERROR else logging.INFO
@@ -202,28 +220,44 @@ def _log(source: Source, attempt: FetchAttempt, timings: Timings) -> None:
     )
 
 
-def feed_probe(*, url: str) -> FeedProbe:
-    """Fetch a URL once and say whether it is a feed (title, entry count), finding the feed an HTML page links to."""
+def feed_probe(*, url: str, deadline_seconds: float | None = None) -> FeedProbe:
+    """Fetch a URL once and say whether it is a feed (title, entry count), finding the feed an HTML page links to.
+
+    deadline_seconds bounds the whole check, both fetches together when a page leads to its feed.
+    """
     probe = FeedProbe(feed_url=(url or "").strip())
+    started = time.monotonic()
     try:
         probe.feed_url = check_url(url)
-        fetched = fetch_feed(probe.feed_url)
+        fetched = fetch_feed(probe.feed_url, limits=_limits_left(started, deadline_seconds))
         media_type, _charset = content_type(fetched.headers)
         if looks_like_html(fetched.body, media_type):
             links = feed_links(fetched.body, page_url=fetched.url)
             if not links:
                 raise ParseError("This is a web page that does not link to any RSS, Atom or JSON feed.")
             probe.feed_url, probe.discovered = check_url(links[0]), True
-            fetched = fetch_feed(probe.feed_url)
+            fetched = fetch_feed(probe.feed_url, limits=_limits_left(started, deadline_seconds))
         parsed = parse_feed(fetched.body, url=fetched.url, headers=fetched.headers, fetched_at=timezone.now())
     except (FetchError, ParseError) as error:
-        probe.error = _sentence(str(error))
+        probe.error, probe.timed_out = _sentence(str(error)), isinstance(error, FetchTimeout)
+        probe.failed_stage = "fetch" if isinstance(error, FetchError) else "parse"
         return probe
     probe.feed_url = fetched.moved_to or probe.feed_url
     probe.title, probe.entry_count, probe.site_url = parsed.title, len(parsed.entries), parsed.site_url
     if not parsed.entries:
         probe.error = "The feed is valid but has no entries yet."
     return probe
+
+
+def _limits_left(started: float, deadline_seconds: float | None) -> FetchLimits | None:
+    """The usual fetch limits (None), or those cut down to what is left of an overall deadline."""
+    if deadline_seconds is None:
+        return None
+    left = deadline_seconds - (time.monotonic() - started)
+    if left <= 0:
+        raise FetchTimeout(f"The check took longer than {deadline_seconds:g} s; gave up.")
+    usual = FetchLimits()
+    return FetchLimits(connect_timeout=min(usual.connect_timeout, left), deadline=min(usual.deadline, left))
 
 
 def _sentence(message: str) -> str:
@@ -235,6 +269,7 @@ def source_claim_due(*, enqueue: Callable[[int], object], now: datetime | None =
     """Claim the due active sources, move their next poll forward, and enqueue one poll each on commit."""
     now = now or timezone.now()
     with transaction.atomic():
+        scheduler_run_record(name=BEAT, now=now)
         due = Source.objects.due(now).order_by(F("next_poll_at").asc(nulls_first=True), "id")
         ids = list(due.select_for_update(skip_locked=True).values_list("id", flat=True)[:limit])
         Source.objects.filter(pk__in=ids).update(next_poll_at=now + CLAIM_LEASE)
@@ -250,7 +285,12 @@ def fetch_attempt_prune(*, now: datetime | None = None, days: int = FETCH_ATTEMP
 
 
 def source_create(
-    *, feed_url: str, name: str = "", site_url: str = "", poll_interval_minutes: int | None = None
+    *,
+    feed_url: str,
+    name: str = "",
+    site_url: str = "",
+    poll_interval_minutes: int | None = None,
+    category: str = "",
 ) -> Source:
     """A new source for feed_url with a unique slug; ValueError if that feed is already a source."""
     feed_url = check_url(feed_url)
@@ -264,6 +304,7 @@ def source_create(
         feed_url=feed_url,
         site_url=site_url,
         poll_interval_minutes=poll_interval_minutes,
+        category=category.strip()[:200],
     )
 
 

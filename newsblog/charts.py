@@ -21,8 +21,13 @@ class Bar:
     kind: str = "default"
 
 
-def bar_chart(bars: Sequence[Bar], *, title: str, first_label: str = "", last_label: str = "") -> SafeString:
-    """An accessible SVG bar chart; each bar carries its own <title> so hovering shows the figure."""
+def bar_chart(
+    bars: Sequence[Bar], *, title: str, first_label: str = "", last_label: str = "", unit: str = ""
+) -> SafeString:
+    """An accessible SVG bar chart; each bar carries its own <title> so hovering shows the figure.
+
+    unit names what the bars count ("posts", "ms"), shown beside the tallest bar's value.
+    """
     top = max((bar.value for bar in bars), default=0)
     plot_height = HEIGHT - LABEL_SPACE
     step = WIDTH / max(len(bars), 1)
@@ -46,7 +51,7 @@ def bar_chart(bars: Sequence[Bar], *, title: str, first_label: str = "", last_la
         rects=rects,
         first=first_label,
         last=last_label,
-        top=f"{top:g}",
+        top=f"{top:g} {unit}".strip(),
     )
 
 

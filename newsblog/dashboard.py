@@ -1,6 +1,7 @@
 """The newsroom at a glance, for the admin index: what needs an editor now, and the last 30 days."""
 
 from datetime import date, datetime, time, timedelta
+from urllib.parse import urlencode
 
 from django.db.models import Count, F, Sum
 from django.db.models.functions import TruncDate
@@ -9,6 +10,7 @@ from django.utils.safestring import SafeString
 
 from articles.models import Article, ArticleDailyViews, Comment
 from feeds.models import FetchAttempt, Source
+from feeds.scheduler import scheduler_missing
 from newsblog.charts import Bar, bar_chart
 
 CHART_DAYS = 30
@@ -29,8 +31,11 @@ def newsroom_summary() -> dict:
     return {
         "failing_sources": list(failing.order_by("-consecutive_failures", "name")[:FAILING_SHOWN]),
         "failing_count": failing.count(),
+        "scheduler_missing": scheduler_missing(),
         "pending_comments": Comment.objects.pending().count(),
         "posts_today": Article.objects.filter(fetched_at__gte=start_of_day(today)).count(),
+        # The posts list filtered the same way, for the figure's link.
+        "posts_today_query": urlencode({"fetched_at__gte": start_of_day(today).isoformat()}),
         "charts": [
             _daily_chart(
                 "Posts ingested per day",
@@ -77,5 +82,6 @@ def _daily_chart(title: str, unit: str, rows, first_day: date, kind: str = "defa
         title=f"{title}, last {CHART_DAYS} days",
         first_label=f"{first_day:%d %b}",
         last_label="today",
+        unit=unit,
     )
     return {"title": title, "svg": svg, "total": sum(totals.values())}

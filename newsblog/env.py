@@ -1,6 +1,8 @@
 """Read settings from the environment, failing fast with a message that says what to fix."""
 
+import ipaddress
 import os
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
@@ -9,6 +11,7 @@ from django.core.exceptions import ImproperlyConfigured
 TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"0", "false", "no", "off", ""}
 SUPPORTED_DATABASE_SCHEMES = {"postgres", "postgresql", "pgsql", "sqlite"}
+HOW_TO_MAKE_A_KEY = 'Generate one with: python3 -c "import secrets; print(secrets.token_urlsafe(64))"'
 
 
 def env_str(name: str, default: str = "") -> str:
@@ -51,6 +54,19 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def env_networks(name: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """A comma-separated list of IP networks (10.1.2.0/24, 2001:db8::/48) or single addresses."""
+    networks = []
+    for item in env_list(name, []):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name}: {item!r} is not an IP network; use a comma-separated list such as 10.1.2.0/24,fd00:1::/64."
+            ) from None
+    return networks
+
+
 def env_database(name: str, default: str) -> dict:
     """A Django DATABASES entry from a URL such as postgres://user@host:5432/db."""
     url = env_str(name) or default
@@ -77,3 +93,31 @@ def env_redis_url(name: str) -> str:
             f"{name}={url!r} is not a Redis URL. Use redis://HOST:6379/0, or unset it to run without Redis."
         )
     return url
+
+
+def env_secret_key(name: str, *, debug: bool, dev_key: str, published_in: list[Path]) -> str:
+    """The secret key; with debug off it must be long, varied, not the dev key, and in none of our docs."""
+    key = env_str(name)
+    if debug:
+        return key or dev_key
+    if len(key) < 50 or key.startswith("django-insecure") or len(set(key)) < 5:
+        raise ImproperlyConfigured(
+            f"{name} must be set to a random value of at least 50 characters when DJANGO_DEBUG is off. "
+            + HOW_TO_MAKE_A_KEY
+        )
+    published = _file_containing(key, published_in)
+    if published:
+        raise ImproperlyConfigured(
+            f"{name} is the example value published in {published}: anyone could sign sessions with it. "
+            + HOW_TO_MAKE_A_KEY
+        )
+    return key
+
+
+def _file_containing(text: str, paths: list[Path]) -> str:
+    """The name of the first file (or file below a folder) that contains text; "" for none (or none shipped)."""
+    for path in paths:
+        for file in sorted(path.rglob("*")) if path.is_dir() else [path]:
+            if file.is_file() and text in file.read_text(encoding="utf-8", errors="replace"):
+                return file.name
+    return ""

@@ -1,4 +1,9 @@
-"""GET /healthz: the state of every part an operator watches, as JSON; 200 when healthy, 503 otherwise."""
+"""Health probes as JSON; 200 when healthy, 503 otherwise.
+
+GET /healthz/live: this process answers and so does the database. For load balancers and Compose:
+it never depends on upstream feeds, the worker or beat, so a late poll never takes a web server out.
+GET /healthz (also /healthz/ready): every part an operator watches, for monitoring.
+"""
 
 import logging
 from collections.abc import Callable
@@ -80,6 +85,7 @@ def check_view_flush() -> dict:
     return result
 
 
+# Readiness: everything. Liveness: only what this web process needs to serve a page.
 CHECKS: dict[str, Callable[[], dict]] = {
     "database": check_database,
     "redis": check_redis,
@@ -87,12 +93,14 @@ CHECKS: dict[str, Callable[[], dict]] = {
     "last_poll": check_last_poll,
     "view_flush": check_view_flush,
 }
+LIVE_CHECKS = ("database",)
 
 
-def run_checks() -> dict[str, dict]:
-    """Every check's result; a check that raises is reported as failed with its error, never hidden."""
+def run_checks(names: tuple[str, ...] = tuple(CHECKS)) -> dict[str, dict]:
+    """The named checks' results; a check that raises is reported as failed with its error, never hidden."""
     results = {}
-    for name, check in CHECKS.items():
+    for name in names:
+        check = CHECKS[name]
         try:
             results[name] = check()
         except Exception as error:  # noqa: BLE001 - any failure of a dependency is what this reports
@@ -105,8 +113,18 @@ def run_checks() -> dict[str, dict]:
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """200 with {"status": "ok"} when every part works, else 503 listing the parts that failed."""
-    results = run_checks()
+    """Readiness: 200 with {"status": "ok"} when every part works, else 503 listing the parts that failed."""
+    return _report(run_checks())
+
+
+@never_cache
+@require_GET
+def healthz_live(request: HttpRequest) -> JsonResponse:
+    """Liveness: 200 when this process and the database answer; feeds, worker and beat are not asked."""
+    return _report(run_checks(LIVE_CHECKS))
+
+
+def _report(results: dict[str, dict]) -> JsonResponse:
     failing = [name for name, result in results.items() if not result["ok"]]
     body = {"status": "failing" if failing else "ok", "failing": failing, "checks": results}
     return JsonResponse(body, status=503 if failing else 200)

@@ -21,3 +21,25 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             entry["traceback"] = self.formatException(record.exc_info)
         return json.dumps(entry, default=str)
+
+
+def gunicorn_log_config(*, json: bool) -> dict:
+    """gunicorn's logconfig_dict: its error and access lines as JSON objects, or {} for its own plain format."""
+    if not json:
+        return {}
+    handler = {"class": "logging.StreamHandler", "formatter": "json"}
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": "newsblog.logging.JsonFormatter"}},
+        "handlers": {
+            "stderr": {**handler, "stream": "ext://sys.stderr"},
+            "stdout": {**handler, "stream": "ext://sys.stdout"},
+        },
+        "root": {"level": "INFO", "handlers": ["stderr"]},
+        # Not propagated: Django's LOGGING gives the root logger a handler too, which would repeat each line.
+        "loggers": {
+            "gunicorn.error": {"level": "INFO", "handlers": ["stderr"], "propagate": False},
+            "gunicorn.access": {"level": "INFO", "handlers": ["stdout"], "propagate": False},
+        },
+    }

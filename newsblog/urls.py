@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.http import HttpResponse
 from django.urls import include, path
 
-from newsblog.health import healthz
+from newsblog.health import healthz, healthz_live
 
 
 def bench_trivial(request):
@@ -14,7 +14,10 @@ def bench_trivial(request):
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("healthz/ready", healthz, name="healthz-ready"),
+    path("healthz/live", healthz_live, name="healthz-live"),
     path("", include("articles.urls")),
 ]
+handler403 = "newsblog.errors.permission_denied"
 if settings.BENCH_TRIVIAL_VIEW:
     urlpatterns.append(path("_bench/trivial", bench_trivial))

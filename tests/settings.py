@@ -22,6 +22,8 @@ if REDIS_URL:
     CACHES["default"]["LOCATION"] = REDIS_URL
     CELERY_BROKER_URL = REDIS_URL
 
+# Changes show at once in tests; tests/articles/test_hotpages.py turns the in-process page layer on.
+PAGE_CACHE_LOCAL_SECONDS = 0
 # Tasks run in-process unless a test starts a real worker itself.
 CELERY_TASK_ALWAYS_EAGER = True
 # Upstream feeds in tests are served from 127.0.0.1.

@@ -4,26 +4,33 @@ from django import template
 from django.conf import settings
 from django.template.loader import render_to_string
 
-from articles.pagecache import page_generation
+from articles.pagecache import sidebar_generation
 from articles.ranking import CACHE_SECONDS, cached, popular_or_newest
 
 register = template.Library()
 
 # Bump when the widget's markup changes, so no stale fragment outlives a deploy.
-FRAGMENT_VERSION = 1
+FRAGMENT_VERSION = 2
 
 
 @register.simple_tag
-def popular_posts_widget() -> str:
-    """The widget's HTML: at most one query on a cache miss, none on a hit."""
+def popular_posts_widget(*, newest_if_no_views: bool = False) -> str:
+    """The widget's HTML: at most one query on a cache miss, none on a hit.
+
+    With no views counted yet it would list the newest posts, which a list page already shows above it:
+    only a post page (newest_if_no_views) shows them; elsewhere the widget waits for views.
+    """
     window, count = settings.POPULAR_WINDOW, settings.POPULAR_COUNT
     thumbnails, snippet_chars = settings.POPULAR_THUMBNAILS, settings.POPULAR_SNIPPET_CHARS
-    # The page-cache generation in the key: a post hidden or added drops the widget with the pages around it.
-    generation = page_generation()
+    # The sidebar's generation in the key: a post hidden or added drops the widget.
+    generation = sidebar_generation()
     key = f"popular-widget:{FRAGMENT_VERSION}:{generation}:{window}:{count}:{int(thumbnails)}:{snippet_chars}"
+    key += f":{int(newest_if_no_views)}"
 
     def render() -> str:
         posts, is_popular = popular_or_newest(window, count)
+        if not (is_popular or newest_if_no_views):
+            return ""
         context = {
             "posts": posts,
             "is_popular": is_popular,

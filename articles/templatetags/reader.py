@@ -6,11 +6,12 @@ import re
 
 from django import template
 from django.conf import settings
+from django.template.loader import render_to_string
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from articles.models import Article
-from articles.pagecache import ARCHIVE_KEY, cache_get_or_compute, page_generation
+from articles.pagecache import ARCHIVE_KEY, cache_get_or_compute, sidebar_generation
 from articles.search import highlighted_snippet
 
 register = template.Library()
@@ -49,10 +50,19 @@ def comment_html(text: str) -> SafeString:
 
 
 @register.simple_tag
-def archive_years() -> list[dict]:
-    """Post counts per year and month, newest first, for the "Blog archive" widget."""
-    # The page-cache generation in the key: counts computed before a change committed are never kept after it.
-    return cache_get_or_compute(f"{ARCHIVE_KEY}:{page_generation()}", _compute_archive_years)
+def blog_archive_widget() -> SafeString:
+    """The "Blog archive" widget's HTML: post counts per year and month, newest first, rendered once per change."""
+    # The sidebar's generation in the key: counts computed before a change committed are never kept after it.
+    html = cache_get_or_compute(archive_key(sidebar_generation()), _render_blog_archive)
+    return mark_safe(html)  # noqa: S308 - the output of blog_archive.html, which escapes
+
+
+def archive_key(generation) -> str:
+    return f"{ARCHIVE_KEY}:{generation}"
+
+
+def _render_blog_archive() -> str:
+    return render_to_string("includes/blog_archive.html", {"years": _compute_archive_years()})
 
 
 def _compute_archive_years() -> list[dict]:
@@ -67,8 +77,9 @@ def _compute_archive_years() -> list[dict]:
 
 @register.filter
 def absolute(path: str) -> str:
-    """A site path as a full URL on SITE_URL."""
-    return settings.SITE_URL + str(path)
+    """A site path ("/...") as a full URL on SITE_URL; a full URL unchanged."""
+    path = str(path)
+    return settings.SITE_URL + path if path.startswith("/") else path
 
 
 @register.simple_tag
@@ -90,7 +101,7 @@ def news_article_json_ld(article: Article) -> SafeString:
     if article.author:
         data["author"] = {"@type": "Person", "name": article.author}
     if article.image_url:
-        data["image"] = [article.image_url]
+        data["image"] = [absolute(article.image_url)]
     text = json.dumps(data, ensure_ascii=False).translate(JSON_SCRIPT_ESCAPES)
     return mark_safe(f'<script type="application/ld+json">{text}</script>')  # noqa: S308 - JSON with <, >, & escaped
 

@@ -1,5 +1,10 @@
 """Errors the pipeline stages raise; their messages are meant for editors."""
 
+from django.db import InterfaceError, OperationalError
+
+# The database going away: worth retrying the whole poll later (the Celery task does), not recording.
+TRANSIENT_DATABASE_ERRORS = (OperationalError, InterfaceError)
+
 
 class ParseError(Exception):
     """The body is not a feed we can read."""
@@ -12,3 +17,13 @@ class FetchError(Exception):
         super().__init__(message)
         self.status = status
         self.headers = headers or {}
+
+
+def error_summary(error: Exception) -> str:
+    """The error's class and the first line of its message ("DataError: value too long ..."), for editors."""
+    text = str(error).strip()
+    return f"{type(error).__name__}: {text.splitlines()[0] if text else 'no details'}"
+
+
+class FetchTimeout(FetchError):
+    """A fetch that ran out of time: the server may be slow rather than wrong."""

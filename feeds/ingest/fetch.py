@@ -4,7 +4,6 @@ feedparser never opens URLs itself (it would read local files and has no limits)
 """
 
 import http.client
-import ipaddress
 import socket
 import ssl
 import threading
@@ -15,8 +14,9 @@ from urllib.parse import quote, urljoin, urlsplit
 
 from django.conf import settings
 
+from feeds.ingest.addresses import address_allowed
 from feeds.ingest.decompress import Decoder
-from feeds.ingest.errors import FetchError
+from feeds.ingest.errors import FetchError, FetchTimeout
 from feeds.ingest.text import MAX_URL_LENGTH
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
@@ -24,13 +24,6 @@ PERMANENT_REDIRECTS = frozenset({301, 308})
 ACCEPT = "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, */*;q=0.8"
 CHUNK = 64 * 1024
 _PATH_SAFE = "/?&=%:;@+$,!~*'()[]#"
-# 100.64.0.0/10 (carrier-grade NAT) is neither "private" nor "global" to ipaddress; is_global covers it.
-_CGNAT = ipaddress.ip_network("100.64.0.0/10")
-# IPv6 forms that carry an IPv4 address, which ipaddress may call global whatever the IPv4 address is.
-_NAT64 = ipaddress.ip_network("64:ff9b::/96")
-_NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")
-_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
-_LOW_32_BITS = 0xFFFFFFFF
 
 
 @dataclass(frozen=True)
@@ -89,34 +82,6 @@ def check_url(url: str) -> str:
     return url
 
 
-def address_allowed(address: str) -> bool:
-    """Whether the fetcher may connect to this IP address (public unicast only, unless the setting allows all)."""
-    if settings.FEEDS_ALLOW_PRIVATE_ADDRESSES:
-        return True
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv4Address):
-        return _public(ip)
-    if ip.ipv4_mapped:
-        return _public(ip.ipv4_mapped)
-    if ip in _NAT64_LOCAL:
-        return False  # a local-use translation prefix: whatever it reaches is on the operator's own network
-    return _public(ip) and all(_public(embedded) for embedded in _embedded_ipv4(ip))
-
-
-def _public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    return ip.is_global and not ip.is_multicast and ip not in _CGNAT
-
-
-def _embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
-    """The IPv4 addresses a NAT64, 6to4, Teredo or IPv4-compatible address leads to (none for plain IPv6)."""
-    if ip.sixtofour:
-        return [ip.sixtofour]
-    if ip.teredo:
-        return list(ip.teredo)
-    in_low_bits = ip in _NAT64 or (ip in _IPV4_COMPATIBLE and int(ip) > 1)
-    return [ipaddress.IPv4Address(int(ip) & _LOW_32_BITS)] if in_low_bits else []
-
-
 def _open_socket(host: str, port: int, timeout: float) -> socket.socket:
     """A TCP connection to a permitted address of host, checked on the address actually connected to."""
     try:
@@ -142,8 +107,9 @@ def _open_socket(host: str, port: int, timeout: float) -> socket.socket:
             raise FetchError(f"{host} connected to a non-public address; refused.")
         return sock
     if refused and last_error is None:
+        # Which address it resolved to stays out of the message: editors see it, and it maps the internal network.
         raise FetchError(
-            f"{host} resolves to a private, loopback or reserved address ({refused[0]}); such addresses are refused."
+            f"The address of {host} is not allowed: feeds are fetched only from public internet addresses."
         )
     raise FetchError(f"Could not connect to {host}: {last_error}.")
 
@@ -203,7 +169,9 @@ def _get_once(url: str, etag: str, last_modified: str, started: float, limits: F
     kind = _GuardedHTTPSConnection if parts.scheme.lower() == "https" else _GuardedHTTPConnection
     extra = {"context": ssl.create_default_context()} if kind is _GuardedHTTPSConnection else {}
     host = parts.hostname.encode("idna").decode("ascii")
-    connection = kind(host, parts.port, timeout=limits.connect_timeout, **extra)
+    # Always a port: given none, http.client reads the end of an IPv6 literal ("2001:db8::1") as one.
+    port = parts.port or (443 if kind is _GuardedHTTPSConnection else 80)
+    connection = kind(host, port, timeout=limits.connect_timeout, **extra)
     # Feeds put spaces and non-ASCII in paths; HTTP wants them percent-encoded (existing escapes are kept).
     path = quote((parts.path or "/") + (f"?{parts.query}" if parts.query else ""), safe=_PATH_SAFE)
     headers = {"User-Agent": user_agent(), "Accept": ACCEPT, "Accept-Encoding": "gzip, deflate"}
@@ -226,7 +194,7 @@ def _get_once(url: str, etag: str, last_modified: str, started: float, limits: F
         return result
     except (OSError, http.client.HTTPException) as error:
         if isinstance(error, TimeoutError) or time.monotonic() - started >= limits.deadline:
-            raise FetchError(_timeout_message(started, limits)) from None
+            raise FetchTimeout(_timeout_message(started, limits)) from None
         raise FetchError(f"The connection to {parts.hostname} failed: {error or type(error).__name__}.") from None
     finally:
         watchdog.cancel()

@@ -14,6 +14,7 @@ from urllib.parse import urljoin, urlsplit
 from bleach import html5lib_shim
 from bleach.sanitizer import BleachSanitizerFilter, Cleaner
 
+from feeds.ingest.embeds import video_embed_url
 from feeds.ingest.text import clean_url, collapse_space, strip_tracking
 
 EXCERPT_MAX_CHARS = 900
@@ -39,7 +40,6 @@ ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 # Dropped with everything inside them, so their code never shows up as text.
 DROPPED_ELEMENTS = frozenset({"script", "style", "noscript", "template", "object", "embed", "svg", "math"})
 URL_ATTRIBUTES = frozenset({"href", "src", "cite"})
-VIDEO_HOSTS = frozenset({"www.youtube.com", "youtube.com", "www.youtube-nocookie.com", "player.vimeo.com"})
 LINK_REL = "nofollow noopener noreferrer ugc"
 IFRAME_SANDBOX = "allow-scripts allow-same-origin allow-presentation allow-popups"
 
@@ -138,6 +138,8 @@ class _Prepare(html5lib_shim.Filter):
             src = data.get((None, "src"), "")
             if lazy and (not src or src.startswith("data:") or "placeholder" in src):
                 data[(None, "src")] = lazy
+        elif name == "iframe":
+            return _video_source(data)
         # bleach's parser leaves entities in attribute values; the serializer escapes "&" again on output.
         for key in [key for key in data if key[1] in URL_ATTRIBUTES]:
             value = html.unescape(data[key]).strip()
@@ -148,19 +150,24 @@ class _Prepare(html5lib_shim.Filter):
                 del data[key]
         if name == "a":
             data[(None, "rel")] = LINK_REL
-        elif name in ("img", "iframe"):
-            return _embeddable(data, video_only=name == "iframe")
+        elif name == "img":
+            return _embeddable(data)
         return True
 
 
-def _embeddable(data: dict, *, video_only: bool) -> bool:
-    """Images need an http(s) source and must not be 1x1 pixels; frames must come from an allowlisted video host."""
-    src = data.get((None, "src"), "")
-    parts = urlsplit(src)
-    if parts.scheme not in ("http", "https"):
+def _video_source(data: dict) -> bool:
+    """A frame keeps only a src we build from its YouTube or Vimeo video id; any other frame goes."""
+    embed = video_embed_url(html.unescape(data.get((None, "src"), "")).strip())
+    if embed is None:
         return False
-    if video_only:
-        return parts.scheme == "https" and (parts.hostname or "") in VIDEO_HOSTS
+    data[(None, "src")] = embed
+    return True
+
+
+def _embeddable(data: dict) -> bool:
+    """Images need an http(s) source and must not be 1x1 pixels."""
+    if urlsplit(data.get((None, "src"), "")).scheme not in ("http", "https"):
+        return False
     if data.get((None, "width")) in ("0", "1") and data.get((None, "height")) in ("0", "1"):
         return False
     data[(None, "loading")] = "lazy"

@@ -6,20 +6,24 @@ url_year/url_month and slug are fixed at first store and never change, so public
 """
 
 import hashlib
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import count
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Q, Value
 from django.utils import timezone
 from django.utils.text import slugify
 
 from articles.models import Article, Label, PurgedPost
-from articles.pagecache import page_cache_invalidate
+from articles.pagecache import invalidate_posts_on_commit
+from feeds.ingest.errors import TRANSIENT_DATABASE_ERRORS, error_summary
 from feeds.ingest.parse import ParsedEntry
 from feeds.models import Source
 
+logger = logging.getLogger("feeds.poll")
 MAX_SLUG = 80
 FOLLOWS_UPSTREAM = ["url", "title", "author", "body_html", "excerpt", "image_url", "content_hash", "fetched_at"]
 
@@ -39,6 +43,22 @@ class StoreResult:
     new: int = 0
     updated: int = 0
     editor_kept: int = 0
+    # Entries that could not be prepared or stored: how many, and the first one's guid and reason.
+    skipped: int = 0
+    first_skipped: str = ""
+
+    def skip(self, *, guid: str, reason: str) -> None:
+        self.skipped += 1
+        self.first_skipped = self.first_skipped or f"{guid}: {reason}"
+
+    def add(self, other: "StoreResult") -> None:
+        self.new, self.updated, self.editor_kept = (
+            self.new + other.new,
+            self.updated + other.updated,
+            self.editor_kept + other.editor_kept,
+        )
+        self.skipped += other.skipped
+        self.first_skipped = self.first_skipped or other.first_skipped
 
 
 # Stands for the hash of a purged post: it never equals an entry's hash, and such an entry is skipped.
@@ -51,6 +71,36 @@ def stored_hashes(*, source: Source, guids: Iterable[str]) -> dict[str, str]:
     stored = Article.objects.filter(source=source, guid__in=guids).order_by().values_list("guid", "content_hash")
     purged = PurgedPost.objects.filter(source=source, guid__in=guids).values_list("guid", Value(PURGED))
     return dict(stored.union(purged, all=True))
+
+
+def store_entries_tolerant(*, source: Source, entries: list[PreparedEntry], now: datetime) -> StoreResult:
+    """store_entries, but an entry the database refuses is skipped and reported instead of failing the feed.
+
+    All entries go in one bulk write first; only if the database refuses that is each entry written on its own,
+    each in a savepoint, so one bad entry costs its own row and nothing else. When it refuses every entry the
+    fault is not an entry's: the first error is raised and the poll fails as a whole.
+    """
+    try:
+        with transaction.atomic():
+            return store_entries(source=source, entries=entries, now=now)
+    except TRANSIENT_DATABASE_ERRORS:
+        raise
+    except DatabaseError as error:
+        logger.info("bulk store for %s refused (%s); storing entry by entry", source.slug, error_summary(error))
+    result, errors = StoreResult(), []
+    for entry in entries:
+        try:
+            with transaction.atomic():
+                result.add(store_entries(source=source, entries=[entry], now=now))
+        except TRANSIENT_DATABASE_ERRORS:
+            raise
+        except DatabaseError as error:
+            logger.warning("entry %s of %s skipped: %s", entry.parsed.guid, source.slug, error_summary(error))
+            result.skip(guid=entry.parsed.guid, reason=error_summary(error))
+            errors.append(error)
+    if len(errors) == len(entries):
+        raise errors[0]
+    return result
 
 
 def store_entries(*, source: Source, entries: list[PreparedEntry], now: datetime) -> StoreResult:
@@ -80,8 +130,8 @@ def store_entries(*, source: Source, entries: list[PreparedEntry], now: datetime
             update_fields=[*FOLLOWS_UPSTREAM, "updated_at"],
         )
         _set_labels(articles, fresh + [entry for entry, _row in changed], replace={row["id"] for _e, row in changed})
-        # Bulk writes send no signals: drop cached pages ourselves once readers can see the new posts.
-        transaction.on_commit(page_cache_invalidate)
+        # Bulk writes send no signals: drop the pages showing these posts once readers can see them.
+        invalidate_posts_on_commit([article.pk for article in articles])
     if kept:
         Article.objects.bulk_update(
             [Article(pk=row["id"], content_hash=e.parsed.raw_hash, upstream_changed_at=now) for e, row in kept],
@@ -126,8 +176,11 @@ def _new_articles(source: Source, entries: list[PreparedEntry], now: datetime) -
 
 
 def _assign_slugs(articles: list[Article]) -> None:
-    """A slug unique within its month: the title's, else with a suffix derived from the guid (stable across retries)."""
-    options = [_slug_options(_base_slug(article.title), article.guid) for article in articles]
+    """A slug unique within its month: the title's, else with a suffix derived from the source and guid.
+
+    The same article gets the same slug on a retry; any number of sources may share a title and a guid.
+    """
+    options = [_slug_options(_base_slug(a.title), source_id=a.source_id, guid=a.guid) for a in articles]
     in_months = Q()
     for year, month in {(article.url_year, article.url_month) for article in articles}:
         in_months |= Q(url_year=year, url_month=month)
@@ -135,19 +188,26 @@ def _assign_slugs(articles: list[Article]) -> None:
     in_window = Article.objects.filter(in_months, slug__in=candidates).order_by()
     taken = set(in_window.values_list("url_year", "url_month", "slug"))
     for article, article_options in zip(articles, options, strict=True):
-        article.slug = next(
-            slug for slug in article_options if (article.url_year, article.url_month, slug) not in taken
-        )
+        free = (slug for slug in article_options if (article.url_year, article.url_month, slug) not in taken)
+        article.slug = next(free, None) or _numbered_slug(article, article_options[-1], taken)
         taken.add((article.url_year, article.url_month, article.slug))
+
+
+def _numbered_slug(article: Article, stem: str, taken: set[tuple[int, int, str]]) -> str:
+    """The first free "<stem>-N": only reached when every hashed option is taken (by design, never in practice)."""
+    month = (article.url_year, article.url_month)
+    stored = Article.objects.filter(url_year=month[0], url_month=month[1], slug__startswith=f"{stem}-")
+    taken = taken | {(*month, slug) for slug in stored.order_by().values_list("slug", flat=True)}
+    return next(slug for n in count(2) if (*month, slug := f"{stem}-{n}") not in taken)
 
 
 def _base_slug(title: str) -> str:
     return slugify(title, allow_unicode=False)[:MAX_SLUG].strip("-") or "post"
 
 
-def _slug_options(base: str, guid: str) -> list[str]:
-    digest = hashlib.sha256(guid.encode()).hexdigest()
-    return [base, f"{base}-{digest[:6]}", f"{base}-{digest[:12]}", f"{base}-{digest[:40]}"]
+def _slug_options(base: str, *, source_id: int, guid: str) -> list[str]:
+    digest = hashlib.sha256(f"{source_id}\n{guid}".encode()).hexdigest()
+    return [base, f"{base}-{digest[:6]}", f"{base}-{digest[:12]}", f"{base}-{digest[:24]}"]
 
 
 def _set_labels(articles: list[Article], entries: list[PreparedEntry], *, replace: set[int]) -> None:

@@ -30,6 +30,14 @@ def reader_headers(number: int = 1, **headers) -> dict:
     return {"REMOTE_ADDR": f"10.0.{number // 256}.{number % 256}", "HTTP_USER_AGENT": BROWSER, **headers}
 
 
+def rotate_user_agents(client, article, count: int, address: str = "10.0.0.1") -> None:
+    """One address reading a post `count` times, with a new user agent each time."""
+    for n in range(count):
+        client.get(
+            article.get_absolute_url(), **reader_headers(1, REMOTE_ADDR=address, HTTP_USER_AGENT=f"{BROWSER} {n}")
+        )
+
+
 def counter() -> redis.Redis:
     """A plain client on the test's counter database."""
     return redis.Redis.from_url(settings.REDIS_URL)

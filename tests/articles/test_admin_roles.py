@@ -84,9 +84,26 @@ def test_an_editor_can_open_every_desk_page(client, url):
 @pytest.mark.parametrize(
     "url", ["/admin/auth/user/", "/admin/auth/user/add/", "/admin/auth/group/", "/admin/auth/group/add/"]
 )
-def test_an_editor_cannot_open_user_or_group_admin(client, url):
+def test_an_editor_cannot_open_user_or_group_admin_and_is_told_so_inside_the_desk(client, url):
     editor = editor_client(client)
-    assert editor.get(url).status_code == 403
+    response = editor.get(url)
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "newsblog desk" in page and 'id="site-name"' in page  # the admin's own frame
+    assert "user accounts, groups and permissions are for administrators" in page
+    assert 'href="/admin/" class="button">Back to the desk</a>' in page
+
+
+def test_a_403_outside_the_desk_is_not_dressed_as_the_desk(rf):
+    from django.contrib.auth.models import AnonymousUser
+    from django.core.exceptions import PermissionDenied
+
+    from newsblog.errors import permission_denied
+
+    request = rf.get("/admin/auth/user/")
+    request.user = AnonymousUser()
+    response = permission_denied(request, PermissionDenied())
+    assert response.status_code == 403 and b"desk" not in response.content
 
 
 def test_the_admin_index_offers_an_editor_no_user_admin(client):

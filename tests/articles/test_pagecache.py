@@ -6,6 +6,7 @@ from django.test.utils import CaptureQueriesContext
 
 from articles import pagecache
 from articles.models import Comment
+from articles.templatetags.reader import archive_key
 from tests.factories import ArticleFactory, CommentFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -71,7 +72,6 @@ def test_the_cache_can_be_switched_off(client, count_queries):
     assert queries > 0
 
 
-@pytest.mark.redis
 def test_pages_render_when_redis_is_down(client, settings):
     article = ArticleFactory(title="Still readable")
     dead = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
@@ -88,7 +88,7 @@ def test_the_cache_lives_in_redis_in_production_mode(client):
     ArticleFactory()
     client.get("/")
     assert type(caches["default"]).__name__ == "RedisCache"
-    assert cache.get(f"{pagecache.ARCHIVE_KEY}:{pagecache.page_generation()}") is not None
+    assert cache.get(archive_key(pagecache.sidebar_generation())) is not None
 
 
 def test_a_page_rendered_across_a_change_is_not_kept_as_the_new_version(client, django_capture_on_commit_callbacks):
@@ -113,3 +113,11 @@ def test_unused_query_parameters_neither_fill_the_cache_nor_force_renders(client
     assert len(queries) == 0
     page_two = client.get("/", {"page": 2}).content.decode()
     assert page_two != client.get("/").content.decode()
+
+
+def test_a_page_cached_for_one_host_or_scheme_is_not_served_to_another(client, count_queries):
+    ArticleFactory()
+    client.get("/", HTTP_HOST="localhost")
+    assert count_queries(client, "/", HTTP_HOST="localhost")[1] == 0
+    assert count_queries(client, "/", HTTP_HOST="127.0.0.1")[1] > 0
+    assert count_queries(client, "/", HTTP_HOST="localhost", secure=True)[1] > 0

@@ -13,7 +13,7 @@ from articles.popularity import flush_views
 from tests.articles.popularity_helpers import CLOSED_REDIS_URL, counter, reader_headers, totals
 from tests.factories import ArticleFactory
 
-pytestmark = [pytest.mark.django_db, pytest.mark.postgres, pytest.mark.redis]
+pytestmark = [pytest.mark.django_db, pytest.mark.redis]
 
 
 @pytest.fixture

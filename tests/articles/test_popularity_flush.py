@@ -15,7 +15,7 @@ from tests.articles.popularity_helpers import counter, reader, totals, waiting_k
 from tests.concurrency import run_together
 from tests.factories import ArticleFactory
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres, pytest.mark.redis]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.redis]
 
 
 class Crash(DatabaseError):

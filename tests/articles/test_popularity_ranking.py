@@ -13,7 +13,7 @@ from articles.ranking import trending_weights
 from tests.articles.popularity_helpers import viewed
 from tests.factories import ArticleFactory
 
-pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
+pytestmark = pytest.mark.django_db
 
 
 def titles(posts) -> list[str]:

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from tests.articles.popularity_helpers import viewed
 from tests.factories import ArticleFactory
 
-pytestmark = [pytest.mark.django_db, pytest.mark.postgres, pytest.mark.redis]
+pytestmark = pytest.mark.django_db
 
 
 def sidebar(client, url="/") -> str:
@@ -51,20 +51,27 @@ def test_settings_choose_count_thumbnails_and_window(client, settings):
     assert "img.example.com" not in html
 
 
-def test_a_new_site_shows_the_newest_posts_labelled_as_such(client):
-    ArticleFactory(title="Older post")
+def test_with_no_views_a_post_page_shows_the_newest_posts_and_list_pages_do_not_repeat_their_cards(client):
+    older = ArticleFactory(title="Older post")
     newest = ArticleFactory(title="Newest post")
     newest.published_at = newest.published_at.replace(year=newest.published_at.year + 1)
     newest.save()
-    html = sidebar(client)
+    html = sidebar(client, older.get_absolute_url())
     assert "Popular posts from this blog" not in html
     assert "Newest posts" in html
     assert "No views counted yet" in html
     assert html.index("Newest post") < html.index("Older post")
+    for url in ("/", f"/source/{older.source.slug}/", "/trending/"):
+        html = sidebar(client, url)
+        assert "popular-posts" not in html and "Newest post" not in html, url
+    viewed(older, 1)
+    cache.clear()
+    assert "Popular posts from this blog" in sidebar(client, "/")
 
 
-def test_an_empty_site_says_so(client):
-    assert "No posts yet." in sidebar(client)
+def test_an_empty_site_shows_no_widget(client):
+    html = sidebar(client)
+    assert "popular-posts" not in html and "Newest posts" not in html
 
 
 def test_titles_and_snippets_are_escaped(client):

@@ -1,5 +1,6 @@
 import feedparser
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
 from tests.factories import ArticleFactory, LabelFactory
@@ -26,7 +27,7 @@ def test_site_feeds_parse_cleanly_with_the_latest_25_posts_and_attribution(clien
     assert len(feed.entries) == 25
     entry = feed.entries[0]
     assert entry.title == "Newest"
-    assert entry.link == "http://testserver" + newest.get_absolute_url()
+    assert entry.link == settings.SITE_URL + newest.get_absolute_url()
     assert f"from {newest.source.name}" in entry.summary
     assert 'href="https://origin.example.com/a?x=1&amp;y=2"' in entry.summary
     assert [tag.term for tag in entry.tags] == ["World"]
@@ -72,3 +73,28 @@ def test_pages_announce_their_feeds_in_head(client):
     assert 'type="application/rss+xml"' in home and 'href="/rss.xml"' in home
     source_page = client.get(f"/source/{article.source.slug}/").content.decode()
     assert f'href="/feeds/source/{article.source.slug}"' in source_page
+
+
+@pytest.mark.parametrize("kind", ["rss", "atom"])
+@pytest.mark.parametrize("scope", ["site", "source", "label"])
+def test_feeds_link_to_site_url_whatever_host_the_request_came_by(client, settings, kind, scope):
+    settings.SITE_URL = "https://news.example.com"
+    article = ArticleFactory(url="https://origin.example.com/story")
+    label = LabelFactory(slug="world")
+    article.labels.add(label)
+    urls = {
+        ("site", "rss"): "/rss.xml",
+        ("site", "atom"): "/feeds/posts/default",
+        ("source", "rss"): f"/source/{article.source.slug}/rss.xml",
+        ("source", "atom"): f"/feeds/source/{article.source.slug}",
+        ("label", "rss"): "/label/world/rss.xml",
+        ("label", "atom"): "/feeds/posts/default/-/world",
+    }
+    url = urls[scope, kind]
+    response = client.get(url, HTTP_HOST="localhost")
+    body = response.content.decode()
+    assert "localhost" not in body
+    feed = feedparser.parse(response.content)
+    assert feed.feed.link.startswith("https://news.example.com/")
+    assert feed.entries[0].link == "https://news.example.com" + article.get_absolute_url()
+    assert f'href="https://news.example.com{url}" rel="self"' in body

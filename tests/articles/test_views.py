@@ -1,8 +1,11 @@
 from datetime import UTC, datetime
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.cache import cache
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 
 from articles.models import Article
 from tests.articles.conftest import MAX_PAGE_QUERIES
@@ -48,8 +51,21 @@ def test_home_shows_twenty_posts_a_page(client):
     second = client.get("/", {"page": 2}).content.decode()
     assert first.count('class="post-card"') == 20
     assert second.count('class="post-card"') == 1
-    assert 'rel="next"' in first
-    assert 'rel="prev"' in second
+    assert 'rel="next"' in first and 'rel="prev"' not in first
+    assert 'rel="prev"' in second and 'rel="next"' not in second
+
+
+def test_list_pages_never_count_the_whole_archive(client):
+    # "Page 2 of N" would count every published post on every render; one row more than a page tells enough.
+    article = ArticleFactory()
+    for url in ["/", f"/source/{article.source.slug}/", f"/{article.url_year}/"]:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        assert not [
+            query
+            for query in queries
+            if "COUNT(" in query["sql"] and "articles_article" in query["sql"] and "url_month" not in query["sql"]
+        ], url
 
 
 @pytest.mark.parametrize("page", ["2", "0", "abc", "-1", "1.5"])
@@ -59,12 +75,21 @@ def test_out_of_range_or_malformed_page_is_a_404(client, page):
 
 
 def test_post_page_shows_title_author_source_body_and_attribution(client):
-    article = ArticleFactory(title="Xi meets Blinken", url="https://ift.tt/1gBO6wd", author="Jane Doe")
+    source = SourceFactory(name="The Dawn", site_url="https://dawn.example.com/")
+    article = ArticleFactory(source=source, title="Xi meets Blinken", url="https://ift.tt/1gBO6wd", author="Jane Doe")
     page = client.get(article.get_absolute_url()).content.decode()
     assert "<h1" in page and "Xi meets Blinken" in page
     assert "Jane Doe" in page
     assert "<p>The first paragraph of the story.</p>" in page
-    assert f'from {article.source.name} <a href="https://ift.tt/1gBO6wd">https://ift.tt/1gBO6wd</a>' in page
+    assert (
+        '<p class="attribution">from <a href="https://dawn.example.com/">The Dawn</a> · '
+        '<a href="https://ift.tt/1gBO6wd">original article</a></p>'
+    ) in page
+    source.site_url = ""
+    source.save()
+    cache.clear()
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert 'from <a href="https://ift.tt/1gBO6wd">The Dawn</a>' in page
 
 
 def test_post_page_links_previous_and_next_posts_and_labels(client):
@@ -100,6 +125,36 @@ def test_source_page_lists_its_posts_and_links_to_its_site(client):
     assert client.get("/source/no-such-source/").status_code == 404
 
 
+def test_an_empty_source_page_tells_readers_in_their_words_and_only_staff_get_the_operator_hint(client):
+    source = SourceFactory(name="Quiet Times")
+    page = main_column(client.get(f"/source/{source.slug}/"))
+    assert "No posts from Quiet Times yet" in page
+    assert "pollfeeds" not in page and "admin" not in page
+    staff = User.objects.create_user("desk", password="a-long-desk-password", is_staff=True)
+    client.force_login(staff)
+    page = main_column(client.get(f"/source/{source.slug}/"))
+    assert "No posts from Quiet Times yet" in page and "pollfeeds --all" in page
+
+
+def test_every_page_links_to_a_subscribe_page_that_explains_feed_readers_and_lists_sources_and_labels(client):
+    source = SourceFactory(name="Harbour Gazette")
+    post = ArticleFactory(source=source)
+    label = LabelFactory(name="Ferries")
+    post.labels.add(label)
+    SourceFactory(name="Silent Source")  # no posts: not offered
+    LabelFactory(name="Unused")
+    home = client.get("/").content.decode()
+    nav = home[home.index('<nav class="site-nav"') : home.index("</nav>")]
+    assert 'href="/subscribe/"' in nav and 'href="/trending/"' in nav
+    page = main_column(client.get("/subscribe/"))
+    assert "feed reader" in page
+    assert "http://127.0.0.1:8000/feeds/posts/default" in page and "http://127.0.0.1:8000/rss.xml" in page
+    assert f'<a href="/source/{source.slug}/">Harbour Gazette</a>' in page
+    assert f'href="/source/{source.slug}/rss.xml"' in page and f'href="/feeds/source/{source.slug}"' in page
+    assert "Ferries" in page and f"/label/{label.slug}/rss.xml" in page
+    assert "Silent Source" not in page and "Unused" not in page
+
+
 def test_label_page_lists_posts_with_that_label(client):
     label = LabelFactory(name="Climate", slug="climate")
     ArticleFactory(title="Labelled post").labels.add(label)
@@ -122,13 +177,23 @@ def test_year_and_month_archives(client):
     assert client.get("/0000/01/").status_code == 404
 
 
+def test_year_archive_lists_its_months_newest_first(client):
+    march = ArticleFactory(title="March news", published_at=datetime(2024, 3, 10, tzinfo=UTC))
+    ArticleFactory(title="October news", published_at=datetime(2024, 10, 2, tzinfo=UTC))
+    # An editor moved March's post to a later date: it stays in March, where its address puts it.
+    Article.objects.filter(pk=march.pk).update(published_at=datetime(2024, 11, 1, tzinfo=UTC))
+    page = main_column(client.get("/2024/"))
+    assert page.index("October news") < page.index("March news")
+
+
 def test_blog_archive_widget_counts_posts_per_year_and_month(client):
     article = ArticleFactory()
     ArticleFactory(published_at=article.published_at)
     ArticleFactory(published_at=article.published_at.replace(year=2001, month=5, day=3))
     page = client.get("/").content.decode()
     assert "Blog archive" in page
-    assert f'href="/{article.url_year}/">{article.url_year}</a> <span class="count">(2)</span>' in page
+    assert f'<summary>{article.url_year} <span class="count">(2)</span></summary>' in page
+    assert f'href="/{article.url_year}/">All of {article.url_year}</a>' in page
     assert 'href="/2001/05/">May</a> <span class="count">(1)</span>' in page
 
 
@@ -172,6 +237,7 @@ def _page_urls(article):
         f"/label/{article.labels.first().slug}/rss.xml",
         "/sitemap.xml",
         "/robots.txt",
+        "/subscribe/",
         "/no-such-page/",
     ]
 
@@ -192,3 +258,15 @@ def test_query_counts_do_not_grow_with_the_number_of_posts(client, count_queries
     cache.clear()
     large = {url: count_queries(client, url)[1] for url in _page_urls(populated_site(100))}
     assert list(small.values()) == list(large.values())
+
+
+@pytest.mark.postgres
+@override_settings(PAGE_CACHE_SECONDS=0)
+def test_a_post_page_renders_in_four_queries(client, populated_site, count_queries):
+    # The post with its source, its labels, its comments, and both neighbours in one UNION ALL.
+    article = populated_site(5)
+    cache.clear()
+    client.get(article.get_absolute_url())  # the sidebar's widgets are cached; the page is rendered each time
+    response, queries = count_queries(client, article.get_absolute_url())
+    assert response.status_code == 200 and 'rel="prev"' in response.content.decode()
+    assert queries == 4

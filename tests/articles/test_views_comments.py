@@ -1,7 +1,9 @@
+import html5lib
 import pytest
-from django.test import override_settings
+from django.test import Client, override_settings
 
 from articles.comments import address_hash
+from articles.forms import CommentForm
 from articles.models import Comment
 from articles.pagecache import CSRF_PLACEHOLDER
 from tests.factories import ArticleFactory, CommentFactory
@@ -11,6 +13,14 @@ pytestmark = pytest.mark.django_db
 
 def _valid(**overrides):
     return {"author_name": "Ada", "email": "ada@example.com", "body": "Well said.", "website": "", **overrides}
+
+
+def described_by(page: str, field_id: str) -> str:
+    """The text a screen reader announces as the field's description: the elements its aria-describedby names."""
+    elements = {el.get("id"): el for el in html5lib.parse(page, namespaceHTMLElements=False).iter() if el.get("id")}
+    ids = elements[field_id].get("aria-describedby", "").split()
+    assert all(name in elements for name in ids), f"{field_id} is described by missing elements: {ids}"
+    return " ".join("".join(elements[name].itertext()) for name in ids)
 
 
 def test_approved_comments_show_oldest_first_with_their_count(client):
@@ -39,16 +49,32 @@ def test_comment_text_is_escaped_with_paragraphs_and_links(client):
     assert "secret@example.com" not in page
 
 
-def test_posting_a_comment_redirects_back_with_the_moderation_notice(client):
+def test_a_posted_comment_shows_to_its_writer_only_marked_awaiting_moderation_where_it_will_appear(client):
     article = ArticleFactory()
     response = client.post(article.get_absolute_url(), _valid())
-    assert response.status_code == 302
-    assert response["Location"] == article.get_absolute_url() + "#comments"
-    page = client.get(response["Location"]).content.decode()
-    assert "your comment is awaiting moderation" in page
-    assert "Well said." not in page
     comment = Comment.objects.get()
     assert (comment.author_name, comment.email, comment.status) == ("Ada", "ada@example.com", Comment.Status.PENDING)
+    assert response.status_code == 302
+    assert response["Location"] == f"{article.get_absolute_url()}#comment-{comment.pk}"
+    page = client.get(response["Location"]).content.decode()
+    own = page.split(f'id="comment-{comment.pk}"')[1].split("</article>")[0]
+    assert "Your comment is awaiting moderation" in own and "Well said." in own
+    assert page.index('id="comments"') < page.index(f'id="comment-{comment.pk}"') < page.index('id="comment-form"')
+    assert "No comments yet." not in page
+
+    other_reader = Client()
+    assert "Well said." not in other_reader.get(article.get_absolute_url()).content.decode()
+    Comment.objects.update(status=Comment.Status.SPAM)
+    assert "Well said." not in client.get(article.get_absolute_url()).content.decode()
+
+
+def test_the_writers_pending_comment_costs_at_most_two_queries_more_and_stays_off_other_posts(client, count_queries):
+    article, other = ArticleFactory(), ArticleFactory()
+    client.post(article.get_absolute_url(), _valid())
+    assert "Well said." not in client.get(other.get_absolute_url()).content.decode()
+    _, with_session = count_queries(client, article.get_absolute_url())
+    _, anonymous = count_queries(Client(), article.get_absolute_url())
+    assert with_session <= anonymous + 2  # the session row, and the reader's pending comments
 
 
 @override_settings(COMMENTS_AUTO_APPROVE=True)
@@ -84,7 +110,7 @@ def test_an_invalid_comment_comes_back_with_the_input_and_a_message_per_field(cl
     page = response.content.decode()
     assert response.status_code == 400
     assert message in page
-    assert f'id="id_{field}-error"' in page or f"id_{field}_error" in page
+    assert message in described_by(page, f"id_{field}")
     kept = "Ada" if field != "author_name" else "Well said."
     assert kept in page
     assert Comment.objects.count() == 0
@@ -135,8 +161,48 @@ def test_more_than_five_comments_in_ten_minutes_from_one_address_get_a_429(clien
     assert Comment.objects.count() == 6
 
 
+@override_settings(COMMENTS_RATE_LIMIT=1, COMMENTS_RATE_WINDOW_SECONDS=600)
+def test_the_rate_limit_page_keeps_the_typed_comment_in_a_form_that_posts_it_again(client):
+    article = ArticleFactory()
+    client.post(article.get_absolute_url(), _valid())
+    typed = _valid(author_name="Ada <Lovelace>", body="A long & careful\nsecond thought.")
+    response = client.post(article.get_absolute_url(), typed)
+    page = response.content.decode()
+    assert response.status_code == 429
+    assert f'action="{article.get_absolute_url()}#comment-form"' in page
+    assert 'value="Ada &lt;Lovelace&gt;"' in page
+    assert "A long &amp; careful\nsecond thought.</textarea>" in page
+    assert Comment.objects.count() == 1
+
+
 @override_settings(BEHIND_PROXY=True)
 def test_behind_the_proxy_the_address_it_appended_is_used(client):
     article = ArticleFactory()
     client.post(article.get_absolute_url(), _valid(), HTTP_X_FORWARDED_FOR="10.9.9.9, 192.0.2.5")
     assert Comment.objects.get().ip_hash == address_hash("192.0.2.5")
+
+
+def test_the_comment_field_is_described_by_its_help_text_and_then_its_error(client):
+    article = ArticleFactory()
+    assert described_by(client.get(article.get_absolute_url()).content.decode(), "id_body").startswith(
+        "Plain text, up to 5,000 characters."
+    )
+    page = client.post(article.get_absolute_url(), _valid(body="")).content.decode()
+    assert described_by(page, "id_body").endswith("approves them. Please write a comment.")
+
+
+@pytest.mark.parametrize(
+    ("auto_approve", "said", "not_said"),
+    [
+        (False, "Comments appear once an editor approves them.", "as soon as"),
+        (True, "as soon as you post it", "approves"),
+    ],
+)
+def test_the_help_text_follows_the_length_limit_and_the_moderation_setting(
+    client, settings, monkeypatch, auto_approve, said, not_said
+):
+    settings.COMMENTS_AUTO_APPROVE = auto_approve
+    monkeypatch.setattr(CommentForm.base_fields["body"], "max_length", 1200)
+    help_text = described_by(client.get(ArticleFactory().get_absolute_url()).content.decode(), "id_body")
+    assert help_text.startswith("Plain text, up to 1,200 characters.")
+    assert said in help_text and not_said not in help_text

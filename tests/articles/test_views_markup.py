@@ -106,3 +106,14 @@ def test_form_fields_have_labels(client):
     for field in ("author_name", "email", "body"):
         assert f'<label for="id_{field}">' in page
         assert f'id="id_{field}"' in page
+
+
+@override_settings(SITE_URL="https://news.example.com", CANONICAL_TO_ORIGINAL=False)
+def test_canonical_opengraph_and_json_ld_name_site_url_whatever_host_the_request_came_by(client):
+    article = _post()
+    page = client.get(article.get_absolute_url(), HTTP_HOST="localhost").content.decode()
+    ours = "https://news.example.com" + article.get_absolute_url()
+    assert f'<link rel="canonical" href="{ours}">' in page
+    assert f'<meta property="og:url" content="{ours}">' in page
+    assert _json_ld(page)["url"] == ours
+    assert "//localhost" not in page

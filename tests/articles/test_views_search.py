@@ -117,9 +117,24 @@ def test_broad_search_ranks_only_the_newest_matches_and_says_more_were_found(cli
     assert client.get("/search", {"q": "trade", "page": 2}).status_code == 404
 
 
+@pytest.mark.postgres  # the title match ranking first is PostgreSQL's ranking
 def test_search_up_to_the_cap_counts_every_match(client, monkeypatch):
     monkeypatch.setattr("articles.search.RANKED_MATCHES", 5)
     _matching_posts(5)
     page = main_column(client.get("/search", {"q": "trade"}))
     assert "5 posts found" in page and "More than" not in page
     assert page.index("Trade deal") < page.index("Report 0")
+
+
+def test_sqlite_fallback_snippets_start_and_end_on_whole_words():
+    words = ["harbour", "morning", "ferry", "leaves", "pier", "early", "and", "late", "with", "freight"]
+    text = " ".join(words * 6 + ["returns"] + words * 6)  # "returns" 360 characters in, the snippet cut both ends
+    post = ArticleFactory.build(excerpt=text)
+    snippet = str(highlighted_snippet(post, "returns"))
+    assert snippet.startswith("…") and snippet.endswith("…")
+    inner = snippet.strip("…").replace("<mark>", "").replace("</mark>", "")
+    assert inner.split()[0] in words and inner.split()[-1] in words + ["returns"]
+    assert text.find(inner) > 0
+    assert "<mark>returns</mark>" in snippet
+    short = ArticleFactory.build(excerpt="The morning ferry returns late.")
+    assert str(highlighted_snippet(short, "ferry")) == "The morning <mark>ferry</mark> returns late."

@@ -1,18 +1,23 @@
 import logging
+import xml.etree.ElementTree as ET  # noqa: N817 - the conventional name
 from io import StringIO
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import OperationalError, connection
+from django.db.models import Value
+from django.db.models.functions import Replace
 
 from articles.models import Article
 from feeds import services
+from feeds.ingest import store as store_module
 from feeds.models import FetchAttempt, Source
 from feeds.samples import SAMPLES
 from tests.factories import SourceFactory
 
-pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
+pytestmark = pytest.mark.django_db
 
 
 def run(*args) -> str:
@@ -77,14 +82,14 @@ def test_pollfeeds_due_and_all(feed_server):
 def test_pollfeeds_reports_a_database_failure_and_goes_on_with_the_next_source(feed_server, monkeypatch, caplog):
     first = SourceFactory(name="First feed", feed_url=feed_server.serve("/one.xml", file="feeds/rss20.xml"))
     second = SourceFactory(name="Second feed", feed_url=feed_server.serve("/two.xml", file="feeds/atom10.xml"))
-    real_store = services.store_entries
+    real_store = store_module.store_entries
 
     def store(*, source, **kwargs):
         if source.pk == first.pk:
             raise OperationalError("server closed the connection unexpectedly\n\tThis probably means ...")
         return real_store(source=source, **kwargs)
 
-    monkeypatch.setattr(services, "store_entries", store)
+    monkeypatch.setattr(store_module, "store_entries", store)
     with caplog.at_level(logging.ERROR, logger="feeds.poll"):
         output = run("pollfeeds", "--source", str(first.pk), str(second.pk))
     assert "2 polled, 1 fine, 1 failed." in output
@@ -131,6 +136,39 @@ def test_opml_export_then_import_round_trips(tmp_path):
     assert "Added 0 sources; 2 already present." in run("importopml", str(path))
 
 
+def test_opml_folders_survive_import_and_export(tmp_path):
+    path = tmp_path / "reader.opml"
+    path.write_text(
+        '<opml version="2.0"><body>'
+        '<outline text="Tech"><outline text="Europe">'
+        '<outline text="Heise" xmlUrl="https://heise.example.de/rss"/></outline>'
+        '<outline text="Ars" xmlUrl="https://ars.example.com/feed"/></outline>'
+        '<outline text="Loose" xmlUrl="https://loose.example.org/atom"/>'
+        "</body></opml>"
+    )
+    run("importopml", str(path))
+    assert dict(Source.objects.values_list("name", "category")) == {
+        "Heise": "Tech/Europe",
+        "Ars": "Tech",
+        "Loose": "",
+    }
+    exported = tmp_path / "back.opml"
+    run("exportopml", "--output", str(exported))
+    body = ET.fromstring(exported.read_bytes()).find("body")  # noqa: S314 - our own export
+    tech = body.find("outline[@text='Tech']")
+    assert tech.get("xmlUrl") is None
+    assert [outline.get("text") for outline in tech.findall("outline")] == ["Ars", "Europe"]
+    assert tech.find("outline[@text='Europe']/outline").get("xmlUrl") == "https://heise.example.de/rss"
+    assert body.find("outline[@text='Loose']").get("xmlUrl") == "https://loose.example.org/atom"
+    Source.objects.all().delete()
+    run("importopml", str(exported))
+    assert dict(Source.objects.values_list("name", "category")) == {
+        "Heise": "Tech/Europe",
+        "Ars": "Tech",
+        "Loose": "",
+    }
+
+
 def test_importopml_refuses_bad_urls_and_entity_tricks(tmp_path):
     path = tmp_path / "list.opml"
     path.write_text(
@@ -144,6 +182,33 @@ def test_importopml_refuses_bad_urls_and_entity_tricks(tmp_path):
         run("importopml", str(path))
     with pytest.raises(CommandError, match="Cannot read"):
         run("importopml", str(tmp_path / "missing.opml"))
+
+
+def test_sample_images_are_site_relative_static_paths_so_they_show_on_any_address(client, settings):
+    settings.SITE_URL = "http://127.0.0.1:8000"
+    run("loadsamples")
+    with_images = Article.objects.exclude(image_url="")
+    assert with_images.count() >= 20
+    assert all(post.image_url.startswith("/static/feeds/samples/images/") for post in with_images)
+    assert not Article.objects.filter(body_html__contains="127.0.0.1").exists()
+    post = with_images.first()
+    settings.SITE_URL = "https://news.example.com"
+    page = client.get(post.get_absolute_url(), HTTP_HOST="localhost").content.decode()
+    assert f'src="{post.image_url}"' in page
+    assert f'<meta property="og:image" content="https://news.example.com{post.image_url}">' in page
+    assert finders.find(post.image_url.removeprefix("/static/"))  # a file the static files serve
+
+
+def test_loadsamples_rewrites_images_baked_in_by_an_older_version(settings):
+    settings.SITE_URL = "http://127.0.0.1:8000"
+    run("loadsamples")
+    baked = "http://127.0.0.1:8000/static/feeds/samples/"
+    Source.objects.update(etag='"sample-0123456789abcdef0123456789abcdef"')  # an old version's marker
+    Article.objects.update(image_url=Replace("image_url", Value("/static/feeds/samples/"), Value(baked)))
+    assert "0 new, 0 updated" not in run("loadsamples")
+    assert not Article.objects.filter(image_url__startswith="http").exists()
+    assert Article.objects.count() == 60
+    assert "unchanged" in run("loadsamples")
 
 
 def test_loadsamples_loads_three_sources_and_sixty_posts_and_is_idempotent():

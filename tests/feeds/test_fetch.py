@@ -1,8 +1,10 @@
 import gzip
 import ipaddress
+import socket
 import time
 import tracemalloc
 import zlib
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -56,6 +58,33 @@ def test_304_is_returned_as_not_modified(feed_server):
 def test_refused_addresses_say_why(url, message):
     with pytest.raises(FetchError, match=message):
         check_url(url)
+
+
+@pytest.mark.parametrize(
+    ("url", "port"),
+    [("http://[2001:db8::1]/feed", 80), ("https://[2001:db8::1]/feed", 443), ("http://[::1]:8080/f", 8080)],
+)
+def test_an_ipv6_literal_is_connected_to_as_written_with_the_schemes_port(monkeypatch, url, port):
+    asked = []
+
+    def resolve(host, port, **kwargs):  # the DNS lookup, as far as the fetcher gets in a sandbox
+        asked.append((host, port))
+        raise socket.gaierror("no network in this test")
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+    with pytest.raises(FetchError):
+        fetch_feed(url)
+    assert asked == [(urlsplit(url).hostname, port)]
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["fec0::1", "::ffff:0:10.0.0.1", "5f00::1", "3fff::1", "100:0:0:1::1", "192.88.99.1", "192.0.0.9", "2001:2::1"]
+    + ["64:ff9b:1::1", "2001:db8::1", "198.18.0.1", "::", "100::1"],
+)
+def test_blocks_iana_marks_not_globally_reachable_are_refused_whatever_ipaddress_says(settings, address):
+    settings.FEEDS_ALLOW_PRIVATE_ADDRESSES = False
+    assert address_allowed(address) is False
 
 
 def test_feed_scheme_is_read_as_https():
@@ -149,9 +178,17 @@ def test_the_wrappers_embed_what_ipaddress_unwraps():
 def test_loopback_feed_is_refused_with_the_policy_on(feed_server, settings):
     settings.FEEDS_ALLOW_PRIVATE_ADDRESSES = False
     url = feed_server.serve("/feed.xml", RSS)
-    with pytest.raises(FetchError, match="private, loopback or reserved address"):
+    with pytest.raises(FetchError, match="is not allowed"):
         fetch_feed(url)
     assert feed_server.requests == []
+
+
+def test_networks_an_operator_allows_are_fetched_and_nothing_else_private_is(feed_server, settings):
+    settings.FEEDS_ALLOW_PRIVATE_ADDRESSES = False
+    settings.FEEDS_ALLOWED_NETWORKS = [ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("fd00:1::/64")]
+    assert fetch_feed(feed_server.serve("/feed.xml", RSS)).body == RSS
+    assert address_allowed("::ffff:127.0.0.1") and address_allowed("fd00:1::5")
+    assert not address_allowed("10.0.0.1") and not address_allowed("fd00:2::1") and not address_allowed("::1")
 
 
 def test_redirect_to_loopback_is_refused_on_the_hop(feed_server, settings, monkeypatch):
@@ -162,7 +199,7 @@ def test_redirect_to_loopback_is_refused_on_the_hop(feed_server, settings, monke
     try:
         target = feed_server.serve("/internal", RSS)
         url = public.serve("/feed.xml", status=302, headers={"Location": target})
-        with pytest.raises(FetchError, match="private, loopback or reserved"):
+        with pytest.raises(FetchError, match="is not allowed"):
             fetch_feed(url)
     finally:
         public.stop()

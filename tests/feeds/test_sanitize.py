@@ -1,6 +1,9 @@
+import re
+
 import pytest
 
 from feeds.ingest.sanitize import excerpt_from_html, first_image, sanitize_html
+from tests.reliability.hostile_feeds import corpus_section
 
 BASE = "https://news.example.com/articles/"
 
@@ -66,9 +69,36 @@ def test_lazy_images_are_promoted_and_tracking_pixels_dropped():
 
 def test_video_embeds_from_allowlisted_hosts_become_sandboxed_frames():
     out = clean('<iframe src="https://www.youtube.com/embed/xyz" width="560" onload="x()">fallback</iframe>')
-    assert out.startswith('<iframe src="https://www.youtube.com/embed/xyz" width="560" sandbox="')
+    assert out.startswith('<iframe src="https://www.youtube-nocookie.com/embed/xyz" width="560" sandbox="')
     assert "onload" not in out and "fallback" not in out
     assert clean('<iframe src="http://player.vimeo.com/video/1"></iframe>') == ""
+
+
+@pytest.mark.parametrize(
+    ("src", "embed"),
+    [
+        (
+            "https://www.youtube.com/embed/dQw4w9WgXc?start=30&amp;utm_source=x",
+            "www.youtube-nocookie.com/embed/dQw4w9WgXc",
+        ),
+        ("https://YouTube.com/embed/a_b-c/", "www.youtube-nocookie.com/embed/a_b-c"),
+        ("https://player.vimeo.com/video/76979871#t=10", "player.vimeo.com/video/76979871"),
+    ],
+)
+def test_a_kept_frame_loads_a_url_built_from_its_video_id(src, embed):
+    assert clean(f'<iframe src="{src}"></iframe>').startswith(f'<iframe src="https://{embed}" sandbox=')
+
+
+# Only a src of our own making may survive: whatever a browser makes of the upstream src does not matter then.
+OUR_EMBED = re.compile(r'src="https://(www\.youtube-nocookie\.com/embed/[\w-]+|player\.vimeo\.com/video/\d+)"')
+
+
+@pytest.mark.parametrize("markup", corpus_section("payloads.txt", "URL-parser confusion"))
+def test_frame_sources_that_parsers_read_differently_are_refused(markup):
+    out = clean(markup)
+    assert "xss.invalid" not in out.lower()
+    for frame in re.findall(r"<iframe[^>]*>", out):
+        assert OUR_EMBED.search(frame), frame
 
 
 def test_excerpt_is_plain_text_collapsed_and_cut_at_a_word_with_an_ellipsis():

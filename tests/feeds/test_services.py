@@ -5,12 +5,12 @@ import pytest
 from django.db import OperationalError, connection
 
 from articles.models import Article, Label
-from feeds import services
+from feeds.ingest import store as store_module
 from feeds.models import FetchAttempt, Source
 from feeds.services import feed_poll, feed_probe
 from tests.factories import SourceFactory
 
-pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
+pytestmark = pytest.mark.django_db
 
 
 def test_first_poll_stores_posts_with_labels_images_and_a_fetch_attempt(source_at):
@@ -79,6 +79,16 @@ def test_probe_refuses_a_file_url():
     probe = feed_probe(url="file:///etc/passwd")
     assert "Only http:// and https://" in probe.error
     assert not Source.objects.exists()
+
+
+def test_a_refused_address_is_named_neither_in_the_add_source_check_nor_in_the_last_error(feed_server, settings):
+    settings.FEEDS_ALLOW_PRIVATE_ADDRESSES = False
+    url = feed_server.serve("/feed.xml", file="feeds/rss20.xml").replace("127.0.0.1", "localhost")
+    probe = feed_probe(url=url)
+    feed_poll(source=SourceFactory(feed_url=url))
+    for message in (probe.error, Source.objects.get(feed_url=url).last_error):
+        assert message.startswith("The address of localhost is not allowed")
+        assert "127.0.0.1" not in message and "::1" not in message and "private" not in message
 
 
 def test_factory_sources_are_untouched_by_other_tests():
@@ -231,6 +241,7 @@ def refuse_with_integrity_error(*, source, **_kwargs):
     SourceFactory(slug=source.slug)
 
 
+@pytest.mark.postgres
 @pytest.mark.parametrize(
     "store, name, detail",
     [
@@ -240,7 +251,7 @@ def refuse_with_integrity_error(*, source, **_kwargs):
 )
 def test_a_database_error_is_a_recorded_failure_shown_to_editors(source_at, monkeypatch, caplog, store, name, detail):
     source = source_at("/feed.xml", file="feeds/rss20.xml")
-    monkeypatch.setattr(services, "store_entries", store)
+    monkeypatch.setattr(store_module, "store_entries", store)
     with caplog.at_level(logging.ERROR, logger="feeds.poll"):
         attempt = feed_poll(source=source)
     assert attempt.outcome == "error" and attempt.http_status == 200
@@ -260,7 +271,7 @@ def test_a_lost_database_is_raised_for_the_task_to_retry_and_not_recorded(source
     def lose_the_database(**_kwargs):
         raise OperationalError("server closed the connection unexpectedly")
 
-    monkeypatch.setattr(services, "store_entries", lose_the_database)
+    monkeypatch.setattr(store_module, "store_entries", lose_the_database)
     with pytest.raises(OperationalError):
         feed_poll(source=source)
     assert not FetchAttempt.objects.exists() and not Article.objects.exists()

@@ -15,8 +15,6 @@ from tests.concurrency import run_together
 from tests.factories import ArticleFactory
 from tests.feeds.feedserver import DATA
 
-pytestmark = pytest.mark.postgres
-
 
 @pytest.mark.django_db
 def test_the_same_bytes_again_are_not_even_parsed_and_count_as_not_modified(source_at, feed_server, monkeypatch):
@@ -181,6 +179,7 @@ def test_a_crash_mid_poll_leaves_the_database_as_before_and_the_next_poll_restor
     assert Article.objects.count() == 3 and Label.objects.count() == 2
 
 
+@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_polls_of_one_source_never_duplicate_nor_raise(feed_server):
     source = Source.objects.create(
@@ -188,7 +187,9 @@ def test_two_concurrent_polls_of_one_source_never_duplicate_nor_raise(feed_serve
     )
     outcomes, errors = run_together(lambda: feed_poll(source=Source.objects.get(pk=source.pk)))
     assert errors == []
-    assert sorted(attempt.outcome for attempt in outcomes) == ["ok", "ok"]
+    # A poll that loads the source after the other committed finds the document ingested: rightly not_modified.
+    assert {attempt.outcome for attempt in outcomes} <= {"ok", "not_modified"}
+    assert "ok" in {attempt.outcome for attempt in outcomes}
     assert sum(attempt.entries_new for attempt in outcomes) == 3
     assert Article.objects.count() == 3 and FetchAttempt.objects.count() == 2
     assert Label.objects.count() == 2
@@ -252,6 +253,7 @@ def test_posts_deleted_in_the_admin_stay_deleted_while_still_in_the_feed(source_
     assert sorted(Article.objects.values_list("guid", flat=True)) == ["gazette-1003"]
 
 
+@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_the_store_transaction_does_not_wait_for_the_wal_flush_and_other_work_still_does(source_at, monkeypatch):
     seen = []
@@ -263,7 +265,7 @@ def test_the_store_transaction_does_not_wait_for_the_wal_flush_and_other_work_st
             seen.append(cursor.fetchone()[0])
         return real_store(**kwargs)
 
-    monkeypatch.setattr("feeds.services.store_entries", store_and_look)
+    monkeypatch.setattr(store, "store_entries", store_and_look)
     feed_poll(source=source_at("/feed.xml", file="feeds/rss20.xml"))
     with connection.cursor() as cursor:
         cursor.execute("SHOW synchronous_commit")

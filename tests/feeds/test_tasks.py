@@ -14,8 +14,6 @@ from feeds.services import source_claim_due
 from newsblog.celery import app as celery_app
 from tests.factories import SourceFactory
 
-pytestmark = pytest.mark.postgres
-
 
 @pytest.mark.django_db
 def test_beat_task_polls_due_active_sources_only(feed_server, django_capture_on_commit_callbacks):
@@ -39,6 +37,7 @@ def test_claiming_moves_the_next_poll_forward_so_a_second_beat_does_not_claim_ag
     assert source_claim_due(enqueue=enqueued.append) == []
 
 
+@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_claiming_skips_sources_another_beat_has_locked():
     locked, free = SourceFactory(), SourceFactory()

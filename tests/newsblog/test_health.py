@@ -15,7 +15,14 @@ pytestmark = pytest.mark.django_db
 CLOSED_PORT = "redis://127.0.0.1:1/0"
 
 
-@pytest.mark.postgres
+def stop_redis(settings) -> None:
+    """Point the cache, the counters and the broker at a port where no Redis answers."""
+    settings.REDIS_URL = CLOSED_PORT
+    settings.CELERY_BROKER_URL = CLOSED_PORT
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": CLOSED_PORT}}
+
+
 @pytest.mark.redis
 def test_everything_up_is_200_and_never_cached(client):
     SourceFactory(last_success_at=timezone.now() - timedelta(minutes=5))
@@ -40,12 +47,8 @@ def test_everything_up_is_200_and_never_cached(client):
     assert len(queries) <= 3
 
 
-@pytest.mark.redis
 def test_redis_stopped_is_503_naming_what_failed(client, settings):
-    settings.REDIS_URL = CLOSED_PORT
-    settings.CELERY_BROKER_URL = CLOSED_PORT
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": CLOSED_PORT}}
+    stop_redis(settings)
     started = time.monotonic()
     response = client.get("/healthz")
     assert time.monotonic() - started < 5
@@ -97,3 +100,30 @@ def test_embedded_default_has_no_redis_or_broker_to_fail(client, settings, monke
     assert body["checks"]["redis"]["state"] == "not used (embedded default)"
     assert body["checks"]["broker"]["state"] == "in-process (embedded default)"
     assert body["checks"]["view_flush"]["counter"] == "embedded"
+
+
+def test_readiness_alias_answers_like_healthz(client, settings):
+    settings.HEALTHZ_MAX_POLL_AGE_MINUTES = 60
+    SourceFactory(last_success_at=timezone.now() - timedelta(hours=5))
+    assert client.get("/healthz/ready").status_code == 503
+    assert client.get("/healthz/ready").json()["failing"] == client.get("/healthz").json()["failing"]
+
+
+def test_live_stays_200_while_worker_and_beat_are_away(client, settings, monkeypatch):
+    """A stack stopped for hours: no poll, no flush. Monitoring says so; load balancers keep the web server."""
+    settings.HEALTHZ_MAX_POLL_AGE_MINUTES = 60
+    SourceFactory(last_success_at=timezone.now() - timedelta(hours=5))
+    monkeypatch.setattr(popularity, "counter_status", lambda: "ok")
+    monkeypatch.setattr(popularity, "last_flush_at", lambda: timezone.now() - timedelta(minutes=11))
+    assert client.get("/healthz").status_code == 503
+    live = client.get("/healthz/live")
+    assert live.status_code == 200, live.json()
+    assert live.json() == {"status": "ok", "failing": [], "checks": {"database": {"ok": True}}}
+    assert "no-store" in live["Cache-Control"]
+
+
+@pytest.mark.redis
+def test_live_does_not_ask_redis_or_the_broker(client, settings):
+    stop_redis(settings)
+    assert client.get("/healthz").status_code == 503
+    assert client.get("/healthz/live").status_code == 200

@@ -49,6 +49,39 @@ def test_production_refuses_the_development_key():
     assert "DJANGO_SECRET_KEY must be set" in result.stderr
 
 
+def example_secret_key() -> str:
+    lines = (PROJECT / "docs" / "compose.env.example").read_text().splitlines()
+    return next(line.split("=", 1)[1] for line in lines if line.startswith("DJANGO_SECRET_KEY="))
+
+
+def test_production_refuses_the_secret_key_published_in_the_compose_example():
+    result = manage("check", "--deploy", **{**PRODUCTION, "DJANGO_SECRET_KEY": example_secret_key()})
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY is the example value published in compose.env.example" in result.stderr
+    assert "secrets.token_urlsafe(64)" in result.stderr
+
+
+@pytest.mark.parametrize("key", ["a" * 60, "abcd" * 20])
+def test_production_refuses_a_long_key_made_of_fewer_than_five_characters(key):
+    result = manage("check", **{**PRODUCTION, "DJANGO_SECRET_KEY": key})
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY must be set to a random value" in result.stderr
+
+
+def test_production_refuses_the_switch_that_turns_the_fetchers_address_policy_off():
+    result = manage("check", **{**PRODUCTION, "FEEDS_ALLOW_PRIVATE_ADDRESSES": "true"})
+    assert result.returncode != 0
+    assert "FEEDS_ALLOW_PRIVATE_ADDRESSES=true turns the fetcher's address policy off" in result.stderr
+    assert "FEEDS_ALLOWED_NETWORKS=10.1.2.0/24" in result.stderr
+
+
+def test_production_takes_an_allow_list_of_networks_and_names_a_bad_entry():
+    assert manage("check", **{**PRODUCTION, "FEEDS_ALLOWED_NETWORKS": "10.1.2.0/24, fd00:1::/64"}).returncode == 0
+    result = manage("check", **{**PRODUCTION, "FEEDS_ALLOWED_NETWORKS": "10.1.2.0/24,intranet"})
+    assert result.returncode != 0
+    assert "FEEDS_ALLOWED_NETWORKS: 'intranet' is not an IP network" in result.stderr
+
+
 def test_production_refuses_to_start_without_allowed_hosts():
     env = {**PRODUCTION}
     del env["DJANGO_ALLOWED_HOSTS"]
@@ -101,3 +134,13 @@ def test_time_zone_and_site_name_come_from_the_environment():
 def test_pages_are_kept_shorter_where_another_process_cannot_empty_the_cache(env, seconds):
     code = "from django.conf import settings as s; print(s.PAGE_CACHE_SECONDS)"
     assert manage("shell", "--verbosity", "0", "-c", code, **env).stdout.split() == [seconds]
+
+
+def test_beats_poll_and_flush_intervals_come_from_the_environment():
+    code = (
+        "from django.conf import settings; s = settings.CELERY_BEAT_SCHEDULE\n"
+        "print(s['poll-due-sources']['schedule'].total_seconds(), s['flush-views']['schedule'].total_seconds())"
+    )
+    assert manage("shell", "--verbosity", "0", "-c", code).stdout.split() == ["60.0", "60.0"]
+    fast = manage("shell", "--verbosity", "0", "-c", code, FEEDS_SCHEDULE_SECONDS="3", BEAT_FLUSH_VIEWS_SECONDS="5")
+    assert fast.stdout.split() == ["3.0", "5.0"]

@@ -18,6 +18,19 @@ def load_corpus(name: str) -> list[str]:
     return [entry.replace("XSSID", f"{prefix}{number}") for number, entry in enumerate(entries, 1)]
 
 
+def corpus_section(name: str, heading: str) -> list[str]:
+    """The entries under the corpus file's "# --- <heading>..." line, up to the next heading."""
+    lines = (DATA / name).read_text(encoding="utf-8").splitlines()
+    start = next(index for index, line in enumerate(lines) if line.startswith(f"# --- {heading}"))
+    section = []
+    for line in lines[start + 1 :]:
+        if line.startswith("# --- "):
+            break
+        if line.strip() and not line.startswith("# "):
+            section.append(line.replace("XSSID", "section"))
+    return section
+
+
 def chunks(items: list[str], size: int) -> list[list[str]]:
     return [items[start : start + size] for start in range(0, len(items), size)]
 

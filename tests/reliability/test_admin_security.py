@@ -3,8 +3,10 @@
 import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Group, Permission, User
+from django.test import Client
 from django.urls import reverse
 
+from tests.concurrency import run_together
 from tests.newsblog.desk import editor_client
 
 pytestmark = pytest.mark.django_db
@@ -86,3 +88,26 @@ def test_behind_the_proxy_throttling_goes_by_the_readers_address_not_the_proxys(
         HTTP_X_FORWARDED_FOR="198.51.100.9",
     )
     assert response.status_code == 302
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_twenty_parallel_wrong_passwords_get_five_checked_and_then_the_right_one_is_refused():
+    User.objects.create_user("editor", password="correct horse battery", is_staff=True)
+    pages, errors = run_together(lambda: attempt(Client(), "guess").content.decode(), count=20)
+    assert not errors
+    assert sum("Please enter the correct username and password" in page for page in pages) == 5
+    assert sum("Too many failed log-in attempts" in page for page in pages) == 15
+    client = Client()
+    assert "Too many failed log-in attempts" in attempt(client, "correct horse battery").content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_guesses_from_the_addresses_of_one_ipv6_64_are_throttled_as_from_one_address(client):
+    User.objects.create_user("editor", password="correct horse battery", is_staff=True)
+    for n in range(1, 6):
+        assert attempt(client, "guess", address=f"2001:db8:5:6:{n:x}::1").status_code == 200
+    refused = attempt(client, "correct horse battery", address="2001:db8:5:6:ffff::9")
+    assert "Too many failed log-in attempts" in refused.content.decode()
+    assert attempt(client, "correct horse battery", address="2001:db8:5:7::1").status_code == 302

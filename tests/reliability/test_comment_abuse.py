@@ -4,6 +4,7 @@ import pytest
 from django.test import Client
 
 from articles.models import Comment
+from tests.concurrency import run_together
 from tests.factories import ArticleFactory
 
 pytestmark = pytest.mark.django_db
@@ -82,3 +83,22 @@ def test_with_the_cache_down_comments_are_still_taken_and_limited_by_what_is_sto
     statuses = [comment(client, article, body=f"Note {n}").status_code for n in range(7)]
     assert statuses == [302] * 5 + [429] * 2
     assert Comment.objects.count() == 5
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_forty_parallel_comments_from_one_address_store_no_more_than_the_limit():
+    article = ArticleFactory()
+    statuses, errors = run_together(lambda: comment(Client(), article).status_code, count=40)
+    assert not errors
+    assert Comment.objects.count() == 5
+    assert sorted(statuses) == [302] * 5 + [429] * 35
+
+
+def test_a_flood_from_the_addresses_of_one_ipv6_64_is_cut_off_as_from_one_address(client):
+    article = ArticleFactory()
+    statuses = [comment(client, article, address=f"2001:db8:1:2::{n:x}").status_code for n in range(1, 11)]
+    assert statuses == [302] * 5 + [429] * 5
+    assert Comment.objects.count() == 5
+    assert comment(client, article, address="2001:db8:1:3::1").status_code == 302

@@ -1,4 +1,7 @@
-"""manage.py importopml FILE: add every feed an OPML subscription list names (nothing is fetched)."""
+"""manage.py importopml FILE: add every feed an OPML subscription list names (nothing is fetched).
+
+A feed inside folder outlines keeps its folders as its category ("Tech/Europe").
+"""
 
 import re
 import xml.etree.ElementTree as ET  # noqa: N817 - the conventional name
@@ -21,11 +24,12 @@ class Command(BaseCommand):
     def handle(self, *args, file: str, **options):
         outlines = self._outlines(Path(file))
         added, skipped, refused = 0, 0, []
-        for outline in outlines:
+        for outline, category in outlines:
             url = (outline.get("xmlUrl") or "").strip()
             name = (outline.get("title") or outline.get("text") or "").strip()
+            site_url = (outline.get("htmlUrl") or "")[:2000]
             try:
-                source_create(feed_url=url, name=name, site_url=(outline.get("htmlUrl") or "")[:2000])
+                source_create(feed_url=url, name=name, site_url=site_url, category=category)
                 added += 1
             except ValueError:
                 skipped += 1
@@ -35,7 +39,7 @@ class Command(BaseCommand):
         for line in refused:
             self.stdout.write(self.style.WARNING(f"Refused {line}"))
 
-    def _outlines(self, path: Path) -> list[ET.Element]:
+    def _outlines(self, path: Path) -> list[tuple[ET.Element, str]]:
         try:
             data = path.read_bytes()[: MAX_OPML_BYTES + 1]
         except OSError as error:
@@ -51,4 +55,15 @@ class Command(BaseCommand):
             raise CommandError(f"{path} is not valid OPML/XML: {error}.") from None
         if root.tag != "opml":
             raise CommandError(f"{path} is not an OPML file (its root element is <{root.tag}>).")
-        return [outline for outline in root.iter("outline") if outline.get("xmlUrl")]
+        body = root.find("body")
+        return list(_feeds_in(root if body is None else body, folders=()))
+
+
+def _feeds_in(parent: ET.Element, *, folders: tuple[str, ...]):
+    """Each feed outline under parent with its folders joined by "/", depth first, in document order."""
+    for outline in parent.findall("outline"):
+        if outline.get("xmlUrl"):
+            yield outline, "/".join(folders)
+        else:
+            folder = (outline.get("title") or outline.get("text") or "").strip().replace("/", "-")
+            yield from _feeds_in(outline, folders=(*folders, folder) if folder else folders)

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, connection
 
+from feeds.ingest.errors import error_summary
 from feeds.models import FetchAttempt, Source
-from feeds.outcomes import error_summary
+from feeds.scheduler import POLLFEEDS, scheduler_run_record
 from feeds.services import feed_poll
 
 BAR_WIDTH = 30
@@ -47,6 +48,8 @@ class Command(BaseCommand):
         which.add_argument("--source", type=int, nargs="+", metavar="ID", help="these sources (by id)")
 
     def handle(self, *args, all: bool, due: bool, source: list[int] | None, **options):  # noqa: A002
+        if due:
+            scheduler_run_record(name=POLLFEEDS)
         sources = list(self._sources(all, due, source))
         if not sources:
             self.stdout.write("Nothing to poll.")

@@ -1,0 +1,90 @@
+"""The in-process layer in front of Redis: hot pages cost no round trip, and changes still show within bounds."""
+
+import pytest
+import redis
+from django.core.cache import cache
+
+from articles import hotpages
+from articles.hotpages import HotPages
+from articles.models import Article
+from articles.pagecache import EPOCH_KEY
+from articles.popularity import flush_views
+from tests.articles.popularity_helpers import reader_headers, totals
+from tests.factories import ArticleFactory
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.redis]
+
+
+@pytest.fixture(autouse=True)
+def _two_seconds_in_process(settings):
+    settings.PAGE_CACHE_LOCAL_SECONDS = 2
+    hotpages.hot_pages.clear()
+    yield
+    hotpages.hot_pages.clear()
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """The layer's clock, moved forward by hand."""
+    now = [1000.0]
+    monkeypatch.setattr(hotpages.time, "monotonic", lambda: now[0])
+    return now
+
+
+@pytest.fixture
+def redis_commands(monkeypatch):
+    sent = []
+    execute_command = redis.Redis.execute_command
+
+    def command(self, *args, **options):
+        sent.append(args[0])
+        return execute_command(self, *args, **options)
+
+    monkeypatch.setattr(redis.Redis, "execute_command", command)
+    return sent
+
+
+def test_a_hot_home_page_is_served_without_a_redis_round_trip(client, redis_commands, clock):
+    ArticleFactory(title="Harbour reopens")
+    client.get("/")  # rendered
+    client.get("/")  # read from Redis as current, kept in the process
+    redis_commands.clear()
+    response = client.get("/")
+    assert "Harbour reopens" in response.content.decode()
+    assert redis_commands == []
+
+
+def test_another_process_change_shows_once_the_seconds_are_over(client, clock):
+    post = ArticleFactory(title="Before")
+    client.get("/")
+    client.get("/")
+    Article.objects.filter(pk=post.pk).update(title="After")
+    cache.set(EPOCH_KEY, 42, None)  # what another process's invalidation writes; this process's copy stays
+    assert "Before" in client.get("/").content.decode()
+    clock[0] += 2.1
+    assert "After" in client.get("/").content.decode()
+
+
+def test_this_process_change_shows_at_once(client, clock):
+    post = ArticleFactory(title="Before")
+    client.get("/")
+    client.get("/")
+    post.title = "After"
+    post.save()
+    assert "After" in client.get("/").content.decode()
+
+
+def test_a_hot_post_page_still_counts_every_readers_view(client, clock):
+    post = ArticleFactory()
+    for number in range(1, 6):
+        assert client.get(post.get_absolute_url(), **reader_headers(number)).status_code == 200
+    assert hotpages.hot_pages.get(next(iter(hotpages.hot_pages._pages))) is not None
+    flush_views()
+    assert totals(post)[0] == 5
+
+
+def test_the_layer_holds_a_bounded_number_of_pages(clock):
+    pages = HotPages(max_pages=3)
+    for n in range(5):
+        pages.put(f"page-{n}", n)
+    assert [pages.get(f"page-{n}") for n in range(5)] == [None, None, 2, 3, 4]
