@@ -18,6 +18,7 @@ from feeds.scheduler import scheduler_missing
 from newsblog.charts import Bar, bar_chart
 
 RECENT_FETCHES = 20
+RULE_FIELDS = {"keep_rules", "block_rules"}
 CHARTED_FETCHES = 50
 BADGE = '<span class="desk-badge desk-badge-{}">{}</span>'
 FETCH_LEGEND = mark_safe(  # noqa: S308 - a constant
@@ -88,6 +89,7 @@ class SourceAdmin(SourceActions, admin.ModelAdmin):
         "updated_at",
         "fetch_chart",
         "recent_fetches",
+        "rules_error",
     ]
     fieldsets = [
         (None, {"fields": ["name", "slug", "feed_url", "site_url", "category", "is_active", "poll_interval_minutes"]}),
@@ -103,6 +105,13 @@ class SourceAdmin(SourceActions, admin.ModelAdmin):
                     "consecutive_failures",
                     "last_error",
                 ]
+            },
+        ),
+        (
+            "Republishing rules",
+            {
+                "description": "Rules decide what new entries are taken; posts already stored keep their state.",
+                "fields": ["keep_rules", "block_rules", "rules_error", "publish_mode"],
             },
         ),
         ("Recent fetches", {"fields": ["fetch_chart", "recent_fetches"]}),
@@ -142,8 +151,9 @@ class SourceAdmin(SourceActions, admin.ModelAdmin):
         return super().changelist_view(request, extra_context)
 
     def save_model(self, request, obj, form, change):
-        if change and "site_url" in form.changed_data:
-            obj.content_digest = ""  # the next poll parses the feed again, so a cleared site URL is filled in
+        if change and {"site_url", *RULE_FIELDS}.intersection(form.changed_data):
+            # The next poll parses the feed again: a cleared site URL is filled in, entries new rules take are taken.
+            obj.content_digest = ""
         if change and "feed_url" in form.changed_data:
             _start_afresh(obj, previous_url=form.initial["feed_url"])
         super().save_model(request, obj, form, change)

@@ -9,9 +9,19 @@ from django.db import models
 from django.utils.text import slugify
 
 from feeds.feed_check import feed_check
+from feeds.ingest.rules import rule_problems
 from feeds.models import Source
 
 FEED_CHECKED = "feed_checked"
+REPUBLISHING_FIELDS = ["keep_rules", "block_rules", "publish_mode"]
+
+
+def refuse_invalid_rules(text: str) -> str:
+    """The rule list as typed, or a ValidationError naming each line the engine refuses, in its own words."""
+    problems = rule_problems(text)
+    if problems:
+        raise ValidationError([f"Not a valid rule, {problem}" for problem in problems])
+    return text
 
 
 def unique_slug(name: str) -> str:
@@ -128,7 +138,30 @@ class SourceChangeForm(forms.ModelForm):
     class Meta:
         model = Source
         formfield_callback = https_by_default
-        fields = ["name", "slug", "feed_url", "site_url", "is_active", "poll_interval_minutes", "disabled_reason"]
+        fields = [
+            "name",
+            "slug",
+            "feed_url",
+            "site_url",
+            "is_active",
+            "poll_interval_minutes",
+            "disabled_reason",
+            *REPUBLISHING_FIELDS,
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A form from before the rules existed (an open tab during an upgrade) leaves the mode as it was.
+        self.fields["publish_mode"].required = False
+
+    def clean_publish_mode(self) -> str:
+        return self.cleaned_data["publish_mode"] or self.instance.publish_mode
+
+    def clean_keep_rules(self) -> str:
+        return refuse_invalid_rules(self.cleaned_data["keep_rules"])
+
+    def clean_block_rules(self) -> str:
+        return refuse_invalid_rules(self.cleaned_data["block_rules"])
 
     def clean_feed_url(self) -> str:
         url = self.cleaned_data["feed_url"]

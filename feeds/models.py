@@ -17,6 +17,11 @@ class SourceQuerySet(models.QuerySet):
         return self.filter(consecutive_failures__gt=0)
 
 
+class PublishMode(models.TextChoices):
+    PUBLISH = "publish", "Publish at once"
+    REVIEW = "review", "Wait for review"
+
+
 class Source(models.Model):
     """An upstream RSS/Atom/JSON feed we republish, with the state of its fetching."""
 
@@ -37,6 +42,25 @@ class Source(models.Model):
         null=True,
         blank=True,
         help_text="Leave blank to adapt to how often the source posts.",
+    )
+    # Republishing rules (feeds/ingest/rules.py, README "Republishing rules"). db_default: expand/contract.
+    keep_rules = models.TextField(
+        blank=True,
+        db_default="",
+        help_text="One rule a line: a word or phrase, or re:<pattern>; optionally after title:, content:, author: "
+        "or category:. If any, only entries matching one of them are taken.",
+    )
+    block_rules = models.TextField(
+        blank=True, db_default="", help_text="Same form as keep rules; an entry matching one is never taken."
+    )
+    # The rules the last poll had to leave out (refused by the engine), so the editor sees why a rule does nothing.
+    rules_error = models.TextField("rule problems", blank=True, db_default="", editable=False)
+    publish_mode = models.CharField(
+        max_length=10,
+        choices=PublishMode.choices,
+        default=PublishMode.PUBLISH,
+        db_default=PublishMode.PUBLISH,
+        help_text="Review: new posts wait in the Pending review queue until an editor publishes or rejects them.",
     )
     # Why the source was switched off automatically (e.g. the feed answered 410 Gone).
     disabled_reason = models.CharField(max_length=500, blank=True)

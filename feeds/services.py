@@ -22,6 +22,7 @@ from feeds.ingest.sanitize import excerpt_from_html, first_image, sanitize_html
 from feeds.ingest.store import PURGED, PreparedEntry, StoreResult, store_entries_tolerant, stored_hashes
 from feeds.models import FetchAttempt, Source
 from feeds.outcomes import record_failure, record_success
+from feeds.republishing import entries_taken, new_post_status
 from feeds.scheduler import BEAT, scheduler_run_record
 
 logger = logging.getLogger("feeds.poll")
@@ -176,22 +177,25 @@ def _prepare(source: Source, parsed: ParsedFeed, skipped: StoreResult) -> list[P
     """
     entries = list({entry.guid: entry for entry in parsed.entries}.values())
     known = stored_hashes(source=source, guids=[entry.guid for entry in entries])
+    # Rules decide what is taken; a post already stored is reached by `applyrules`, not by a poll.
+    taken = {entry.guid for entry in entries_taken(source=source, entries=[e for e in entries if e.guid not in known])}
     prepared = []
+    status = new_post_status(source)
     for entry in entries:
-        if known.get(entry.guid) in (entry.raw_hash, PURGED):
+        if known.get(entry.guid) in (entry.raw_hash, PURGED) or (entry.guid not in known and entry.guid not in taken):
             continue
         try:
-            prepared.append(_prepared_entry(entry))
+            prepared.append(_prepared_entry(entry, status))
         except Exception as error:  # noqa: BLE001 - hostile markup may break any library; recorded, not swallowed
             logger.warning("entry %s of %s skipped: %s", entry.guid, source.slug, error_summary(error), exc_info=True)
             skipped.skip(guid=entry.guid, reason=error_summary(error))
     return prepared
 
 
-def _prepared_entry(entry: ParsedEntry) -> PreparedEntry:
+def _prepared_entry(entry: ParsedEntry, status: str) -> PreparedEntry:
     body = sanitize_html(entry.content_html, base_url=entry.content_base)
     image = entry.image_url or first_image(body)
-    return PreparedEntry(parsed=entry, body_html=body, excerpt=excerpt_from_html(body), image_url=image)
+    return PreparedEntry(parsed=entry, body_html=body, excerpt=excerpt_from_html(body), image_url=image, status=status)
 
 
 def _log(source: Source, attempt: FetchAttempt, timings: Timings) -> None:

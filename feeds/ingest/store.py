@@ -36,6 +36,8 @@ class PreparedEntry:
     body_html: str
     excerpt: str
     image_url: str
+    # For a new post only: published, or pending review (feeds/republishing.py); an update never changes it.
+    status: str = Article.Status.PUBLISHED
 
 
 @dataclass
@@ -155,6 +157,7 @@ def _article(source: Source, entry: PreparedEntry, now: datetime) -> Article:
         content_hash=parsed.raw_hash,
         fetched_at=now,
         published_at=parsed.published_at,
+        status=entry.status,
     )
 
 
