@@ -13,7 +13,8 @@ from django.utils.safestring import mark_safe
 from articles.models import Article, ArticleDailyViews
 from feeds.admin_actions import SourceActions
 from feeds.admin_forms import SourceAddForm, SourceChangeForm
-from feeds.models import FetchAttempt, Source
+from feeds.models import ContentMode, FetchAttempt, Source
+from feeds.republishing import source_looks_summary_only
 from feeds.scheduler import scheduler_missing
 from newsblog.charts import Bar, bar_chart
 
@@ -90,6 +91,7 @@ class SourceAdmin(SourceActions, admin.ModelAdmin):
         "fetch_chart",
         "recent_fetches",
         "rules_error",
+        "summary_hint",
     ]
     fieldsets = [
         (None, {"fields": ["name", "slug", "feed_url", "site_url", "category", "is_active", "poll_interval_minutes"]}),
@@ -111,7 +113,7 @@ class SourceAdmin(SourceActions, admin.ModelAdmin):
             "Republishing rules",
             {
                 "description": "Rules decide what new entries are taken; posts already stored keep their state.",
-                "fields": ["keep_rules", "block_rules", "rules_error", "publish_mode"],
+                "fields": ["keep_rules", "block_rules", "rules_error", "publish_mode", "content_mode", "summary_hint"],
             },
         ),
         ("Recent fetches", {"fields": ["fetch_chart", "recent_fetches"]}),
@@ -178,6 +180,12 @@ class SourceAdmin(SourceActions, admin.ModelAdmin):
             # The check found a feed: show it instead of the "please correct the errors" banner.
             context.update(feed_check=form.probe, errors=None)
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    @admin.display(description="content")
+    def summary_hint(self, obj):
+        if obj.content_mode == ContentMode.FEED and source_looks_summary_only(obj):
+            return "Looks summary-only: try full text."
+        return "–"
 
     @admin.display(description="health")
     def health(self, obj):
@@ -247,7 +255,7 @@ class SourceAdmin(SourceActions, admin.ModelAdmin):
                     a.entries_new,
                     a.entries_updated,
                     a.entries_skipped,
-                    a.error[:200],
+                    (a.error or a.entry_notes)[:200],
                 )
                 for a in attempts
             ),

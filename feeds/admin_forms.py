@@ -13,7 +13,9 @@ from feeds.ingest.rules import rule_problems
 from feeds.models import Source
 
 FEED_CHECKED = "feed_checked"
-REPUBLISHING_FIELDS = ["keep_rules", "block_rules", "publish_mode"]
+REPUBLISHING_FIELDS = ["keep_rules", "block_rules", "publish_mode", "content_mode"]
+# Choices a form from before the rules existed does not send: left as they were.
+MODE_FIELDS = ["publish_mode", "content_mode"]
 
 
 def refuse_invalid_rules(text: str) -> str:
@@ -151,11 +153,15 @@ class SourceChangeForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # A form from before the rules existed (an open tab during an upgrade) leaves the mode as it was.
-        self.fields["publish_mode"].required = False
+        # A form from before the rules existed (an open tab during an upgrade) leaves the modes as they were.
+        for name in MODE_FIELDS:
+            self.fields[name].required = False
 
-    def clean_publish_mode(self) -> str:
-        return self.cleaned_data["publish_mode"] or self.instance.publish_mode
+    def clean(self):
+        cleaned = super().clean()
+        for name in MODE_FIELDS:
+            cleaned[name] = cleaned.get(name) or getattr(self.instance, name)
+        return cleaned
 
     def clean_keep_rules(self) -> str:
         return refuse_invalid_rules(self.cleaned_data["keep_rules"])

@@ -22,6 +22,12 @@ class PublishMode(models.TextChoices):
     REVIEW = "review", "Wait for review"
 
 
+class ContentMode(models.TextChoices):
+    FEED = "feed", "As the feed gives it"
+    FULL_TEXT = "full_text", "Full text from the article page"
+    EXCERPT = "excerpt", "Excerpt and a link"
+
+
 class Source(models.Model):
     """An upstream RSS/Atom/JSON feed we republish, with the state of its fetching."""
 
@@ -61,6 +67,14 @@ class Source(models.Model):
         default=PublishMode.PUBLISH,
         db_default=PublishMode.PUBLISH,
         help_text="Review: new posts wait in the Pending review queue until an editor publishes or rejects them.",
+    )
+    content_mode = models.CharField(
+        max_length=10,
+        choices=ContentMode.choices,
+        default=ContentMode.FEED,
+        db_default=ContentMode.FEED,
+        help_text="Full text: fetch each new entry's page and keep its article. Excerpt: keep only the first "
+        "900 characters, with a link to read on at the source.",
     )
     # Why the source was switched off automatically (e.g. the feed answered 410 Gone).
     disabled_reason = models.CharField(max_length=500, blank=True)
@@ -113,6 +127,8 @@ class FetchAttempt(models.Model):
     entries_skipped = models.PositiveIntegerField(default=0, db_default=0)
     outcome = models.CharField(max_length=20, choices=Outcome.choices)
     error = models.TextField(blank=True)
+    # Entries stored with something missing, one line each (e.g. the feed's content kept when full text failed).
+    entry_notes = models.TextField(blank=True, db_default="")
 
     class Meta:
         ordering = ["-started_at"]

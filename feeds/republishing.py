@@ -1,13 +1,24 @@
-"""A source's republishing rules applied at ingest: which new entries are taken, and in which status."""
+"""A source's republishing rules applied at ingest: which entries are taken, with what content, in which status."""
 
 import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+
+from django.utils.html import format_html, strip_tags
 
 from articles.models import Article
+from feeds.ingest.extract import FullText, full_text
 from feeds.ingest.parse import ParsedEntry
+from feeds.ingest.politeness import MAX_IN_FLIGHT_PER_HOST
 from feeds.ingest.rules import entry_text, rule_set
-from feeds.models import PublishMode, Source
+from feeds.ingest.sanitize import sanitize_html
+from feeds.ingest.store import PURGED
+from feeds.models import ContentMode, FetchAttempt, PublishMode, Source
 
 logger = logging.getLogger("feeds.poll")
+# Full-text fetches of one poll stop starting after this long, within the poll task's soft time limit (60 s).
+FULL_TEXT_BUDGET_SECONDS = 40
 
 
 def entries_taken(*, source: Source, entries: list[ParsedEntry]) -> list[ParsedEntry]:
@@ -33,3 +44,76 @@ def new_post_status(source: Source) -> str:
     if source.publish_mode == PublishMode.REVIEW:
         return Article.Status.PENDING
     return Article.Status.PUBLISHED
+
+
+def entries_to_prepare(source: Source, entries: list[ParsedEntry], known: dict[str, str]) -> list[ParsedEntry]:
+    """New entries the rules take, and stored ones changed upstream; a post already stored is reached by
+    `applyrules`, not by a poll's rules."""
+    new = {entry.guid for entry in entries_taken(source=source, entries=[e for e in entries if e.guid not in known])}
+    return [
+        entry
+        for entry in entries
+        if entry.guid in new or (entry.guid in known and known[entry.guid] not in (entry.raw_hash, PURGED))
+    ]
+
+
+def with_content_mode(*, source: Source, entries: list[ParsedEntry]) -> tuple[list[ParsedEntry], list[str]]:
+    """The entries with their article page's text in full-text mode (the feed's where that fails), and a note for
+    each entry whose full text could not be had."""
+    if source.content_mode != ContentMode.FULL_TEXT or not entries:
+        return entries, []
+    deadline = time.monotonic() + FULL_TEXT_BUDGET_SECONDS
+    with ThreadPoolExecutor(max_workers=MAX_IN_FLIGHT_PER_HOST, thread_name_prefix="full-text") as pool:
+        found = list(pool.map(lambda entry: _full_text_before(entry, deadline), entries))
+    notes = [f"{entry.guid}: full text failed, feed content kept: {text.error}" for entry, text in found if text.error]
+    return [_with_article(entry, text) for entry, text in found], notes
+
+
+def _full_text_before(entry: ParsedEntry, deadline: float) -> tuple[ParsedEntry, FullText]:
+    if not entry.url:
+        return entry, FullText(error="the entry links to no page")
+    if time.monotonic() > deadline:
+        return entry, FullText(error=f"not fetched, the poll's {FULL_TEXT_BUDGET_SECONDS} s for full text ran out")
+    return entry, full_text(entry.url)
+
+
+def _with_article(entry: ParsedEntry, text: FullText) -> ParsedEntry:
+    if text.error:
+        return entry
+    return replace(entry, content_html=text.html, content_base=text.page_url)
+
+
+def excerpt_only(source: Source, *, excerpt: str, url: str) -> str:
+    """In excerpt mode, the body: the excerpt and a link to read on at the source; else "" (the body stays)."""
+    if source.content_mode != ContentMode.EXCERPT:
+        return ""
+    teaser = format_html('<p>{}</p><p><a href="{}">Continue reading at {}</a></p>', excerpt, url, source.name)
+    return sanitize_html(teaser, base_url=url)
+
+
+def entry_notes_record(*, attempt: FetchAttempt, notes: list[str]) -> FetchAttempt:
+    """Keep the notes on single entries with the poll's attempt, where the editor reads its outcome."""
+    if notes:
+        attempt.entry_notes = "\n".join(notes)
+        FetchAttempt.objects.filter(pk=attempt.pk).update(entry_notes=attempt.entry_notes)
+    return attempt
+
+
+SUMMARY_SAMPLE = 20
+SUMMARY_MAX_AVERAGE_CHARS = 500
+SUMMARY_ENDINGS = ("…", "[…]", "[...]", "...", "read more", "read more »", "continue reading")
+
+
+def looks_summary_only(texts: list[str]) -> bool:
+    """Whether a source's latest posts (their plain text) look like teasers: short on average, or cut off."""
+    if not texts:
+        return False
+    average = sum(len(text) for text in texts) / len(texts)
+    cut_off = sum(text.rstrip().lower().endswith(SUMMARY_ENDINGS) for text in texts)
+    return average < SUMMARY_MAX_AVERAGE_CHARS or cut_off * 2 > len(texts)
+
+
+def source_looks_summary_only(source: Source) -> bool:
+    """The summary-only test on the source's last SUMMARY_SAMPLE posts (one query)."""
+    bodies = source.articles.order_by("-published_at", "-id").values_list("body_html", flat=True)[:SUMMARY_SAMPLE]
+    return looks_summary_only([" ".join(strip_tags(body).split()) for body in bodies])

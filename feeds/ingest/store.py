@@ -8,7 +8,7 @@ url_year/url_month and slug are fixed at first store and never change, so public
 import hashlib
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import count
 
@@ -48,6 +48,8 @@ class StoreResult:
     # Entries that could not be prepared or stored: how many, and the first one's guid and reason.
     skipped: int = 0
     first_skipped: str = ""
+    # What happened to single entries that were still stored (e.g. "full text failed: ..."), one line each.
+    notes: list[str] = field(default_factory=list)
 
     def skip(self, *, guid: str, reason: str) -> None:
         self.skipped += 1
@@ -61,6 +63,7 @@ class StoreResult:
         )
         self.skipped += other.skipped
         self.first_skipped = self.first_skipped or other.first_skipped
+        self.notes = self.notes + other.notes
 
 
 # Stands for the hash of a purged post: it never equals an entry's hash, and such an entry is skipped.
