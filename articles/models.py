@@ -216,6 +216,11 @@ class Article(models.Model):
     def get_absolute_url(self):
         return reverse("articles:detail", args=[self.url_year, f"{self.url_month:02d}", self.slug])
 
+    @property
+    def byline(self) -> str:
+        """The author shown on the post, as its source's author mode says."""
+        return self.source.byline(self.author)
+
 
 # The moderation desk's order: pending comments first. An expression, so that an index can hold it.
 PENDING_FIRST = Case(When(status="pending", then=Value(0)), default=Value(1))

@@ -10,12 +10,22 @@ from django.utils.text import slugify
 
 from feeds.feed_check import feed_check
 from feeds.ingest.rules import rule_problems
+from feeds.ingest.selectors import compiled_selectors
 from feeds.models import Source
 
 FEED_CHECKED = "feed_checked"
-REPUBLISHING_FIELDS = ["keep_rules", "block_rules", "publish_mode", "content_mode"]
+REPUBLISHING_FIELDS = [
+    "keep_rules",
+    "block_rules",
+    "publish_mode",
+    "content_mode",
+    "remove_selectors",
+    "canonical_to_original",
+    "noindex",
+    "author_mode",
+]
 # Choices a form from before the rules existed does not send: left as they were.
-MODE_FIELDS = ["publish_mode", "content_mode"]
+MODE_FIELDS = ["publish_mode", "content_mode", "author_mode"]
 
 
 def refuse_invalid_rules(text: str) -> str:
@@ -168,6 +178,13 @@ class SourceChangeForm(forms.ModelForm):
 
     def clean_block_rules(self) -> str:
         return refuse_invalid_rules(self.cleaned_data["block_rules"])
+
+    def clean_remove_selectors(self) -> str:
+        text = self.cleaned_data["remove_selectors"]
+        _selectors, problems = compiled_selectors(text)
+        if problems:
+            raise ValidationError([f"Not a valid CSS selector, {problem}" for problem in problems])
+        return text
 
     def clean_feed_url(self) -> str:
         url = self.cleaned_data["feed_url"]

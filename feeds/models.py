@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -20,6 +21,15 @@ class SourceQuerySet(models.QuerySet):
 class PublishMode(models.TextChoices):
     PUBLISH = "publish", "Publish at once"
     REVIEW = "review", "Wait for review"
+
+
+AUTHOR_UPSTREAM = "upstream"
+AUTHOR_SOURCE = "source"
+
+
+def canonical_default() -> bool:
+    """A new source's canonical link follows the site-wide CANONICAL_TO_ORIGINAL setting."""
+    return settings.CANONICAL_TO_ORIGINAL
 
 
 class ContentMode(models.TextChoices):
@@ -76,6 +86,32 @@ class Source(models.Model):
         help_text="Full text: fetch each new entry's page and keep its article. Excerpt: keep only the first "
         "900 characters, with a link to read on at the source.",
     )
+    remove_selectors = models.TextField(
+        blank=True,
+        db_default="",
+        help_text="One CSS selector a line (e.g. .share-bar, aside.related): those elements are removed from the "
+        "content, feed or full text, before it is stored.",
+    )
+    canonical_to_original = models.BooleanField(
+        "canonical link to the original",
+        default=canonical_default,
+        db_default=True,
+        help_text="Post pages name the original article as canonical; off: our own page.",
+    )
+    noindex = models.BooleanField(
+        "keep out of search engines",
+        default=False,
+        db_default=False,
+        help_text='Post pages say <meta name="robots" content="noindex"> and are left out of the sitemap.',
+    )
+    author_mode = models.CharField(
+        "author shown",
+        max_length=200,
+        default=AUTHOR_UPSTREAM,
+        db_default=AUTHOR_UPSTREAM,
+        help_text=f'"{AUTHOR_UPSTREAM}": the entry\'s author; "{AUTHOR_SOURCE}": the source\'s name; anything else: '
+        "that name on every post.",
+    )
     # Why the source was switched off automatically (e.g. the feed answered 410 Gone).
     disabled_reason = models.CharField(max_length=500, blank=True)
 
@@ -104,6 +140,14 @@ class Source(models.Model):
 
     def get_absolute_url(self):
         return reverse("articles:source", args=[self.slug])
+
+    def byline(self, upstream_author: str) -> str:
+        """The author a post of this source shows: the entry's, the source's name, or a fixed name."""
+        if self.author_mode == AUTHOR_UPSTREAM:
+            return upstream_author
+        if self.author_mode == AUTHOR_SOURCE:
+            return self.name
+        return self.author_mode
 
 
 class FetchAttempt(models.Model):

@@ -3,16 +3,18 @@
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from django.utils.html import format_html, strip_tags
+from lxml import etree
 
 from articles.models import Article
 from feeds.ingest.extract import FullText, full_text
 from feeds.ingest.parse import ParsedEntry
 from feeds.ingest.politeness import MAX_IN_FLIGHT_PER_HOST
-from feeds.ingest.rules import entry_text, rule_set
+from feeds.ingest.rules import RuleSet, entry_text, rule_set
 from feeds.ingest.sanitize import sanitize_html
+from feeds.ingest.selectors import compiled_selectors
 from feeds.ingest.store import PURGED
 from feeds.models import ContentMode, FetchAttempt, PublishMode, Source
 
@@ -21,13 +23,20 @@ logger = logging.getLogger("feeds.poll")
 FULL_TEXT_BUDGET_SECONDS = 40
 
 
-def entries_taken(*, source: Source, entries: list[ParsedEntry]) -> list[ParsedEntry]:
-    """The entries the source's keep/block rules take; rules the engine refuses are skipped and reported on it."""
+@dataclass
+class SourceRules:
+    """A source's rules compiled once for a poll: what is taken, and what is cut from content."""
+
+    rules: RuleSet
+    selectors: list[etree.XPath]
+
+
+def source_rules(source: Source) -> SourceRules:
+    """The source's rules compiled; a rule or selector that cannot be compiled is left out and reported on it."""
     rules = rule_set(keep_rules=source.keep_rules, block_rules=source.block_rules)
-    _report_problems(source, rules.problems)
-    if rules.empty:
-        return entries
-    return [entry for entry in entries if rules.takes(entry_text(entry))]
+    selectors, bad_selectors = compiled_selectors(source.remove_selectors)
+    _report_problems(source, rules.problems + [f"remove selector {problem}" for problem in bad_selectors])
+    return SourceRules(rules=rules, selectors=selectors)
 
 
 def _report_problems(source: Source, problems: list[str]) -> None:
@@ -46,14 +55,17 @@ def new_post_status(source: Source) -> str:
     return Article.Status.PUBLISHED
 
 
-def entries_to_prepare(source: Source, entries: list[ParsedEntry], known: dict[str, str]) -> list[ParsedEntry]:
+def entries_to_prepare(
+    source_rules: SourceRules, entries: list[ParsedEntry], known: dict[str, str]
+) -> list[ParsedEntry]:
     """New entries the rules take, and stored ones changed upstream; a post already stored is reached by
     `applyrules`, not by a poll's rules."""
-    new = {entry.guid for entry in entries_taken(source=source, entries=[e for e in entries if e.guid not in known])}
+    rules = source_rules.rules
     return [
         entry
         for entry in entries
-        if entry.guid in new or (entry.guid in known and known[entry.guid] not in (entry.raw_hash, PURGED))
+        if (entry.guid not in known and (rules.empty or rules.takes(entry_text(entry))))
+        or (entry.guid in known and known[entry.guid] not in (entry.raw_hash, PURGED))
     ]
 
 

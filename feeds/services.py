@@ -19,10 +19,18 @@ from feeds.ingest.fetch import FetchError, FetchLimits, FetchResult, check_url, 
 from feeds.ingest.fingerprint import feed_fingerprint
 from feeds.ingest.parse import ParsedEntry, ParsedFeed, ParseError, parse_feed
 from feeds.ingest.sanitize import excerpt_from_html, first_image, sanitize_html
+from feeds.ingest.selectors import without_selected
 from feeds.ingest.store import PreparedEntry, StoreResult, store_entries_tolerant, stored_hashes
 from feeds.models import FetchAttempt, Source
 from feeds.outcomes import record_failure, record_success
-from feeds.republishing import entries_to_prepare, entry_notes_record, excerpt_only, new_post_status, with_content_mode
+from feeds.republishing import (
+    entries_to_prepare,
+    entry_notes_record,
+    excerpt_only,
+    new_post_status,
+    source_rules,
+    with_content_mode,
+)
 from feeds.scheduler import BEAT, scheduler_run_record
 
 logger = logging.getLogger("feeds.poll")
@@ -176,20 +184,21 @@ def _prepare(source: Source, parsed: ParsedFeed, skipped: StoreResult) -> list[P
     """
     entries = list({entry.guid: entry for entry in parsed.entries}.values())
     known = stored_hashes(source=source, guids=[entry.guid for entry in entries])
-    wanted, skipped.notes = with_content_mode(source=source, entries=entries_to_prepare(source, entries, known))
+    rules = source_rules(source)
+    wanted, skipped.notes = with_content_mode(source=source, entries=entries_to_prepare(rules, entries, known))
     status = new_post_status(source)
     prepared = []
     for entry in wanted:
         try:
-            prepared.append(_prepared_entry(source, entry, status))
+            prepared.append(_prepared_entry(source, entry, status, rules.selectors))
         except Exception as error:  # noqa: BLE001 - hostile markup may break any library; recorded, not swallowed
             logger.warning("entry %s of %s skipped: %s", entry.guid, source.slug, error_summary(error), exc_info=True)
             skipped.skip(guid=entry.guid, reason=error_summary(error))
     return prepared
 
 
-def _prepared_entry(source: Source, entry: ParsedEntry, status: str) -> PreparedEntry:
-    body = sanitize_html(entry.content_html, base_url=entry.content_base)
+def _prepared_entry(source: Source, entry: ParsedEntry, status: str, selectors: list) -> PreparedEntry:
+    body = sanitize_html(without_selected(entry.content_html, selectors), base_url=entry.content_base)
     image = entry.image_url or first_image(body)
     excerpt = excerpt_from_html(body)
     body = excerpt_only(source, excerpt=excerpt, url=entry.url) or body
