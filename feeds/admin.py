@@ -13,6 +13,7 @@ from django.utils.safestring import mark_safe
 from articles.models import Article, ArticleDailyViews
 from feeds.admin_actions import SourceActions
 from feeds.admin_forms import SourceAddForm, SourceChangeForm
+from feeds.admin_rules import APPLY, RulesFlow, rules_changed
 from feeds.models import ContentMode, FetchAttempt, Source
 from feeds.republishing import source_looks_summary_only
 from feeds.scheduler import scheduler_missing
@@ -68,7 +69,7 @@ class CategoryFilter(admin.SimpleListFilter):
 
 
 @admin.register(Source)
-class SourceAdmin(SourceActions, admin.ModelAdmin):
+class SourceAdmin(RulesFlow, SourceActions, admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     # What fits in 1280 px: the failure count is in the health badge ("failing ×3").
     list_display = ["name", "health", "last_success", "short_error", "next_poll", "posts", "views_7_days"]
@@ -170,6 +171,9 @@ class SourceAdmin(SourceActions, admin.ModelAdmin):
         if change and "feed_url" in form.changed_data:
             _start_afresh(obj, previous_url=form.initial["feed_url"])
         super().save_model(request, obj, form, change)
+        previewed = rules_changed(form) if change else []
+        if previewed and APPLY in request.POST:
+            self.rules_applied(request, obj, previewed)
         if not change and form.saved_unchecked:
             self.message_user(
                 request,

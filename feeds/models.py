@@ -196,3 +196,38 @@ class SchedulerRun(models.Model):
 
     def __str__(self):
         return f"{self.name} at {self.ran_at:%Y-%m-%d %H:%M}"
+
+
+class RulesRun(models.Model):
+    """One application of a source's rules to its stored posts (admin Apply or `applyrules`), with its progress."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        CANCELLED = "cancelled", "Cancelled"
+        FAILED = "failed", "Failed"
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="rules_runs")
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    # Selectors or the content mode changed: bodies are re-extracted at the next poll.
+    refresh = models.BooleanField(default=False)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    hidden = models.PositiveIntegerField(default=0)
+    shown = models.PositiveIntegerField(default=0)
+    refreshed = models.PositiveIntegerField(default=0)
+    # Posts left as an editor decided (hid, published, featured, rejected or edited them).
+    kept = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"rules of {self.source} at {self.created_at:%Y-%m-%d %H:%M}: {self.get_state_display()}"

@@ -83,8 +83,8 @@ def test_changed_rules_reach_the_next_poll_of_an_unchanged_feed(client, feed_sou
     poll(source)
     assert set(stored(source)) == {"d"}
     editor = editor_client(client)
-    response = editor.post(f"{SOURCES}{source.pk}/change/", _change_data(source, keep_rules="harbour"))
-    assert response.status_code == 302
+    data = _change_data(source, keep_rules="harbour", _apply_rules="1")
+    assert editor.post(f"{SOURCES}{source.pk}/change/", data).status_code == 302
     poll(source)
     assert set(stored(source)) == {"a", "c", "d"}
     source.refresh_from_db()
