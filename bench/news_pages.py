@@ -84,17 +84,32 @@ def _links(rng: random.Random, marker: str, count: int) -> str:
     return "".join(f'<li><a href="/{marker}/{n}">{marker} {_sentence(rng, 6)}</a></li>' for n in range(count))
 
 
-def news_page(seed: int, *, min_words: int = 600, max_words: int = 2000, padding_kb: int = 0) -> NewsPage:
-    """One article page; padding_kb adds that much more markup outside the article (menus, comments)."""
+def _data_padding(rng: random.Random, size: int) -> str:
+    """What makes most multi-megabyte news pages big: the app's state inlined as JSON, and SVG icon sprites."""
+    icons = "".join(f'<symbol id="i{n}"><path d="M{n} 0L{n} 24Z"/></symbol>' for n in range(200))
+    state, length = [], len(icons)
+    while length < size:
+        state.append(f'"{SCRIPT_MARKER}{len(state)}":"{_sentence(rng, 12)}"')
+        length += len(state[-1]) + 1
+    return f'<script id="__STATE__" type="application/json">{{{",".join(state)}}}</script><svg hidden>{icons}</svg>'
+
+
+def news_page(
+    seed: int, *, min_words: int = 600, max_words: int = 2000, padding_kb: int = 0, padding: str = "menus"
+) -> NewsPage:
+    """One article page; padding_kb adds that much more outside the article: dense link menus ("menus", the
+    worst case for a parser's memory) or inlined JSON state and SVG icons ("data", as big pages mostly are)."""
     rng = random.Random(seed)
     article, texts = _article(rng, rng.randint(min_words, max_words))
     comments = "".join(
         f'<div class="comment"><p class="author">zzcomment reader{n}</p><p>zzcomment {_paragraph(rng)}</p></div>'
         for n in range(rng.randint(3, 12))
     )
-    padding = ""
-    while len(padding) < padding_kb * 1024:
-        padding += f'<ul class="mega-menu">{_links(rng, "zznavigation", 40)}</ul>'
+    extra = ""
+    if padding == "data" and padding_kb:
+        extra = _data_padding(rng, padding_kb * 1024)
+    while len(extra) < padding_kb * 1024:
+        extra += f'<ul class="mega-menu">{_links(rng, "zznavigation", 40)}</ul>'
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{escape(texts[0])} | Harbour News</title>
 <style>.{STYLE_MARKER} {{ color: red; }} body {{ font-family: serif; }}</style>
@@ -103,7 +118,7 @@ def news_page(seed: int, *, min_words: int = 600, max_words: int = 2000, padding
 </head><body>
 <header><nav class="site-nav"><ul>{_links(rng, "zznavigation", 12)}</ul></nav>
 <div class="cookie-banner">zzcookie We use cookies. <button>Accept</button></div></header>
-{padding}
+{extra}
 <main><div class="share-bar"><a href="/share/x">zzsubscribe Share</a> <a href="/share/fb">zzsubscribe Post</a></div>
 <article class="story"><div class="byline">By A. Writer</div>
 {article}

@@ -8,7 +8,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 MAX_IN_FLIGHT_PER_HOST = 2
 MIN_SECONDS_BETWEEN_STARTS = 1.0
@@ -23,22 +23,30 @@ class HostBackingOff(Exception):
 
 @dataclass
 class _Host:
-    slots: threading.Semaphore = field(default_factory=lambda: threading.Semaphore(MAX_IN_FLIGHT_PER_HOST))
+    slots: threading.Semaphore
     next_start: float = 0.0
     paused_until: float = 0.0
 
 
 class InProcessHostLimiter:
-    """At most MAX_IN_FLIGHT_PER_HOST requests at once and MIN_SECONDS_BETWEEN_STARTS between starts, per host."""
+    """At most `in_flight` requests at once and `between_starts` seconds between their starts, per host."""
 
-    def __init__(self, *, clock=time.monotonic, sleep=time.sleep):
+    def __init__(
+        self,
+        *,
+        in_flight: int = MAX_IN_FLIGHT_PER_HOST,
+        between_starts: float = MIN_SECONDS_BETWEEN_STARTS,
+        clock=time.monotonic,
+        sleep=time.sleep,
+    ):
+        self._in_flight, self._between_starts = in_flight, between_starts
         self._hosts: dict[str, _Host] = {}
         self._lock = threading.Lock()
         self._clock, self._sleep = clock, sleep
 
     def _host(self, host: str) -> _Host:
         with self._lock:
-            return self._hosts.setdefault(host.lower(), _Host())
+            return self._hosts.setdefault(host.lower(), _Host(slots=threading.Semaphore(self._in_flight)))
 
     @contextmanager
     def acquire(self, host: str) -> Iterator[None]:
@@ -50,7 +58,7 @@ class InProcessHostLimiter:
                 if state.paused_until > now:
                     raise HostBackingOff(f"{host} asked us to slow down; retrying after its pause")
                 start = max(now, state.next_start)
-                state.next_start = start + MIN_SECONDS_BETWEEN_STARTS
+                state.next_start = start + self._between_starts
             if start > now:
                 self._sleep(start - now)
             yield
