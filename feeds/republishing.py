@@ -15,7 +15,7 @@ from feeds.ingest.politeness import MAX_IN_FLIGHT_PER_HOST
 from feeds.ingest.rules import RuleSet, entry_text, rule_set
 from feeds.ingest.sanitize import sanitize_html
 from feeds.ingest.selectors import compiled_selectors
-from feeds.ingest.store import PURGED
+from feeds.ingest.store import PURGED, StoreResult
 from feeds.models import ContentMode, FetchAttempt, PublishMode, Source
 
 logger = logging.getLogger("feeds.poll")
@@ -69,23 +69,32 @@ def entries_to_prepare(
     ]
 
 
-def with_content_mode(*, source: Source, entries: list[ParsedEntry]) -> tuple[list[ParsedEntry], list[str]]:
-    """The entries with their article page's text in full-text mode (the feed's where that fails), and a note for
-    each entry whose full text could not be had."""
+def with_content_mode(*, source: Source, entries: list[ParsedEntry]) -> tuple[list[ParsedEntry], list[str], bool]:
+    """The entries with their article page's text in full-text mode (the feed's where that fails), a note for each
+    entry whose full text could not be had, and whether some were left for the next poll (its time ran out)."""
     if source.content_mode != ContentMode.FULL_TEXT or not entries:
-        return entries, []
+        return entries, [], False
     deadline = time.monotonic() + FULL_TEXT_BUDGET_SECONDS
     with ThreadPoolExecutor(max_workers=MAX_IN_FLIGHT_PER_HOST, thread_name_prefix="full-text") as pool:
         found = list(pool.map(lambda entry: _full_text_before(entry, deadline), entries))
-    notes = [f"{entry.guid}: full text failed, feed content kept: {text.error}" for entry, text in found if text.error]
-    return [_with_article(entry, text) for entry, text in found], notes
+    later = [entry.guid for entry, text in found if text is None]
+    notes = [
+        f"{entry.guid}: full text failed, feed content kept: {text.error}"
+        for entry, text in found
+        if text and text.error
+    ]
+    notes += [
+        f"{guid}: left for the next poll (this poll's {FULL_TEXT_BUDGET_SECONDS} s for pages ran out)" for guid in later
+    ]
+    return [_with_article(entry, text) for entry, text in found if text is not None], notes, bool(later)
 
 
-def _full_text_before(entry: ParsedEntry, deadline: float) -> tuple[ParsedEntry, FullText]:
+def _full_text_before(entry: ParsedEntry, deadline: float) -> tuple[ParsedEntry, FullText | None]:
+    """The entry's full text, or None when the poll's time for pages is up: the entry waits for the next poll."""
     if not entry.url:
         return entry, FullText(error="the entry links to no page")
     if time.monotonic() > deadline:
-        return entry, FullText(error=f"not fetched, the poll's {FULL_TEXT_BUDGET_SECONDS} s for full text ran out")
+        return entry, None
     return entry, full_text(entry.url)
 
 
@@ -103,11 +112,14 @@ def excerpt_only(source: Source, *, excerpt: str, url: str) -> str:
     return sanitize_html(teaser, base_url=url)
 
 
-def entry_notes_record(*, attempt: FetchAttempt, notes: list[str]) -> FetchAttempt:
-    """Keep the notes on single entries with the poll's attempt, where the editor reads its outcome."""
-    if notes:
-        attempt.entry_notes = "\n".join(notes)
+def entry_notes_record(*, attempt: FetchAttempt, stored: StoreResult) -> FetchAttempt:
+    """Keep the notes on single entries with the poll's attempt, where the editor reads its outcome; when entries
+    were left for the next poll, forget the document's fingerprint so that poll parses it again."""
+    if stored.notes:
+        attempt.entry_notes = "\n".join(stored.notes)
         FetchAttempt.objects.filter(pk=attempt.pk).update(entry_notes=attempt.entry_notes)
+    if stored.retry_next_poll:
+        Source.objects.filter(pk=attempt.source_id).update(content_digest="")
     return attempt
 
 

@@ -121,7 +121,7 @@ def _ingest_fetched(
             stored=stored,
             digest=digest,
         )
-        attempts.append(entry_notes_record(attempt=attempt, notes=stored.notes))
+        attempts.append(entry_notes_record(attempt=attempt, stored=stored))
 
     feed_ingest(
         source=source, body=fetched.body, headers=fetched.headers, now=started_at, timings=timings, finish=finish
@@ -185,7 +185,8 @@ def _prepare(source: Source, parsed: ParsedFeed, skipped: StoreResult) -> list[P
     entries = list({entry.guid: entry for entry in parsed.entries}.values())
     known = stored_hashes(source=source, guids=[entry.guid for entry in entries])
     rules = source_rules(source)
-    wanted, skipped.notes = with_content_mode(source=source, entries=entries_to_prepare(rules, entries, known))
+    to_prepare = entries_to_prepare(rules, entries, known)
+    wanted, skipped.notes, skipped.retry_next_poll = with_content_mode(source=source, entries=to_prepare)
     status = new_post_status(source)
     prepared = []
     for entry in wanted:

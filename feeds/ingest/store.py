@@ -50,6 +50,8 @@ class StoreResult:
     first_skipped: str = ""
     # What happened to single entries that were still stored (e.g. "full text failed: ..."), one line each.
     notes: list[str] = field(default_factory=list)
+    # Some entries were left out to be taken by the next poll (e.g. its time for full-text pages ran out).
+    retry_next_poll: bool = False
 
     def skip(self, *, guid: str, reason: str) -> None:
         self.skipped += 1
@@ -64,6 +66,7 @@ class StoreResult:
         self.skipped += other.skipped
         self.first_skipped = self.first_skipped or other.first_skipped
         self.notes = self.notes + other.notes
+        self.retry_next_poll = self.retry_next_poll or other.retry_next_poll
 
 
 # Stands for the hash of a purged post: it never equals an entry's hash, and such an entry is skipped.

@@ -10,6 +10,7 @@ import pytest
 
 from articles.models import Article
 from bench.news_pages import BOILERPLATE_MARKERS, SCRIPT_MARKER, STYLE_MARKER, news_page
+from feeds import republishing
 from feeds.ingest import politeness
 from feeds.ingest.extract import visible_text
 from feeds.ingest.politeness import InProcessHostLimiter
@@ -144,3 +145,15 @@ def test_the_source_page_says_when_a_feed_looks_summary_only(client, bodies, hin
         ArticleFactory(source=source, body_html=body)
     page = editor_client(client).get(f"/admin/feeds/source/{source.pk}/change/").content.decode()
     assert ("Looks summary-only: try full text." in page) is hint
+
+
+def test_entries_left_when_a_polls_time_for_pages_runs_out_are_taken_by_the_next_poll(feed_server, monkeypatch):
+    link = feed_server.serve("/story.html", news_page(3).html, content_type="text/html")
+    source = full_text_source(feed_server, link)
+    monkeypatch.setattr(republishing, "FULL_TEXT_BUDGET_SECONDS", -1)
+    poll(source)
+    assert not Article.objects.filter(source=source).exists()
+    assert "g0: left for the next poll" in FetchAttempt.objects.get().entry_notes
+    monkeypatch.setattr(republishing, "FULL_TEXT_BUDGET_SECONDS", 40)
+    poll(source)  # the same feed document: parsed again, not skipped as already ingested
+    assert "short summary" not in Article.objects.get(source=source).body_html
