@@ -19,6 +19,13 @@ from newsblog.charts import Bar, bar_chart
 # Changes to these fields are an editor's version of the post, which ingest then keeps.
 CONTENT_FIELDS = {"title", "author", "body_html", "excerpt", "image_url", "labels"}
 VIEWS_CHART_DAYS = 30
+# Changes to these are an editor's decision on the post, which re-applied source rules keep.
+DECISION_FIELDS = {"status", "is_featured"}
+
+
+def decided(request, outcome: str) -> dict:
+    """The fields recording an editor's decision: what, who and when."""
+    return {"decision": outcome[:20], "decided_by": request.user, "decided_at": timezone.now()}
 
 
 def views_since(days: int, *, article_ref: str = "pk", field: str = "views") -> Coalesce:
@@ -51,7 +58,7 @@ class ArticleAdmin(admin.ModelAdmin):
     list_filter = ["status", "is_featured", "source", "published_at"]
     search_fields = ["title", "body_html"]
     list_select_related = ["source"]
-    actions = ["hide", "publish", "feature", "unfeature"]
+    actions = ["hide", "publish", "reject", "feature", "unfeature"]
     readonly_fields = [
         "editor_note",
         "source",
@@ -96,6 +103,9 @@ class ArticleAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if change and CONTENT_FIELDS.intersection(form.changed_data):
             obj.edited_by_editor = True
+        if change and DECISION_FIELDS.intersection(form.changed_data):
+            for name, value in decided(request, _decision(obj, form.changed_data)).items():
+                setattr(obj, name, value)
         if "body_html" in form.changed_data:
             # body_html is rendered with |safe, so an editor's HTML goes through the same single policy as upstream's.
             obj.body_html = sanitize_html(obj.body_html, base_url=obj.url)
@@ -146,6 +156,12 @@ class ArticleAdmin(admin.ModelAdmin):
     def publish(self, request, queryset):
         self._set(request, queryset, "published", status=Article.Status.PUBLISHED)
 
+    @admin.action(
+        description="Reject selected posts (never shown, even when the feed repeats them)", permissions=["change"]
+    )
+    def reject(self, request, queryset):
+        self._set(request, queryset, "rejected", status=Article.Status.REJECTED)
+
     @admin.action(description="Feature selected posts", permissions=["change"])
     def feature(self, request, queryset):
         self._set(request, queryset, "featured", is_featured=True)
@@ -157,10 +173,16 @@ class ArticleAdmin(admin.ModelAdmin):
     def _set(self, request, queryset, outcome: str, **changes):
         log_bulk_change(request=request, objects=queryset, message=f"{outcome.capitalize()} (list action).")
         ids = list(queryset.values_list("pk", flat=True))
-        count = queryset.update(**changes)
+        count = queryset.update(**changes, **decided(request, outcome))
         # update() sends no post_save, so the reader's page cache is told here.
         invalidate_posts_on_commit(ids)
         self.message_user(request, f"{count} post{'s' if count != 1 else ''} {outcome}.")
+
+
+def _decision(article: Article, changed: list[str]) -> str:
+    if "status" in changed:
+        return article.get_status_display().lower()
+    return "featured" if article.is_featured else "no longer featured"
 
 
 def post_views_chart(article: Article):

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import URLValidator
 from django.db import connection, models
@@ -100,6 +101,10 @@ class Article(models.Model):
     class Status(models.TextChoices):
         PUBLISHED = "published", "Published"
         HIDDEN = "hidden", "Hidden"
+        # From a source in review mode, waiting for an editor.
+        PENDING = "pending", "Pending review"
+        # An editor turned it down; the feed repeating it never brings it back.
+        REJECTED = "rejected", "Rejected"
 
     # No index of its own: the (source, guid) constraint and the source list's index lead with it.
     source = models.ForeignKey("feeds.Source", on_delete=models.CASCADE, related_name="articles", db_index=False)
@@ -139,6 +144,13 @@ class Article(models.Model):
     edited_by_editor = models.BooleanField(default=False)
     # When upstream last changed a post whose editor's version was kept.
     upstream_changed_at = models.DateTimeField(null=True, blank=True)
+    # The last editor's decision on the post (published, hidden, rejected, featured...), by whom and when: re-applied
+    # source rules never undo it.
+    decision = models.CharField("editor's decision", max_length=20, blank=True, db_default="")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
     # Search matches and ranks on this stored tsvector instead of computing one per row and query; PostgreSQL
     # keeps it up to date on every write (Django never writes it), and the GIN index (migration 0005) is on it.
     search_document = models.GeneratedField(
@@ -203,6 +215,11 @@ class Article(models.Model):
 
     def get_absolute_url(self):
         return reverse("articles:detail", args=[self.url_year, f"{self.url_month:02d}", self.slug])
+
+    @property
+    def byline(self) -> str:
+        """The author shown on the post, as its source's author mode says."""
+        return self.source.byline(self.author)
 
 
 # The moderation desk's order: pending comments first. An expression, so that an index can hold it.

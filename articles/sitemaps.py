@@ -37,7 +37,8 @@ class PostSitemap(Sitemap):
     priority = 0.8
 
     def items(self):
-        return Article.objects.published().newest_first().only("slug", "url_year", "url_month", "updated_at")
+        posts = Article.objects.published().exclude(source__noindex=True)
+        return posts.newest_first().only("slug", "url_year", "url_month", "updated_at")
 
     def lastmod(self, item):
         return item.updated_at

@@ -66,7 +66,7 @@ class LatestPosts(Feed):
         return site_url(item.get_absolute_url())
 
     def item_author_name(self, item):
-        return item.author or item.source.name
+        return item.byline or item.source.name
 
     def item_pubdate(self, item):
         return item.published_at

@@ -180,7 +180,7 @@ def _render_detail(request, article: Article, form: CommentForm, **extra) -> str
         "older": older,
         "newer": newer,
         "form": form,
-        "canonical_url": article.url if settings.CANONICAL_TO_ORIGINAL else None,
+        "canonical_url": article.url if article.source.canonical_to_original else None,
         **extra,
     }
     return render_to_string("articles/detail.html", context, request)

@@ -25,6 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import republishing  # noqa: E402
 from bench.measure import NotMeasured, not_measured  # noqa: E402
 
 # Quoted, not measured: issue 3 (feed ingestion) gives these "for scale, on this machine" per 50-entry 190 KB feed.
@@ -409,9 +410,16 @@ def run(argv: list[str]) -> None:
         "--markup", choices=["news", "light"], default="news", help="entry HTML: CMS markup (default) or mostly text"
     )
     parser.add_argument("--memory-port", type=int, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--republishing-only", action="store_true", help="only the republishing-rules lines (bench/republishing.py)"
+    )
     args = parser.parse_args(argv)
     if args.memory_port:
         memory_run(args.memory_port)
+        return
+    if args.republishing_only:
+        setup_django()
+        republishing.run_all()
         return
     feeds = build_feeds(args.feeds, args.entries, args.markup)
     mode, ports = multiprocessing.Value("i", 1), multiprocessing.Queue()
@@ -452,6 +460,7 @@ def run(argv: list[str]) -> None:
     subprocess.run([sys.executable, __file__, "--memory-port", str(port)], check=True)
     Source.objects.filter(slug__startswith="bench-").delete()
     server.terminate()
+    republishing.run_all()
 
 
 if __name__ == "__main__":

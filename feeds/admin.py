@@ -13,11 +13,14 @@ from django.utils.safestring import mark_safe
 from articles.models import Article, ArticleDailyViews
 from feeds.admin_actions import SourceActions
 from feeds.admin_forms import SourceAddForm, SourceChangeForm
-from feeds.models import FetchAttempt, Source
+from feeds.admin_rules import APPLY, RulesFlow, rules_changed
+from feeds.models import ContentMode, FetchAttempt, Source
+from feeds.republishing import source_looks_summary_only
 from feeds.scheduler import scheduler_missing
 from newsblog.charts import Bar, bar_chart
 
 RECENT_FETCHES = 20
+RULE_FIELDS = {"keep_rules", "block_rules"}
 CHARTED_FETCHES = 50
 BADGE = '<span class="desk-badge desk-badge-{}">{}</span>'
 FETCH_LEGEND = mark_safe(  # noqa: S308 - a constant
@@ -66,7 +69,7 @@ class CategoryFilter(admin.SimpleListFilter):
 
 
 @admin.register(Source)
-class SourceAdmin(SourceActions, admin.ModelAdmin):
+class SourceAdmin(RulesFlow, SourceActions, admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     # What fits in 1280 px: the failure count is in the health badge ("failing ×3").
     list_display = ["name", "health", "last_success", "short_error", "next_poll", "posts", "views_7_days"]
@@ -88,6 +91,8 @@ class SourceAdmin(SourceActions, admin.ModelAdmin):
         "updated_at",
         "fetch_chart",
         "recent_fetches",
+        "rules_error",
+        "summary_hint",
     ]
     fieldsets = [
         (None, {"fields": ["name", "slug", "feed_url", "site_url", "category", "is_active", "poll_interval_minutes"]}),
@@ -103,6 +108,24 @@ class SourceAdmin(SourceActions, admin.ModelAdmin):
                     "consecutive_failures",
                     "last_error",
                 ]
+            },
+        ),
+        (
+            "Republishing rules",
+            {
+                "description": "Rules decide what new entries are taken; posts already stored keep their state.",
+                "fields": [
+                    "keep_rules",
+                    "block_rules",
+                    "rules_error",
+                    "publish_mode",
+                    "content_mode",
+                    "summary_hint",
+                    "remove_selectors",
+                    "canonical_to_original",
+                    "noindex",
+                    "author_mode",
+                ],
             },
         ),
         ("Recent fetches", {"fields": ["fetch_chart", "recent_fetches"]}),
@@ -142,11 +165,15 @@ class SourceAdmin(SourceActions, admin.ModelAdmin):
         return super().changelist_view(request, extra_context)
 
     def save_model(self, request, obj, form, change):
-        if change and "site_url" in form.changed_data:
-            obj.content_digest = ""  # the next poll parses the feed again, so a cleared site URL is filled in
+        if change and {"site_url", *RULE_FIELDS}.intersection(form.changed_data):
+            # The next poll parses the feed again: a cleared site URL is filled in, entries new rules take are taken.
+            obj.content_digest = ""
         if change and "feed_url" in form.changed_data:
             _start_afresh(obj, previous_url=form.initial["feed_url"])
         super().save_model(request, obj, form, change)
+        previewed = rules_changed(form) if change else []
+        if previewed and APPLY in request.POST:
+            self.rules_applied(request, obj, previewed)
         if not change and form.saved_unchecked:
             self.message_user(
                 request,
@@ -168,6 +195,12 @@ class SourceAdmin(SourceActions, admin.ModelAdmin):
             # The check found a feed: show it instead of the "please correct the errors" banner.
             context.update(feed_check=form.probe, errors=None)
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    @admin.display(description="content")
+    def summary_hint(self, obj):
+        if obj.content_mode == ContentMode.FEED and source_looks_summary_only(obj):
+            return "Looks summary-only: try full text."
+        return "–"
 
     @admin.display(description="health")
     def health(self, obj):
@@ -237,7 +270,7 @@ class SourceAdmin(SourceActions, admin.ModelAdmin):
                     a.entries_new,
                     a.entries_updated,
                     a.entries_skipped,
-                    a.error[:200],
+                    (a.error or a.entry_notes)[:200],
                 )
                 for a in attempts
             ),

@@ -9,9 +9,31 @@ from django.db import models
 from django.utils.text import slugify
 
 from feeds.feed_check import feed_check
+from feeds.ingest.rules import rule_problems
+from feeds.ingest.selectors import compiled_selectors
 from feeds.models import Source
 
 FEED_CHECKED = "feed_checked"
+REPUBLISHING_FIELDS = [
+    "keep_rules",
+    "block_rules",
+    "publish_mode",
+    "content_mode",
+    "remove_selectors",
+    "canonical_to_original",
+    "noindex",
+    "author_mode",
+]
+# Choices a form from before the rules existed does not send: left as they were.
+MODE_FIELDS = ["publish_mode", "content_mode", "author_mode"]
+
+
+def refuse_invalid_rules(text: str) -> str:
+    """The rule list as typed, or a ValidationError naming each line the engine refuses, in its own words."""
+    problems = rule_problems(text)
+    if problems:
+        raise ValidationError([f"Not a valid rule, {problem}" for problem in problems])
+    return text
 
 
 def unique_slug(name: str) -> str:
@@ -128,7 +150,41 @@ class SourceChangeForm(forms.ModelForm):
     class Meta:
         model = Source
         formfield_callback = https_by_default
-        fields = ["name", "slug", "feed_url", "site_url", "is_active", "poll_interval_minutes", "disabled_reason"]
+        fields = [
+            "name",
+            "slug",
+            "feed_url",
+            "site_url",
+            "is_active",
+            "poll_interval_minutes",
+            "disabled_reason",
+            *REPUBLISHING_FIELDS,
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A form from before the rules existed (an open tab during an upgrade) leaves the modes as they were.
+        for name in MODE_FIELDS:
+            self.fields[name].required = False
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in MODE_FIELDS:
+            cleaned[name] = cleaned.get(name) or getattr(self.instance, name)
+        return cleaned
+
+    def clean_keep_rules(self) -> str:
+        return refuse_invalid_rules(self.cleaned_data["keep_rules"])
+
+    def clean_block_rules(self) -> str:
+        return refuse_invalid_rules(self.cleaned_data["block_rules"])
+
+    def clean_remove_selectors(self) -> str:
+        text = self.cleaned_data["remove_selectors"]
+        _selectors, problems = compiled_selectors(text)
+        if problems:
+            raise ValidationError([f"Not a valid CSS selector, {problem}" for problem in problems])
+        return text
 
     def clean_feed_url(self) -> str:
         url = self.cleaned_data["feed_url"]

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -15,6 +16,26 @@ class SourceQuerySet(models.QuerySet):
 
     def failing(self):
         return self.filter(consecutive_failures__gt=0)
+
+
+class PublishMode(models.TextChoices):
+    PUBLISH = "publish", "Publish at once"
+    REVIEW = "review", "Wait for review"
+
+
+AUTHOR_UPSTREAM = "upstream"
+AUTHOR_SOURCE = "source"
+
+
+def canonical_default() -> bool:
+    """A new source's canonical link follows the site-wide CANONICAL_TO_ORIGINAL setting."""
+    return settings.CANONICAL_TO_ORIGINAL
+
+
+class ContentMode(models.TextChoices):
+    FEED = "feed", "As the feed gives it"
+    FULL_TEXT = "full_text", "Full text from the article page"
+    EXCERPT = "excerpt", "Excerpt and a link"
 
 
 class Source(models.Model):
@@ -37,6 +58,59 @@ class Source(models.Model):
         null=True,
         blank=True,
         help_text="Leave blank to adapt to how often the source posts.",
+    )
+    # Republishing rules (feeds/ingest/rules.py, README "Republishing rules"). db_default: expand/contract.
+    keep_rules = models.TextField(
+        blank=True,
+        db_default="",
+        help_text="One rule a line: a word or phrase, or re:<pattern>; optionally after title:, content:, author: "
+        "or category:. If any, only entries matching one of them are taken.",
+    )
+    block_rules = models.TextField(
+        blank=True, db_default="", help_text="Same form as keep rules; an entry matching one is never taken."
+    )
+    # The rules the last poll had to leave out (refused by the engine), so the editor sees why a rule does nothing.
+    rules_error = models.TextField("rule problems", blank=True, db_default="", editable=False)
+    publish_mode = models.CharField(
+        max_length=10,
+        choices=PublishMode.choices,
+        default=PublishMode.PUBLISH,
+        db_default=PublishMode.PUBLISH,
+        help_text="Review: new posts wait in the Pending review queue until an editor publishes or rejects them.",
+    )
+    content_mode = models.CharField(
+        max_length=10,
+        choices=ContentMode.choices,
+        default=ContentMode.FEED,
+        db_default=ContentMode.FEED,
+        help_text="Full text: fetch each new entry's page and keep its article. Excerpt: keep only the first "
+        "900 characters, with a link to read on at the source.",
+    )
+    remove_selectors = models.TextField(
+        blank=True,
+        db_default="",
+        help_text="One CSS selector a line (e.g. .share-bar, aside.related): those elements are removed from the "
+        "content, feed or full text, before it is stored.",
+    )
+    canonical_to_original = models.BooleanField(
+        "canonical link to the original",
+        default=canonical_default,
+        db_default=True,
+        help_text="Post pages name the original article as canonical; off: our own page.",
+    )
+    noindex = models.BooleanField(
+        "keep out of search engines",
+        default=False,
+        db_default=False,
+        help_text='Post pages say <meta name="robots" content="noindex"> and are left out of the sitemap.',
+    )
+    author_mode = models.CharField(
+        "author shown",
+        max_length=200,
+        default=AUTHOR_UPSTREAM,
+        db_default=AUTHOR_UPSTREAM,
+        help_text=f'"{AUTHOR_UPSTREAM}": the entry\'s author; "{AUTHOR_SOURCE}": the source\'s name; anything else: '
+        "that name on every post.",
     )
     # Why the source was switched off automatically (e.g. the feed answered 410 Gone).
     disabled_reason = models.CharField(max_length=500, blank=True)
@@ -67,6 +141,14 @@ class Source(models.Model):
     def get_absolute_url(self):
         return reverse("articles:source", args=[self.slug])
 
+    def byline(self, upstream_author: str) -> str:
+        """The author a post of this source shows: the entry's, the source's name, or a fixed name."""
+        if self.author_mode == AUTHOR_UPSTREAM:
+            return upstream_author
+        if self.author_mode == AUTHOR_SOURCE:
+            return self.name
+        return self.author_mode
+
 
 class FetchAttempt(models.Model):
     """One poll of a source, successful or not."""
@@ -89,6 +171,8 @@ class FetchAttempt(models.Model):
     entries_skipped = models.PositiveIntegerField(default=0, db_default=0)
     outcome = models.CharField(max_length=20, choices=Outcome.choices)
     error = models.TextField(blank=True)
+    # Entries stored with something missing, one line each (e.g. the feed's content kept when full text failed).
+    entry_notes = models.TextField(blank=True, db_default="")
 
     class Meta:
         ordering = ["-started_at"]
@@ -112,3 +196,38 @@ class SchedulerRun(models.Model):
 
     def __str__(self):
         return f"{self.name} at {self.ran_at:%Y-%m-%d %H:%M}"
+
+
+class RulesRun(models.Model):
+    """One application of a source's rules to its stored posts (admin Apply or `applyrules`), with its progress."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        CANCELLED = "cancelled", "Cancelled"
+        FAILED = "failed", "Failed"
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="rules_runs")
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    # Selectors or the content mode changed: bodies are re-extracted at the next poll.
+    refresh = models.BooleanField(default=False)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    hidden = models.PositiveIntegerField(default=0)
+    shown = models.PositiveIntegerField(default=0)
+    refreshed = models.PositiveIntegerField(default=0)
+    # Posts left as an editor decided (hid, published, featured, rejected or edited them).
+    kept = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"rules of {self.source} at {self.created_at:%Y-%m-%d %H:%M}: {self.get_state_display()}"

@@ -19,9 +19,18 @@ from feeds.ingest.fetch import FetchError, FetchLimits, FetchResult, check_url, 
 from feeds.ingest.fingerprint import feed_fingerprint
 from feeds.ingest.parse import ParsedEntry, ParsedFeed, ParseError, parse_feed
 from feeds.ingest.sanitize import excerpt_from_html, first_image, sanitize_html
-from feeds.ingest.store import PURGED, PreparedEntry, StoreResult, store_entries_tolerant, stored_hashes
+from feeds.ingest.selectors import without_selected
+from feeds.ingest.store import PreparedEntry, StoreResult, store_entries_tolerant, stored_hashes
 from feeds.models import FetchAttempt, Source
 from feeds.outcomes import record_failure, record_success
+from feeds.republishing import (
+    entries_to_prepare,
+    entry_notes_record,
+    excerpt_only,
+    new_post_status,
+    source_rules,
+    with_content_mode,
+)
 from feeds.scheduler import BEAT, scheduler_run_record
 
 logger = logging.getLogger("feeds.poll")
@@ -103,17 +112,16 @@ def _ingest_fetched(
     attempts: list[FetchAttempt] = []
 
     def finish(parsed: ParsedFeed, stored: StoreResult) -> None:
-        attempts.append(
-            record_success(
-                source=source,
-                fetched=fetched,
-                started_at=started_at,
-                clock=clock,
-                parsed=parsed,
-                stored=stored,
-                digest=digest,
-            )
+        attempt = record_success(
+            source=source,
+            fetched=fetched,
+            started_at=started_at,
+            clock=clock,
+            parsed=parsed,
+            stored=stored,
+            digest=digest,
         )
+        attempts.append(entry_notes_record(attempt=attempt, stored=stored))
 
     feed_ingest(
         source=source, body=fetched.body, headers=fetched.headers, now=started_at, timings=timings, finish=finish
@@ -170,28 +178,32 @@ def _lock_for_store(source: Source) -> None:
 
 
 def _prepare(source: Source, parsed: ParsedFeed, skipped: StoreResult) -> list[PreparedEntry]:
-    """Sanitize only the entries whose raw hash is not stored yet (new or changed upstream).
+    """Sanitize only the entries whose raw hash is not stored yet (new ones the rules take, or changed upstream).
 
     An entry that cannot be prepared is left out and counted in `skipped`; the rest of the feed goes on.
     """
     entries = list({entry.guid: entry for entry in parsed.entries}.values())
     known = stored_hashes(source=source, guids=[entry.guid for entry in entries])
+    rules = source_rules(source)
+    to_prepare = entries_to_prepare(rules, entries, known)
+    wanted, skipped.notes, skipped.retry_next_poll = with_content_mode(source=source, entries=to_prepare)
+    status = new_post_status(source)
     prepared = []
-    for entry in entries:
-        if known.get(entry.guid) in (entry.raw_hash, PURGED):
-            continue
+    for entry in wanted:
         try:
-            prepared.append(_prepared_entry(entry))
+            prepared.append(_prepared_entry(source, entry, status, rules.selectors))
         except Exception as error:  # noqa: BLE001 - hostile markup may break any library; recorded, not swallowed
             logger.warning("entry %s of %s skipped: %s", entry.guid, source.slug, error_summary(error), exc_info=True)
             skipped.skip(guid=entry.guid, reason=error_summary(error))
     return prepared
 
 
-def _prepared_entry(entry: ParsedEntry) -> PreparedEntry:
-    body = sanitize_html(entry.content_html, base_url=entry.content_base)
+def _prepared_entry(source: Source, entry: ParsedEntry, status: str, selectors: list) -> PreparedEntry:
+    body = sanitize_html(without_selected(entry.content_html, selectors), base_url=entry.content_base)
     image = entry.image_url or first_image(body)
-    return PreparedEntry(parsed=entry, body_html=body, excerpt=excerpt_from_html(body), image_url=image)
+    excerpt = excerpt_from_html(body)
+    body = excerpt_only(source, excerpt=excerpt, url=entry.url) or body
+    return PreparedEntry(parsed=entry, body_html=body, excerpt=excerpt, image_url=image, status=status)
 
 
 def _log(source: Source, attempt: FetchAttempt, timings: Timings) -> None:

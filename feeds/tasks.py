@@ -2,7 +2,8 @@
 
 from celery import shared_task
 
-from feeds.models import Source
+from feeds.models import RulesRun, Source
+from feeds.rules_apply import rules_run_execute
 from feeds.services import TRANSIENT_DATABASE_ERRORS, feed_poll, fetch_attempt_prune, source_claim_due
 
 # Only the database going away is transient here: feed failures (and refused data) are recorded by feed_poll.
@@ -34,3 +35,11 @@ def poll_source(source_id: int) -> None:
 def prune_fetch_attempts() -> int:
     """Delete FetchAttempt rows older than 30 days."""
     return fetch_attempt_prune()
+
+
+@shared_task(acks_late=True, ignore_result=True, autoretry_for=TRANSIENT, retry_backoff=30, max_retries=3)
+def apply_source_rules(run_id: int) -> None:
+    """Apply a source's rules to its stored posts (a run queued by the admin's Apply); re-running it is harmless."""
+    run = RulesRun.objects.select_related("source").filter(pk=run_id).exclude(state=RulesRun.State.CANCELLED).first()
+    if run is not None:
+        rules_run_execute(run=run)

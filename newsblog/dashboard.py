@@ -33,6 +33,7 @@ def newsroom_summary() -> dict:
         "failing_count": failing.count(),
         "scheduler_missing": scheduler_missing(),
         "pending_comments": Comment.objects.pending().count(),
+        "pending_posts": Article.objects.filter(status=Article.Status.PENDING).count(),
         "posts_today": Article.objects.filter(fetched_at__gte=start_of_day(today)).count(),
         # The posts list filtered the same way, for the figure's link.
         "posts_today_query": urlencode({"fetched_at__gte": start_of_day(today).isoformat()}),

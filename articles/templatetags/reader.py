@@ -98,8 +98,8 @@ def news_article_json_ld(article: Article) -> SafeString:
         "publisher": {"@type": "Organization", "name": settings.SITE_NAME, "url": settings.SITE_URL + "/"},
         "sourceOrganization": {"@type": "Organization", "name": article.source.name},
     }
-    if article.author:
-        data["author"] = {"@type": "Person", "name": article.author}
+    if article.byline:
+        data["author"] = {"@type": "Person", "name": article.byline}
     if article.image_url:
         data["image"] = [absolute(article.image_url)]
     text = json.dumps(data, ensure_ascii=False).translate(JSON_SCRIPT_ESCAPES)

@@ -8,7 +8,7 @@ url_year/url_month and slug are fixed at first store and never change, so public
 import hashlib
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import count
 
@@ -36,6 +36,8 @@ class PreparedEntry:
     body_html: str
     excerpt: str
     image_url: str
+    # For a new post only: published, or pending review (feeds/republishing.py); an update never changes it.
+    status: str = Article.Status.PUBLISHED
 
 
 @dataclass
@@ -46,6 +48,10 @@ class StoreResult:
     # Entries that could not be prepared or stored: how many, and the first one's guid and reason.
     skipped: int = 0
     first_skipped: str = ""
+    # What happened to single entries that were still stored (e.g. "full text failed: ..."), one line each.
+    notes: list[str] = field(default_factory=list)
+    # Some entries were left out to be taken by the next poll (e.g. its time for full-text pages ran out).
+    retry_next_poll: bool = False
 
     def skip(self, *, guid: str, reason: str) -> None:
         self.skipped += 1
@@ -59,6 +65,8 @@ class StoreResult:
         )
         self.skipped += other.skipped
         self.first_skipped = self.first_skipped or other.first_skipped
+        self.notes = self.notes + other.notes
+        self.retry_next_poll = self.retry_next_poll or other.retry_next_poll
 
 
 # Stands for the hash of a purged post: it never equals an entry's hash, and such an entry is skipped.
@@ -155,6 +163,7 @@ def _article(source: Source, entry: PreparedEntry, now: datetime) -> Article:
         content_hash=parsed.raw_hash,
         fetched_at=now,
         published_at=parsed.published_at,
+        status=entry.status,
     )
 
 

@@ -1,4 +1,5 @@
-"""manage.py exportopml [--output FILE]: the sources as an OPML 2.0 subscription list, folders as outlines."""
+"""manage.py exportopml [--output FILE]: the sources as an OPML 2.0 subscription list, folders as outlines,
+republishing rules as attributes in the newsblog namespace (feeds/opml_rules.py)."""
 
 import xml.etree.ElementTree as ET  # noqa: N817 - the conventional name
 from pathlib import Path
@@ -8,6 +9,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from feeds.models import Source
+from feeds.opml_rules import rule_attributes
 
 
 class Command(BaseCommand):
@@ -37,6 +39,7 @@ def opml_document(sources) -> str:
         attributes = {"type": "rss", "text": source.name, "title": source.name, "xmlUrl": source.feed_url}
         if source.site_url:
             attributes["htmlUrl"] = source.site_url
+        attributes.update(rule_attributes(source))
         ET.SubElement(_folder(folders, source.category), "outline", attributes)
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

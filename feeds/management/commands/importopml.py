@@ -1,6 +1,7 @@
 """manage.py importopml FILE: add every feed an OPML subscription list names (nothing is fetched).
 
-A feed inside folder outlines keeps its folders as its category ("Tech/Europe").
+A feed inside folder outlines keeps its folders as its category ("Tech/Europe"); republishing rules written by
+exportopml (newsblog namespace) are read back, and a rule that is not valid is refused with a warning.
 """
 
 import re
@@ -10,6 +11,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from feeds.ingest.fetch import FetchError
+from feeds.models import Source
+from feeds.opml_rules import rules_from_outline
 from feeds.services import source_create
 
 MAX_OPML_BYTES = 10 * 1024 * 1024
@@ -28,9 +31,12 @@ class Command(BaseCommand):
             url = (outline.get("xmlUrl") or "").strip()
             name = (outline.get("title") or outline.get("text") or "").strip()
             site_url = (outline.get("htmlUrl") or "")[:2000]
+            rules, refused_rules = rules_from_outline(outline)
             try:
-                source_create(feed_url=url, name=name, site_url=site_url, category=category)
+                source = source_create(feed_url=url, name=name, site_url=site_url, category=category)
+                Source.objects.filter(pk=source.pk).update(**rules)
                 added += 1
+                refused.extend(f"{name or url}'s rule {problem}" for problem in refused_rules)
             except ValueError:
                 skipped += 1
             except FetchError as error:
