@@ -1,0 +1,98 @@
+"""Ingest's side of stories: each new post either leads its story or becomes a copy of the post that leads it.
+
+The first copy stored leads, unless the new copy's source has a higher priority than the lead's: then the new copy
+takes the lead over, with every copy the story had. An editor's decision (a split post, a lead or copy an editor
+chose) is never undone here: a split post is never matched, and a lead an editor chose is never taken over.
+"""
+
+from collections.abc import Callable, Iterable
+
+from django.db import connection
+from django.db.models import Q
+
+from articles.models import Article
+from articles.pagecache import invalidate_posts_on_commit
+
+# One advisory lock for every worker's story step, so that two copies of one story stored at the same moment (by
+# two sources, in two transactions) cannot both see no earlier copy: the second waits, then sees the first.
+STORY_LOCK = 0x5710_2416
+Decision = Article.StoryDecision
+
+# Given the new posts, the post each one should join by its text (or none): the near-duplicate rule's hook.
+TextMatcher = Callable[[list[Article]], dict[int, int]]
+
+
+def stories_lock() -> None:
+    """Hold the story step's lock until the transaction ends (PostgreSQL; SQLite writes one at a time anyway)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [STORY_LOCK])
+
+
+def matchable_leads() -> "Q":
+    """Posts a new copy may join: leads of their stories that no editor split off."""
+    return Q(story_lead__isnull=True) & ~Q(story_decision=Decision.SPLIT) & ~Q(status=Article.Status.COPY)
+
+
+def stories_attach(*, articles: Iterable[Article], by_text: TextMatcher | None = None) -> int:
+    """Join each new, stored post to the story it belongs to; how many became copies. Call inside the store's
+    transaction, after the insert (so two copies in one batch find each other)."""
+    new = [article for article in articles if article.pk is not None]
+    if not new:
+        return 0
+    stories_lock()
+    leads = _leads_by_key(new)
+    text_matches = by_text(new) if by_text is not None else {}
+    joined, touched = 0, set()
+    for article in sorted(new, key=lambda a: a.pk):
+        lead = leads.get(article.story_key) if article.story_key else None
+        if (lead is None or lead.pk == article.pk) and article.pk in text_matches:
+            lead = _lead_of(text_matches[article.pk])
+        if lead is None or lead.pk == article.pk:
+            continue
+        winner = _join(article, lead)
+        if article.story_key:
+            leads[article.story_key] = winner
+        joined += 1
+        touched.update({lead.pk, winner.pk})
+    invalidate_posts_on_commit(touched)
+    return joined
+
+
+def _leads_by_key(new: list[Article]) -> dict[str, Article]:
+    """story_key -> the earliest matchable lead with that key (the new posts included), one query."""
+    keys = {article.story_key for article in new if article.story_key}
+    if not keys:
+        return {}
+    rows = Article.objects.filter(matchable_leads(), story_key__in=keys).select_related("source").order_by("-id")
+    # Ordered newest first, so the earliest post of each key is the one left in the dict.
+    return {row.story_key: row for row in rows.only(*LEAD_FIELDS)}
+
+
+LEAD_FIELDS = ("id", "story_key", "story_decision", "status", "source__priority")
+
+
+def _lead_of(article_id: int) -> Article | None:
+    """The post leading the story article_id belongs to, if that story may take a copy."""
+    row = Article.objects.filter(pk=article_id).select_related("source").only(*LEAD_FIELDS, "story_lead").first()
+    if row is None or row.story_decision == Decision.SPLIT:
+        return None
+    if row.story_lead_id is not None:
+        row = Article.objects.select_related("source").only(*LEAD_FIELDS).get(pk=row.story_lead_id)
+    return row if row.status != Article.Status.COPY else None
+
+
+def _join(article: Article, lead: Article) -> Article:
+    """Make article a copy of lead's story, or its new lead when its source outranks the lead's; the lead."""
+    takes_over = (
+        article.source.priority > lead.source.priority
+        and lead.story_decision != Decision.LEAD
+        and lead.status == Article.Status.PUBLISHED
+    )
+    if takes_over:
+        Article.objects.filter(story_lead=lead).update(story_lead=article)
+        Article.objects.filter(pk=lead.pk).update(story_lead=article, status=Article.Status.COPY)
+        return article
+    Article.objects.filter(pk=article.pk).update(story_lead=lead, status=Article.Status.COPY)
+    article.story_lead, article.status = lead, Article.Status.COPY
+    return lead

@@ -1,0 +1,128 @@
+"""One story, one post: copies by URL are stored but listed once, answer 301 to their lead, and show on it."""
+
+import json
+import re
+
+import pytest
+from django.core.cache import caches
+
+from articles.models import Article
+from tests.articles.popularity_helpers import reader_headers, totals
+from tests.articles.stories_helpers import entry, store
+from tests.factories import SourceFactory
+
+pytestmark = pytest.mark.django_db
+
+URL = "https://www.example.com/world/summit-ends"
+
+
+def two_copies(first_priority=0, second_priority=0):
+    paper = SourceFactory(name="The Paper", priority=first_priority)
+    wire = SourceFactory(name="Wire Service", priority=second_priority)
+    store(paper, entry("paper-1", URL))
+    store(wire, entry("wire-1", "https://m.example.com/world/summit-ends/amp?utm_source=rss"))
+    return Article.objects.get(source=paper), Article.objects.get(source=wire)
+
+
+def test_the_first_copy_stored_leads_and_the_next_is_its_copy():
+    first, second = two_copies()
+    assert (first.status, first.story_lead) == ("published", None)
+    assert (second.status, second.story_lead) == ("copy", first)
+
+
+def test_a_copy_from_a_source_with_a_higher_priority_takes_the_lead_with_the_story():
+    third_source = SourceFactory(name="Third")
+    first, second = two_copies(second_priority=5)
+    store(third_source, entry("third-1", URL + "/"))
+    first.refresh_from_db(), second.refresh_from_db()
+    assert (second.status, second.story_lead) == ("published", None)
+    assert (first.status, first.story_lead) == ("copy", second)
+    assert Article.objects.get(guid="third-1").story_lead == second
+
+
+def test_a_lower_priority_copy_never_takes_the_lead():
+    first, second = two_copies(first_priority=1, second_priority=0)
+    assert (first.status, second.story_lead) == ("published", first)
+
+
+def test_the_story_is_listed_once_on_the_home_page_source_pages_search_and_our_feeds(client):
+    first, second = two_copies()
+    for path in ("/", f"/source/{second.source.slug}/", "/rss.xml", "/feeds/posts/default", "/search?q=summit"):
+        page = client.get(path).content.decode()
+        assert page.count(second.get_absolute_url()) == 0, path
+    assert client.get("/").content.decode().count(first.get_absolute_url()) == 1
+
+
+def test_a_copy_s_address_answers_301_to_its_lead(client):
+    first, second = two_copies()
+    response = client.get(second.get_absolute_url())
+    assert response.status_code == 301 and response["Location"] == first.get_absolute_url()
+
+
+def test_an_address_that_is_no_post_is_still_a_404(client):
+    first, _ = two_copies()
+    assert client.get(first.get_absolute_url().replace(".html", "-nope.html")).status_code == 404
+
+
+def test_the_lead_s_page_names_every_other_copy_with_a_link_to_its_original(client):
+    first, second = two_copies()
+    page = client.get(first.get_absolute_url()).content.decode()
+    also = re.search(r'<p class="also-covered">(.*?)</p>', page).group(1)
+    assert "Also covered by:" in also and f'href="{second.url}">Wire Service</a>' in also.replace("&amp;", "&")
+    data = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S).group(1))
+    assert [(c["url"], c["sourceOrganization"]["name"]) for c in data["citation"]] == [(second.url, "Wire Service")]
+
+
+def test_our_feeds_carry_also_covered_by(client):
+    _, second = two_copies()
+    rss = client.get("/rss.xml").content.decode()
+    assert "Also covered by:" in rss and "Wire Service" in rss
+    atom = client.get("/feeds/posts/default").content.decode()
+    assert 'rel="related"' in atom and "Also covered by Wire Service" in atom
+
+
+def test_a_post_of_its_own_shows_no_also_covered_by(client):
+    lonely = SourceFactory()
+    store(lonely, entry("alone", "https://example.org/alone"))
+    page = client.get(Article.objects.get().get_absolute_url()).content.decode()
+    assert "Also covered by" not in page
+
+
+def test_a_cached_lead_page_shows_a_copy_as_soon_as_it_arrives(client, django_capture_on_commit_callbacks):
+    paper, wire = SourceFactory(), SourceFactory(name="Wire Service")
+    with django_capture_on_commit_callbacks(execute=True):
+        store(paper, entry("paper-1", URL))
+    lead = Article.objects.get()
+    assert "Also covered by" not in client.get(lead.get_absolute_url()).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        store(wire, entry("wire-1", URL + "?outputType=amp"))
+    assert "Also covered by" in client.get(lead.get_absolute_url()).content.decode()
+
+
+def test_an_update_from_upstream_keeps_the_copy_in_its_story():
+    _, second = two_copies()
+    store(second.source, entry("wire-1", "https://elsewhere.example.net/other", title="Summit ends (updated)"))
+    second.refresh_from_db()
+    assert second.title == "Summit ends (updated)" and second.status == "copy" and second.story_lead is not None
+
+
+def test_the_same_guid_polled_again_is_not_stored_twice():
+    first, second = two_copies()
+    store(second.source, entry("wire-1", "https://m.example.com/world/summit-ends/amp?utm_source=rss"))
+    assert Article.objects.count() == 2
+
+
+class TestViewsCountOnTheLead:
+    """Embedded default, so the view lands in the database at once."""
+
+    @pytest.fixture(autouse=True)
+    def _embedded(self, settings):
+        settings.REDIS_URL = ""
+        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+        caches["default"].clear()
+
+    def test_a_reader_of_a_copy_s_address_is_counted_on_the_lead(self, client):
+        first, second = two_copies()
+        response = client.get(second.get_absolute_url(), follow=True, **reader_headers(1))
+        assert response.redirect_chain == [(first.get_absolute_url(), 301)] and response.status_code == 200
+        assert totals(first)[0] == 1 and totals(second)[0] == 0
