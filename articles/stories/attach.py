@@ -46,9 +46,11 @@ def stories_attach(*, articles: Iterable[Article], by_text: TextMatcher | None =
     joined, touched = 0, set()
     for article in sorted(new, key=lambda a: a.pk):
         lead = leads.get(article.story_key) if article.story_key else None
-        if (lead is None or lead.pk == article.pk) and article.pk in text_matches:
+        if lead is None and article.pk in text_matches:
             lead = _lead_of(text_matches[article.pk])
-        if lead is None or lead.pk == article.pk:
+        if lead is None:
+            # The first of the batch with this key leads; the next ones join it.
+            leads.setdefault(article.story_key or f"id:{article.pk}", article)
             continue
         winner = _join(article, lead)
         if article.story_key:
@@ -60,11 +62,16 @@ def stories_attach(*, articles: Iterable[Article], by_text: TextMatcher | None =
 
 
 def _leads_by_key(new: list[Article]) -> dict[str, Article]:
-    """story_key -> the earliest matchable lead with that key (the new posts included), one query."""
+    """story_key -> the earliest matchable lead stored before this batch with that key, one query.
+
+    Not the lowest id of all: a concurrent poll that committed while this one waited for the lock may hold a
+    higher id than this batch's posts, and it leads because it reached the lock first.
+    """
     keys = {article.story_key for article in new if article.story_key}
     if not keys:
         return {}
-    rows = Article.objects.filter(matchable_leads(), story_key__in=keys).select_related("source").order_by("-id")
+    rows = Article.objects.filter(matchable_leads(), story_key__in=keys).exclude(pk__in=[a.pk for a in new])
+    rows = rows.select_related("source").order_by("-id")
     # Ordered newest first, so the earliest post of each key is the one left in the dict.
     return {row.story_key: row for row in rows.only(*LEAD_FIELDS)}
 
