@@ -316,3 +316,34 @@ class PurgedPost(models.Model):
 
     def __str__(self):
         return f"{self.guid} (purged {self.purged_at:%Y-%m-%d})"
+
+
+class StorySignature(models.Model):
+    """A post's MinHash text signature (feeds/ingest/identity.py), kept to confirm near-duplicate candidates."""
+
+    article = models.OneToOneField(Article, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    published_at = models.DateTimeField()
+    signature = models.BinaryField()
+
+    def __str__(self):
+        return f"signature of post {self.article_id}"
+
+
+class StoryBand(models.Model):
+    """One LSH band key of a post's signature: posts sharing a key are near-duplicate candidates.
+
+    In the database, so that every worker shares one index and it survives restarts.
+    """
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="+", db_index=False)
+    band = models.BigIntegerField()
+    published_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["band", "published_at"], name="story_band_idx"),
+            models.Index(fields=["article"], name="story_band_article_idx"),
+        ]
+
+    def __str__(self):
+        return f"band {self.band} of post {self.article_id}"

@@ -1,15 +1,30 @@
-"""Story identity, first rule: the same article under one normalized URL, whatever copy of it a feed links to.
+"""Story identity: the same article under one normalized URL, or with nearly the same words.
+
+First rule, the URL: whatever copy of an article a feed links to.
 
 A publisher's Home, World and Business feeds, its AMP and mobile pages and a link with campaign parameters all
 lead to one page. story_url() folds these into one address and story_key() into a short key stored on every post
 (Article.story_key), so that a new entry finds an earlier copy of its story with one indexed lookup. Pure
 functions: no database, no network. The page's <link rel="canonical">, when full text was fetched, wins over the
 entry's link.
+
+Second rule, the text: a MinHash signature of the title and text's word shingles (text_signature), whose LSH
+bands (signature_bands) find earlier posts sharing a band, and whose estimated Jaccard similarity
+(estimated_similarity) confirms them. It is one-permutation MinHash (Li, Owen and Zhang, 2012): each shingle is
+hashed once, its top bits pick one of SIGNATURE_SIZE bins and the bin keeps its smallest value, so a signature
+costs one hash per shingle instead of one per shingle and bin (bench/stories.py measures it).
 """
 
 import hashlib
+import html
+import re
+import struct
+import zlib
+from collections.abc import Callable
 from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
+from articles.models import Article
+from articles.stories.nearcopies import text_matches
 from feeds.ingest.text import TRACKING_PARAMETERS
 
 DEFAULT_PORTS = {"http": "80", "https": "443"}
@@ -78,3 +93,73 @@ def _is_noise(param: str) -> bool:
     if name == "amp":
         return value in AMP_FLAG_VALUES
     return name in EDITION_PARAMETERS and value in EDITION_VALUES
+
+
+SHINGLE_WORDS = 3
+SIGNATURE_SIZE = 64
+BIN_BITS = 6  # 2**6 == SIGNATURE_SIZE
+VALUE_BITS = 64 - BIN_BITS
+EMPTY_BIN = (1 << VALUE_BITS) - 1
+# 32 bands of 2 bins: a pair at Jaccard 0.5 shares a band with probability 1 - (1 - 0.5**2)**32 > 0.9999.
+BAND_BINS = 2
+_WORD = re.compile(r"\w+")
+_TAG_OR_ENTITY = re.compile(r"<[^>]*>")
+
+
+def signature_words(title: str, body_html: str) -> list[str]:
+    """The title's and the text's words, lower case, without markup."""
+    text = html.unescape(_TAG_OR_ENTITY.sub(" ", body_html))
+    return _WORD.findall(f"{title} {text}".lower())
+
+
+def text_signature(title: str, body_html: str) -> tuple[int, ...]:
+    """The MinHash signature of the text's word shingles; () when it has too few words to compare."""
+    words = signature_words(title, body_html)
+    if len(words) < SHINGLE_WORDS * 4:
+        return ()
+    bins = [EMPTY_BIN] * SIGNATURE_SIZE
+    value_mask = EMPTY_BIN
+    for shingle in {" ".join(words[i : i + SHINGLE_WORDS]) for i in range(len(words) - SHINGLE_WORDS + 1)}:
+        data = shingle.encode()
+        hashed = zlib.crc32(data) << 32 | zlib.crc32(data, 0x9E3779B9)
+        index, value = hashed >> VALUE_BITS, hashed & value_mask
+        if value < bins[index]:
+            bins[index] = value
+    return tuple(bins)
+
+
+def estimated_similarity(first: tuple[int, ...], second: tuple[int, ...]) -> float:
+    """The Jaccard similarity of two texts' shingle sets, estimated from their signatures (bins empty in both
+    say nothing and are left out)."""
+    if not first or not second:
+        return 0.0
+    compared = same = 0
+    for a, b in zip(first, second, strict=True):
+        if a == EMPTY_BIN and b == EMPTY_BIN:
+            continue
+        compared += 1
+        same += a == b
+    return same / compared if compared else 0.0
+
+
+def signature_bands(signature: tuple[int, ...]) -> list[int]:
+    """The signature's LSH band keys: signed 64-bit integers (a PostgreSQL bigint), one per band of BAND_BINS."""
+    keys = []
+    for start in range(0, len(signature), BAND_BINS):
+        band = signature[start : start + BAND_BINS]
+        if all(value == EMPTY_BIN for value in band):
+            continue
+        digest = hashlib.blake2b(struct.pack(f">H{BAND_BINS}Q", start, *band), digest_size=8).digest()
+        keys.append(int.from_bytes(digest, "big", signed=True))
+    return keys
+
+
+def text_matcher(articles: list[Article]) -> Callable[[list[Article]], dict[int, int]]:
+    """The near-duplicate rule for new, stored posts: a hook for stories_attach."""
+    signatures = {article.pk: text_signature(article.title, article.body_html) for article in articles}
+    bands = {pk: signature_bands(signature) for pk, signature in signatures.items()}
+
+    def matches(new: list[Article]) -> dict[int, int]:
+        return text_matches(new, signatures=signatures, bands=bands, similarity=estimated_similarity)
+
+    return matches

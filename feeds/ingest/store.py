@@ -21,7 +21,7 @@ from articles.models import Article, Label, PurgedPost
 from articles.pagecache import invalidate_posts_on_commit
 from articles.stories import stories_attach
 from feeds.ingest.errors import TRANSIENT_DATABASE_ERRORS, error_summary
-from feeds.ingest.identity import story_key
+from feeds.ingest.identity import story_key, text_matcher
 from feeds.ingest.parse import ParsedEntry
 from feeds.models import Source
 
@@ -133,7 +133,8 @@ def store_entries(*, source: Source, entries: list[PreparedEntry], now: datetime
         )
         _set_labels(articles, fresh + [entry for entry, _row in changed], replace={row["id"] for _e, row in changed})
         # A new post may be another copy of a stored story; an update keeps the story its post is in.
-        stories_attach(articles=articles[: len(fresh)])
+        new = articles[: len(fresh)]
+        stories_attach(articles=new, by_text=text_matcher(new))
         # Bulk writes send no signals: drop the pages showing these posts once readers can see them.
         invalidate_posts_on_commit([article.pk for article in articles])
     if kept:

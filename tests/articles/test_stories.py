@@ -2,13 +2,14 @@
 
 import json
 import re
+from datetime import timedelta
 
 import pytest
 from django.core.cache import caches
 
 from articles.models import Article
 from tests.articles.popularity_helpers import reader_headers, totals
-from tests.articles.stories_helpers import entry, store
+from tests.articles.stories_helpers import FOLLOW_UP, SUMMIT, SUMMIT_BEGINS, entry, html_of, store
 from tests.factories import SourceFactory
 
 pytestmark = pytest.mark.django_db
@@ -126,3 +127,47 @@ class TestViewsCountOnTheLead:
         response = client.get(second.get_absolute_url(), follow=True, **reader_headers(1))
         assert response.redirect_chain == [(first.get_absolute_url(), 301)] and response.status_code == 200
         assert totals(first)[0] == 1 and totals(second)[0] == 0
+
+
+class TestNearDuplicateText:
+    """Wire copy under other addresses: found by its words, within 72 hours, and never a different story."""
+
+    def lead(self):
+        store(SourceFactory(name="The Paper"), entry("paper", "https://paper.example/a/1", body=html_of(SUMMIT)))
+        return Article.objects.get(guid="paper")
+
+    def test_the_same_article_with_another_headline_a_dropped_paragraph_and_a_credit_joins_the_story(self):
+        lead = self.lead()
+        edited = SUMMIT[:-1] + ["Additional reporting by Ana Costa in Porto."]
+        store(
+            SourceFactory(name="Wire"),
+            entry(
+                "wire", "https://wire.example/x?id=77", title="Twelve nations agree river pact", body=html_of(edited)
+            ),
+        )
+        assert Article.objects.get(guid="wire").story_lead == lead
+
+    def test_a_different_event_on_the_same_topic_stays_its_own_story(self):
+        self.lead()
+        store(SourceFactory(), entry("other", "https://wire.example/x?id=78", body=html_of(SUMMIT_BEGINS)))
+        assert Article.objects.get(guid="other").story_lead is None
+
+    def test_a_copy_published_more_than_72_hours_apart_stays_its_own_story(self):
+        lead = self.lead()
+        later = lead.published_at + timedelta(hours=73)
+        store(SourceFactory(), entry("late", "https://late.example/a", body=html_of(SUMMIT), published_at=later))
+        assert Article.objects.get(guid="late").story_lead is None
+
+    def test_a_short_text_is_never_matched_by_its_words(self):
+        store(
+            SourceFactory(), entry("s1", "https://one.example/a", title="Brief", body="<p>Markets closed higher.</p>")
+        )
+        store(
+            SourceFactory(), entry("s2", "https://two.example/b", title="Brief", body="<p>Markets closed higher.</p>")
+        )
+        assert not Article.objects.filter(status="copy").exists()
+
+    def test_a_later_story_repeating_background_paragraphs_shares_bands_but_stays_its_own_story(self):
+        self.lead()
+        store(SourceFactory(), entry("follow", "https://wire.example/x?id=79", body=html_of(FOLLOW_UP)))
+        assert Article.objects.get(guid="follow").story_lead is None

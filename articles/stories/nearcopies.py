@@ -1,0 +1,94 @@
+"""Story identity by text: the near-duplicate index (LSH bands in the database) and its confirmation.
+
+Signatures and band keys come from feeds/ingest/identity.py (given by the store); this module keeps them in
+StorySignature/StoryBand and finds, for a new post, an earlier post published within WINDOW of it whose
+estimated Jaccard similarity reaches THRESHOLD. Precision first: THRESHOLD was calibrated with bench/stories.py
+so that different stories on the same topic stay apart.
+"""
+
+import struct
+from collections.abc import Callable, Sequence
+from datetime import timedelta
+
+from articles.models import Article, StoryBand, StorySignature
+
+WINDOW = timedelta(hours=72)
+THRESHOLD = 0.5
+
+Signature = tuple[int, ...]
+Similarity = Callable[[Signature, Signature], float]
+
+
+def text_matches(
+    articles: Sequence[Article],
+    *,
+    signatures: dict[int, Signature],
+    bands: dict[int, list[int]],
+    similarity: Similarity,
+) -> dict[int, int]:
+    """new post id -> the most similar earlier post's id, for the new posts with a confirmed match; then the
+    new posts are added to the index. signatures and bands are by new post id."""
+    new = [article for article in articles if signatures.get(article.pk)]
+    if not new:
+        return {}
+    candidates = _candidates(new, bands)
+    stored = {
+        row["article_id"]: unpack_signature(row["signature"])
+        for row in StorySignature.objects.filter(pk__in={c for ids in candidates.values() for c in ids})
+        .order_by()
+        .values("article_id", "signature")
+    }
+    matches = {}
+    for article in new:
+        mine = signatures[article.pk]
+        scored = [(similarity(mine, stored[other]), -other) for other in candidates[article.pk] if other in stored]
+        best = max(scored, default=(0.0, 0))
+        if best[0] >= THRESHOLD:
+            matches[article.pk] = -best[1]
+    _add(new, signatures, bands)
+    return matches
+
+
+def _candidates(new: list[Article], bands: dict[int, list[int]]) -> dict[int, set[int]]:
+    """new post id -> ids of earlier posts sharing one of its bands and published within WINDOW of it."""
+    earliest = min(article.published_at for article in new) - WINDOW
+    latest = max(article.published_at for article in new) + WINDOW
+    keys = {key for article_bands in bands.values() for key in article_bands}
+    rows = (
+        StoryBand.objects.filter(band__in=keys, published_at__range=(earliest, latest))
+        .order_by()
+        .values_list("band", "article_id", "published_at")
+    )
+    by_band: dict[int, list[tuple[int, object]]] = {}
+    for band, article_id, published_at in rows:
+        by_band.setdefault(band, []).append((article_id, published_at))
+    found = {}
+    for article in new:
+        found[article.pk] = {
+            other
+            for key in bands[article.pk]
+            for other, published_at in by_band.get(key, ())
+            if abs(published_at - article.published_at) <= WINDOW and other != article.pk
+        }
+    return found
+
+
+def _add(new: list[Article], signatures: dict[int, Signature], bands: dict[int, list[int]]) -> None:
+    StorySignature.objects.bulk_create(
+        [
+            StorySignature(article_id=a.pk, published_at=a.published_at, signature=pack_signature(signatures[a.pk]))
+            for a in new
+        ],
+        ignore_conflicts=True,
+    )
+    StoryBand.objects.bulk_create(
+        [StoryBand(article_id=a.pk, band=key, published_at=a.published_at) for a in new for key in bands[a.pk]]
+    )
+
+
+def pack_signature(signature: Signature) -> bytes:
+    return struct.pack(f">{len(signature)}Q", *signature)
+
+
+def unpack_signature(data: bytes) -> Signature:
+    return struct.unpack(f">{len(data) // 8}Q", bytes(data))
