@@ -90,7 +90,21 @@ class SourceAdmin(SourceActions, admin.ModelAdmin):
         "recent_fetches",
     ]
     fieldsets = [
-        (None, {"fields": ["name", "slug", "feed_url", "site_url", "category", "is_active", "poll_interval_minutes"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "name",
+                    "slug",
+                    "feed_url",
+                    "site_url",
+                    "category",
+                    "is_active",
+                    "poll_interval_minutes",
+                    "priority",
+                ]
+            },
+        ),
         (
             "Health",
             {
