@@ -29,6 +29,8 @@ def text_matches(
     """new post id -> the most similar earlier post's id, for the new posts with a confirmed match; then the
     new posts are added to the index. signatures and bands are by new post id."""
     new = [article for article in articles if signatures.get(article.pk)]
+    # Every post is indexed, a text too short to compare with an empty signature: mergestories then knows it.
+    _add(articles, signatures, bands)
     if not new:
         return {}
     candidates = _candidates(new, bands)
@@ -38,6 +40,7 @@ def text_matches(
         .order_by()
         .values("article_id", "signature")
     }
+    stored |= {article.pk: signatures[article.pk] for article in new}
     matches = {}
     for article in new:
         mine = signatures[article.pk]
@@ -45,12 +48,12 @@ def text_matches(
         best = max(scored, default=(0.0, 0))
         if best[0] >= THRESHOLD:
             matches[article.pk] = -best[1]
-    _add(new, signatures, bands)
     return matches
 
 
 def _candidates(new: list[Article], bands: dict[int, list[int]]) -> dict[int, set[int]]:
-    """new post id -> ids of earlier posts sharing one of its bands and published within WINDOW of it."""
+    """new post id -> ids of earlier posts (stored before, or earlier in this batch) sharing one of its bands and
+    published within WINDOW of it."""
     earliest = min(article.published_at for article in new) - WINDOW
     latest = max(article.published_at for article in new) + WINDOW
     keys = {key for article_bands in bands.values() for key in article_bands}
@@ -62,18 +65,22 @@ def _candidates(new: list[Article], bands: dict[int, list[int]]) -> dict[int, se
     by_band: dict[int, list[tuple[int, object]]] = {}
     for band, article_id, published_at in rows:
         by_band.setdefault(band, []).append((article_id, published_at))
+    for article in new:
+        for key in bands[article.pk]:
+            by_band.setdefault(key, []).append((article.pk, article.published_at))
+    batch = {article.pk for article in new}
     found = {}
     for article in new:
         found[article.pk] = {
             other
             for key in bands[article.pk]
             for other, published_at in by_band.get(key, ())
-            if abs(published_at - article.published_at) <= WINDOW and other != article.pk
+            if abs(published_at - article.published_at) <= WINDOW and (other < article.pk or other not in batch)
         }
     return found
 
 
-def _add(new: list[Article], signatures: dict[int, Signature], bands: dict[int, list[int]]) -> None:
+def _add(new: Sequence[Article], signatures: dict[int, Signature], bands: dict[int, list[int]]) -> None:
     StorySignature.objects.bulk_create(
         [
             StorySignature(article_id=a.pk, published_at=a.published_at, signature=pack_signature(signatures[a.pk]))
