@@ -8,12 +8,14 @@ so that different stories on the same topic stay apart.
 
 import struct
 from collections.abc import Callable, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from articles.models import Article, StoryBand, StorySignature
 
 WINDOW = timedelta(hours=72)
 THRESHOLD = 0.5
+# Bands shared by very many posts (boilerplate) would make the lookup read them all: it reads at most this many.
+MAX_CANDIDATE_ROWS = 300
 
 Signature = tuple[int, ...]
 Similarity = Callable[[Signature, Signature], float]
@@ -60,22 +62,26 @@ def _candidates(new: list[Article], bands: dict[int, list[int]]) -> dict[int, se
     rows = (
         StoryBand.objects.filter(band__in=keys, published_at__range=(earliest, latest))
         .order_by()
-        .values_list("band", "article_id", "published_at")
-    )
-    by_band: dict[int, list[tuple[int, object]]] = {}
-    for band, article_id, published_at in rows:
-        by_band.setdefault(band, []).append((article_id, published_at))
+        .values_list("band", "article_id", "published_at", "article__source_id")
+    )[:MAX_CANDIDATE_ROWS]
+    by_band: dict[int, list[tuple[int, datetime, int]]] = {}
+    for band, article_id, published_at, source_id in rows:
+        by_band.setdefault(band, []).append((article_id, published_at, source_id))
     for article in new:
         for key in bands[article.pk]:
-            by_band.setdefault(key, []).append((article.pk, article.published_at))
+            by_band.setdefault(key, []).append((article.pk, article.published_at, article.source_id))
     batch = {article.pk for article in new}
     found = {}
     for article in new:
+        # Text matches across sources only: one source's own posts that share most words (a daily market report,
+        # a weather page) are different stories, and its real copies share one URL (the URL rule's job).
         found[article.pk] = {
             other
             for key in bands[article.pk]
-            for other, published_at in by_band.get(key, ())
-            if abs(published_at - article.published_at) <= WINDOW and (other < article.pk or other not in batch)
+            for other, published_at, source_id in by_band.get(key, ())
+            if source_id != article.source_id
+            and abs(published_at - article.published_at) <= WINDOW
+            and (other < article.pk or other not in batch)
         }
     return found
 

@@ -158,6 +158,11 @@ class TestNearDuplicateText:
         store(SourceFactory(), entry("late", "https://late.example/a", body=html_of(SUMMIT), published_at=later))
         assert Article.objects.get(guid="late").story_lead is None
 
+    def test_one_source_s_own_posts_with_nearly_the_same_words_stay_apart(self):
+        lead = self.lead()
+        store(lead.source, entry("again", "https://paper.example/a/2", body=html_of(SUMMIT[:4])))
+        assert Article.objects.get(guid="again").story_lead is None
+
     def test_a_short_text_is_never_matched_by_its_words(self):
         store(
             SourceFactory(), entry("s1", "https://one.example/a", title="Brief", body="<p>Markets closed higher.</p>")
