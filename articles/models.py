@@ -321,7 +321,7 @@ class PurgedPost(models.Model):
 class StorySignature(models.Model):
     """A post's MinHash text signature (feeds/ingest/identity.py), kept to confirm near-duplicate candidates."""
 
-    article = models.OneToOneField(Article, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    article = models.OneToOneField(Article, on_delete=models.CASCADE, primary_key=True, related_name="story_signature")
     published_at = models.DateTimeField()
     signature = models.BinaryField()
 

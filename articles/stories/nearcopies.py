@@ -35,13 +35,7 @@ def text_matches(
     _add(articles, signatures, bands)
     if not new:
         return {}
-    candidates = _candidates(new, bands)
-    stored = {
-        row["article_id"]: unpack_signature(row["signature"])
-        for row in StorySignature.objects.filter(pk__in={c for ids in candidates.values() for c in ids})
-        .order_by()
-        .values("article_id", "signature")
-    }
+    candidates, stored = _candidates(new, bands)
     stored |= {article.pk: signatures[article.pk] for article in new}
     matches = {}
     for article in new:
@@ -53,20 +47,22 @@ def text_matches(
     return matches
 
 
-def _candidates(new: list[Article], bands: dict[int, list[int]]) -> dict[int, set[int]]:
+def _candidates(new: list[Article], bands: dict[int, list[int]]) -> tuple[dict[int, set[int]], dict[int, Signature]]:
     """new post id -> ids of earlier posts (stored before, or earlier in this batch) sharing one of its bands and
-    published within WINDOW of it."""
+    published within WINDOW of it; and the stored candidates' signatures (read in the same query)."""
     earliest = min(article.published_at for article in new) - WINDOW
     latest = max(article.published_at for article in new) + WINDOW
     keys = {key for article_bands in bands.values() for key in article_bands}
     rows = (
         StoryBand.objects.filter(band__in=keys, published_at__range=(earliest, latest))
         .order_by()
-        .values_list("band", "article_id", "published_at", "article__source_id")
+        .values_list("band", "article_id", "published_at", "article__source_id", "article__story_signature__signature")
     )[:MAX_CANDIDATE_ROWS]
     by_band: dict[int, list[tuple[int, datetime, int]]] = {}
-    for band, article_id, published_at, source_id in rows:
+    stored = {}
+    for band, article_id, published_at, source_id, signature in rows:
         by_band.setdefault(band, []).append((article_id, published_at, source_id))
+        stored[article_id] = unpack_signature(signature or b"")
     for article in new:
         for key in bands[article.pk]:
             by_band.setdefault(key, []).append((article.pk, article.published_at, article.source_id))
@@ -83,7 +79,7 @@ def _candidates(new: list[Article], bands: dict[int, list[int]]) -> dict[int, se
             and abs(published_at - article.published_at) <= WINDOW
             and (other < article.pk or other not in batch)
         }
-    return found
+    return found, stored
 
 
 def _add(new: Sequence[Article], signatures: dict[int, Signature], bands: dict[int, list[int]]) -> None:
