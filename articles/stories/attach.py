@@ -76,7 +76,7 @@ def _leads_by_key(new: list[Article]) -> dict[str, Article]:
     return {row.story_key: row for row in rows.only(*LEAD_FIELDS)}
 
 
-LEAD_FIELDS = ("id", "story_key", "story_decision", "status", "source__priority")
+LEAD_FIELDS = ("id", "story_key", "story_decision", "status", "is_featured", "edited_by_editor", "source__priority")
 
 
 def _lead_of(article_id: int) -> Article | None:
@@ -91,9 +91,11 @@ def _lead_of(article_id: int) -> Article | None:
 
 def _join(article: Article, lead: Article) -> Article:
     """Make article a copy of lead's story, or its new lead when its source outranks the lead's; the lead."""
+    # A lead an editor chose, hid, featured or edited keeps its place: that decision is the editor's.
+    editor_touched = lead.story_decision == Decision.LEAD or lead.is_featured or lead.edited_by_editor
     takes_over = (
         article.source.priority > lead.source.priority
-        and lead.story_decision != Decision.LEAD
+        and not editor_touched
         and lead.status == Article.Status.PUBLISHED
     )
     if takes_over:

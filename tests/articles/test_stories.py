@@ -176,3 +176,28 @@ class TestNearDuplicateText:
         self.lead()
         store(SourceFactory(), entry("follow", "https://wire.example/x?id=79", body=html_of(FOLLOW_UP)))
         assert Article.objects.get(guid="follow").story_lead is None
+
+
+def test_popular_and_trending_list_a_merged_story_once():
+    from articles.ranking import popular, trending
+    from articles.stories.editing import story_merge
+    from tests.factories import ArticleDailyViewsFactory
+
+    paper, wire = SourceFactory(), SourceFactory()
+    store(paper, entry("a", "https://paper.example/a", title="Summit ends", body="<p>One.</p>"))
+    store(wire, entry("b", "https://wire.example/b", title="Summit over", body="<p>Two.</p>"))
+    first, second = Article.objects.get(guid="a"), Article.objects.get(guid="b")
+    for post in (first, second):
+        ArticleDailyViewsFactory(article=post, views=10)
+    story_merge(lead=first, ids=[first.pk, second.pk])
+    assert [post.pk for post in popular("7d", 5)] == [first.pk]
+    assert [post.pk for post in trending(5)] == [first.pk]
+
+
+def test_a_featured_lead_keeps_the_lead_when_a_higher_priority_copy_arrives():
+    paper = SourceFactory()
+    store(paper, entry("paper-1", URL))
+    Article.objects.filter(guid="paper-1").update(is_featured=True)
+    store(SourceFactory(priority=5), entry("wire-1", URL + "?amp=1"))
+    lead = Article.objects.get(guid="paper-1")
+    assert lead.story_lead is None and Article.objects.get(guid="wire-1").story_lead == lead
