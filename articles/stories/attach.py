@@ -36,27 +36,37 @@ def matchable_leads() -> "Q":
 
 def stories_attach(*, articles: Iterable[Article], by_text: TextMatcher | None = None) -> int:
     """Join each new, stored post to the story it belongs to; how many became copies. Call inside the store's
-    transaction, after the insert (so two copies in one batch find each other)."""
-    new = [article for article in articles if article.pk is not None]
+    transaction, after the insert (so two copies in one batch find each other). A fixed number of queries a batch,
+    plus three for each rare takeover by a source of higher priority."""
+    new = sorted((article for article in articles if article.pk is not None), key=lambda a: a.pk)
     if not new:
         return 0
     stories_lock()
     leads = _leads_by_key(new)
     text_matches = by_text(new) if by_text is not None else {}
-    joined, touched = 0, set()
-    for article in sorted(new, key=lambda a: a.pk):
+    # Where each post of the batch stands: the lead of its story (itself when it leads).
+    story_of: dict[int, Article] = _leads_of(set(text_matches.values()) - {a.pk for a in new})
+    copies: list[Article] = []
+    touched, joined = set(), 0
+    for article in new:
         lead = leads.get(article.story_key) if article.story_key else None
         if lead is None and article.pk in text_matches:
-            lead = _lead_of(text_matches[article.pk])
+            lead = story_of.get(text_matches[article.pk])
         if lead is None:
             # The first of the batch with this key leads; the next ones join it.
             leads.setdefault(article.story_key or f"id:{article.pk}", article)
+            story_of[article.pk] = article
             continue
-        winner = _join(article, lead)
+        winner = _join(article, lead, copies)
+        if winner is article:
+            for stories in (leads, story_of):
+                stories.update({key: article for key, value in stories.items() if value is lead})
         if article.story_key:
             leads[article.story_key] = winner
-        joined += 1
+        story_of[article.pk] = winner
         touched.update({lead.pk, winner.pk})
+        joined += 1
+    _save_copies(copies)
     invalidate_posts_on_commit(touched)
     return joined
 
@@ -76,21 +86,34 @@ def _leads_by_key(new: list[Article]) -> dict[str, Article]:
     return {row.story_key: row for row in rows.only(*LEAD_FIELDS)}
 
 
-LEAD_FIELDS = ("id", "story_key", "story_decision", "status", "is_featured", "edited_by_editor", "source__priority")
+LEAD_FIELDS = (
+    "id",
+    "story_key",
+    "story_lead",
+    "story_decision",
+    "status",
+    "is_featured",
+    "edited_by_editor",
+    "source__priority",
+)
 
 
-def _lead_of(article_id: int) -> Article | None:
-    """The post leading the story article_id belongs to, if that story may take a copy."""
-    row = Article.objects.filter(pk=article_id).select_related("source").only(*LEAD_FIELDS, "story_lead").first()
-    if row is None or row.story_decision == Decision.SPLIT:
-        return None
-    if row.story_lead_id is not None:
-        row = Article.objects.select_related("source").only(*LEAD_FIELDS).get(pk=row.story_lead_id)
-    return row if row.status != Article.Status.COPY else None
+def _leads_of(ids: set[int]) -> dict[int, Article]:
+    """post id -> the post leading its story, for stored posts a new post matched by text; two queries.
+
+    A split post, and a story whose lead is itself a copy left without its lead, take no copy."""
+    if not ids:
+        return {}
+    rows = Article.objects.filter(pk__in=ids).exclude(story_decision=Decision.SPLIT).only("id", "story_lead")
+    lead_ids = {row.pk: row.story_lead_id or row.pk for row in rows}
+    stories = Article.objects.filter(pk__in=set(lead_ids.values())).exclude(status=Article.Status.COPY)
+    found = {lead.pk: lead for lead in stories.select_related("source").only(*LEAD_FIELDS)}
+    return {pk: found[lead_id] for pk, lead_id in lead_ids.items() if lead_id in found}
 
 
-def _join(article: Article, lead: Article) -> Article:
-    """Make article a copy of lead's story, or its new lead when its source outranks the lead's; the lead."""
+def _join(article: Article, lead: Article, copies: list[Article]) -> Article:
+    """Make article a copy of lead's story (saved later with the others), or its new lead when its source outranks
+    the lead's; the story's lead."""
     # A lead an editor chose, hid, featured or edited keeps its place: that decision is the editor's.
     editor_touched = lead.story_decision == Decision.LEAD or lead.is_featured or lead.edited_by_editor
     takes_over = (
@@ -99,9 +122,18 @@ def _join(article: Article, lead: Article) -> Article:
         and lead.status == Article.Status.PUBLISHED
     )
     if takes_over:
+        _save_copies(copies)
         Article.objects.filter(story_lead=lead).update(story_lead=article)
         Article.objects.filter(pk=lead.pk).update(story_lead=article, status=Article.Status.COPY)
+        lead.story_lead, lead.status = article, Article.Status.COPY
         return article
-    Article.objects.filter(pk=article.pk).update(story_lead=lead, status=Article.Status.COPY)
     article.story_lead, article.status = lead, Article.Status.COPY
+    copies.append(article)
     return lead
+
+
+def _save_copies(copies: list[Article]) -> None:
+    """Write the batch's new copies in one UPDATE."""
+    if copies:
+        Article.objects.bulk_update(copies, ["story_lead", "status"])
+        copies.clear()

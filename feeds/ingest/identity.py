@@ -17,6 +17,7 @@ costs one hash per shingle instead of one per shingle and bin (bench/stories.py 
 
 import hashlib
 import html
+import operator
 import re
 import struct
 import zlib
@@ -133,13 +134,12 @@ def estimated_similarity(first: tuple[int, ...], second: tuple[int, ...]) -> flo
     say nothing and are left out)."""
     if not first or not second:
         return 0.0
-    compared = same = 0
-    for a, b in zip(first, second, strict=True):
-        if a == EMPTY_BIN and b == EMPTY_BIN:
-            continue
-        compared += 1
-        same += a == b
-    return same / compared if compared else 0.0
+    same = sum(map(operator.eq, first, second))
+    if EMPTY_BIN in first and EMPTY_BIN in second:
+        both_empty = sum(1 for a, b in zip(first, second, strict=True) if a == b == EMPTY_BIN)
+        compared = len(first) - both_empty
+        return (same - both_empty) / compared if compared else 0.0
+    return same / len(first)
 
 
 def signature_bands(signature: tuple[int, ...]) -> list[int]:
