@@ -11,7 +11,7 @@ entry's link.
 Second rule, the text: a MinHash signature of the title and text's word shingles (text_signature), whose LSH
 bands (signature_bands) find earlier posts sharing a band, and whose estimated Jaccard similarity
 (estimated_similarity) confirms them. It is one-permutation MinHash (Li, Owen and Zhang, 2012): each shingle is
-hashed once, its top bits pick one of SIGNATURE_SIZE bins and the bin keeps its smallest value, so a signature
+hashed once (CRC-32), its top bits pick one of SIGNATURE_SIZE bins and the bin keeps its smallest value, so a signature
 costs one hash per shingle instead of one per shingle and bin (bench/stories.py measures it).
 """
 
@@ -98,8 +98,11 @@ def _is_noise(param: str) -> bool:
 
 SHINGLE_WORDS = 3
 SIGNATURE_SIZE = 64
-BIN_BITS = 6  # 2**6 == SIGNATURE_SIZE
-VALUE_BITS = 64 - BIN_BITS
+# Each shingle's CRC-32: its top 6 bits pick the bin (2**6 == SIGNATURE_SIZE), the other 26 are its value. Two
+# different texts' minima in a bin (each the least of some ten 26-bit values) are equal by chance about once in
+# ten million comparisons, far below what the 0.5 threshold could notice.
+BIN_BITS = 6
+VALUE_BITS = 32 - BIN_BITS
 EMPTY_BIN = (1 << VALUE_BITS) - 1
 # 32 bands of 2 bins: a pair at Jaccard 0.5 shares a band with probability 1 - (1 - 0.5**2)**32 > 0.9999.
 BAND_BINS = 2
@@ -119,11 +122,9 @@ def text_signature(title: str, body_html: str) -> tuple[int, ...]:
     if len(words) < SHINGLE_WORDS * 4:
         return ()
     bins = [EMPTY_BIN] * SIGNATURE_SIZE
-    value_mask = EMPTY_BIN
-    for shingle in {" ".join(words[i : i + SHINGLE_WORDS]) for i in range(len(words) - SHINGLE_WORDS + 1)}:
-        data = shingle.encode()
-        hashed = zlib.crc32(data) << 32 | zlib.crc32(data, 0x9E3779B9)
-        index, value = hashed >> VALUE_BITS, hashed & value_mask
+    shingles = (" ".join(shingle).encode() for shingle in zip(*(words[n:] for n in range(SHINGLE_WORDS)), strict=False))
+    for hashed in set(map(zlib.crc32, shingles)):
+        index, value = hashed >> VALUE_BITS, hashed & EMPTY_BIN
         if value < bins[index]:
             bins[index] = value
     return tuple(bins)
