@@ -47,16 +47,7 @@ def comment_count() -> Coalesce:
 class ArticleAdmin(StoryAdminMixin, admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     # What fits in 1280 px; visitors and all-time views are on each post's page ("Readers").
-    list_display = [
-        "title",
-        "source",
-        "published_at",
-        "status",
-        "is_featured",
-        "views_7_days",
-        "comments",
-        "story_copies_count",
-    ]
+    list_display = ["title", "source", "published_at", "status", "is_featured", "views_7_days", "comments"]
     # Every source, not only those with posts: finding those would read every post on each page of the list.
     list_filter = ["status", StoriesFilter, "is_featured", "source", "published_at"]
     search_fields = ["title", "body_html"]

@@ -37,6 +37,13 @@ def _admin_link(article: Article) -> str:
 class StoryAdminMixin:
     """What ArticleAdmin adds for stories; kept here so the post admin stays about posts."""
 
+    def get_list_display(self, request):
+        # The copy count only where the Stories filter computes it: the default list keeps its width.
+        columns = super().get_list_display(request)
+        return (
+            [*columns, "story_copies_count"] if request.GET.get(StoriesFilter.parameter_name) == "merged" else columns
+        )
+
     @admin.display(description="copies")
     def story_copies_count(self, obj):
         return getattr(obj, "copy_count", "")
