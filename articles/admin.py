@@ -7,6 +7,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.html import format_html
 
+from articles.admin_stories import StoriesFilter, StoryAdminMixin
 from articles.models import PENDING_FIRST, Article, ArticleDailyViews, Comment, Label
 from articles.pagecache import invalidate_comment_pages_on_commit, invalidate_posts_on_commit
 from articles.retention import article_purge
@@ -50,17 +51,18 @@ def comment_count() -> Coalesce:
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(StoryAdminMixin, admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     # What fits in 1280 px; visitors and all-time views are on each post's page ("Readers").
     list_display = ["title", "source", "published_at", "status", "is_featured", "views_7_days", "comments"]
     # Every source, not only those with posts: finding those would read every post on each page of the list.
-    list_filter = ["status", "is_featured", "source", "published_at"]
+    list_filter = ["status", StoriesFilter, "is_featured", "source", "published_at"]
     search_fields = ["title", "body_html"]
     list_select_related = ["source"]
-    actions = ["hide", "publish", "reject", "feature", "unfeature"]
+    actions = ["hide", "publish", "reject", "feature", "unfeature", "split_from_story", "merge_into"]
     readonly_fields = [
         "editor_note",
+        "story",
         "source",
         "guid",
         "url",
@@ -81,6 +83,7 @@ class ArticleAdmin(admin.ModelAdmin):
 
     fieldsets = [
         (None, {"fields": ["editor_note", "title", "source", "author", "published_at", "status", "is_featured"]}),
+        ("Story", {"fields": ["story"]}),
         ("Content", {"fields": ["excerpt", "body_html", "image_url", "labels"]}),
         ("Readers", {"fields": ["views_7_days", "visitors_7_days", "total_views", "daily_views_chart"]}),
         ("Upstream", {"classes": ["collapse"], "fields": ["url", "guid", "slug", "fetched_at", "updated_at"]}),

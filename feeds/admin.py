@@ -95,7 +95,21 @@ class SourceAdmin(RulesFlow, SourceActions, admin.ModelAdmin):
         "summary_hint",
     ]
     fieldsets = [
-        (None, {"fields": ["name", "slug", "feed_url", "site_url", "category", "is_active", "poll_interval_minutes"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "name",
+                    "slug",
+                    "feed_url",
+                    "site_url",
+                    "category",
+                    "is_active",
+                    "poll_interval_minutes",
+                    "priority",
+                ]
+            },
+        ),
         (
             "Health",
             {

@@ -52,6 +52,10 @@ class Source(models.Model):
         max_length=200, blank=True, db_default="", help_text="A folder for OPML export, e.g. Tech or Tech/Europe."
     )
     is_active = models.BooleanField("active", default=True)
+    # When several sources carry one story, the copy from the source with the highest priority leads it.
+    priority = models.IntegerField(
+        default=0, db_default=0, help_text="Higher wins: this source's copy of a story leads it over other sources'."
+    )
     # Blank: adaptive, from the source's posting rate, around FEEDS_DEFAULT_INTERVAL_MINUTES.
     poll_interval_minutes = models.PositiveIntegerField(
         "poll interval (minutes)",

@@ -19,7 +19,9 @@ from django.utils.text import slugify
 
 from articles.models import Article, Label, PurgedPost
 from articles.pagecache import invalidate_posts_on_commit
+from articles.stories import stories_attach
 from feeds.ingest.errors import TRANSIENT_DATABASE_ERRORS, error_summary
+from feeds.ingest.identity import story_key, text_matcher
 from feeds.ingest.parse import ParsedEntry
 from feeds.models import Source
 
@@ -138,6 +140,9 @@ def store_entries(*, source: Source, entries: list[PreparedEntry], now: datetime
             update_fields=[*FOLLOWS_UPSTREAM, "updated_at"],
         )
         _set_labels(articles, fresh + [entry for entry, _row in changed], replace={row["id"] for _e, row in changed})
+        # A new post may be another copy of a stored story; an update keeps the story its post is in.
+        new = articles[: len(fresh)]
+        stories_attach(articles=new, by_text=text_matcher(new))
         # Bulk writes send no signals: drop the pages showing these posts once readers can see them.
         invalidate_posts_on_commit([article.pk for article in articles])
     if kept:
@@ -161,6 +166,7 @@ def _article(source: Source, entry: PreparedEntry, now: datetime) -> Article:
         excerpt=entry.excerpt,
         image_url=entry.image_url,
         content_hash=parsed.raw_hash,
+        story_key=story_key(parsed.url),
         fetched_at=now,
         published_at=parsed.published_at,
         status=entry.status,
