@@ -5,12 +5,35 @@
 
 import logging
 import os
+import sys
+import tempfile
 from logging.config import dictConfig
 
 from celery import Celery, signals
 from celery.apps.worker import install_worker_term_handler
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsblog.settings")
+
+
+WORKER_METRICS_DIR_PREFIX = "newsblog-worker-metrics-"
+
+
+def _is_worker() -> bool:
+    """This process is `celery ... worker` (decided before Django and its metric modules are imported)."""
+    return "worker" in sys.argv[1:] and os.path.basename(sys.argv[0]).startswith(("celery", "__main__"))
+
+
+def _worker_metrics_port() -> int:
+    from newsblog.env import env_int
+
+    return env_int("CELERY_METRICS_PORT", 9808, minimum=0)
+
+
+# prometheus-client picks its multiprocess mode when first imported, and the pool's processes inherit it:
+# the worker gets a fresh directory of its own now, before Django's set-up imports any metric.
+WORKER_METRICS = _is_worker() and _worker_metrics_port() > 0
+if WORKER_METRICS:
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix=WORKER_METRICS_DIR_PREFIX)
 
 app = Celery("newsblog")
 app.config_from_object("django.conf:settings", namespace="CELERY")
@@ -36,3 +59,43 @@ def say_shutdown_in_the_log(sender, **_kwargs) -> None:
 @signals.worker_shutting_down.connect
 def log_shutdown(sig: str, how: str, **_kwargs) -> None:
     logging.getLogger("celery.apps.worker").info("worker: %s shutdown on %s", how, sig)
+
+
+@signals.worker_init.connect
+def serve_worker_metrics(**_kwargs) -> None:
+    """The worker's own /metrics on CELERY_METRICS_PORT (tasks by name and outcome, and the polls they ran)."""
+    if WORKER_METRICS:
+        from django.conf import settings
+
+        from newsblog.metrics.worker import serve
+
+        serve(port=settings.CELERY_METRICS_PORT, address=settings.CELERY_METRICS_ADDRESS)
+
+
+@signals.task_prerun.connect
+def task_started(task_id: str, **_kwargs) -> None:
+    from newsblog.metrics.worker import task_started
+
+    task_started(task_id)
+
+
+@signals.task_postrun.connect
+def task_finished(task_id: str, task, state: str | None = None, **_kwargs) -> None:
+    from newsblog.metrics.worker import task_finished
+
+    task_finished(task_id=task_id, task_name=task.name, state=state)
+
+
+@signals.worker_process_shutdown.connect
+def pool_process_exited(pid: int | None = None, **_kwargs) -> None:
+    from newsblog.metrics.worker import process_exited
+
+    process_exited(pid or os.getpid())
+
+
+@signals.worker_shutdown.connect
+def remove_worker_metrics(**_kwargs) -> None:
+    if WORKER_METRICS:
+        from newsblog.metrics.worker import remove_dir
+
+        remove_dir()

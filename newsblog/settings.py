@@ -176,6 +176,26 @@ HEALTHZ_MAX_POLL_AGE_MINUTES = env_int("HEALTHZ_MAX_POLL_AGE_MINUTES", 180, mini
 # ... or when view counters were not moved from Redis to the database for this long.
 HEALTHZ_MAX_FLUSH_AGE_MINUTES = env_int("HEALTHZ_MAX_FLUSH_AGE_MINUTES", 10, minimum=1)
 
+# --- Metrics (/metrics, the worker's CELERY_METRICS_PORT) -------------------------------------------
+
+# Request, database and cache metrics (django-prometheus) and /metrics; off only to measure their cost.
+METRICS_ENABLED = env_bool("METRICS_ENABLED", default=True)
+# /metrics answers these networks (default loopback) and requests bearing METRICS_TOKEN; 403 to the rest.
+METRICS_ALLOWED_NETWORKS = env_networks("METRICS_ALLOWED_NETWORKS", ["127.0.0.0/8", "::1"])
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+# The Celery worker serves its own metrics here (0 = off); beside loopback only, unless an address is given.
+CELERY_METRICS_PORT = env_int("CELERY_METRICS_PORT", 9808, minimum=0)
+CELERY_METRICS_ADDRESS = env_str("CELERY_METRICS_ADDRESS", "127.0.0.1")
+if METRICS_ENABLED:
+    INSTALLED_APPS.append("django_prometheus")
+    MIDDLEWARE.insert(0, "django_prometheus.middleware.PrometheusBeforeMiddleware")
+    MIDDLEWARE.append("django_prometheus.middleware.PrometheusAfterMiddleware")
+    DATABASES["default"]["ENGINE"] = DATABASES["default"]["ENGINE"].replace(
+        "django.db.backends.", "django_prometheus.db.backends."
+    )
+    if REDIS_URL:
+        CACHES["default"]["BACKEND"] = "newsblog.metrics.cache.CountingRedisCache"
+
 # --- Reading side -----------------------------------------------------------------------------
 
 # Approve reader comments without moderation.
@@ -232,8 +252,8 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
-    # Load balancers and monitors probe /healthz over plain HTTP on the private side.
-    SECURE_REDIRECT_EXEMPT = [r"^healthz(/live|/ready)?$"]
+    # Load balancers and monitors probe /healthz (and Prometheus /metrics) over plain HTTP on the private side.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz(/live|/ready)?$", r"^metrics$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 31_536_000, minimum=0)

@@ -22,6 +22,7 @@ from articles.pagecache import invalidate_posts_on_commit
 from feeds.ingest.errors import TRANSIENT_DATABASE_ERRORS, error_summary
 from feeds.ingest.parse import ParsedEntry
 from feeds.models import Source
+from newsblog import metrics
 
 logger = logging.getLogger("feeds.poll")
 MAX_SLUG = 80
@@ -97,6 +98,7 @@ def store_entries_tolerant(*, source: Source, entries: list[PreparedEntry], now:
         except DatabaseError as error:
             logger.warning("entry %s of %s skipped: %s", entry.parsed.guid, source.slug, error_summary(error))
             result.skip(guid=entry.parsed.guid, reason=error_summary(error))
+            metrics.ENTRIES_SKIPPED.labels(reason="refused").inc()
             errors.append(error)
     if len(errors) == len(entries):
         raise errors[0]

@@ -1,0 +1,61 @@
+"""Prometheus metrics: what the code records (prometheus-client), and how a scrape reads them.
+
+Request, database and cache metrics come from django-prometheus (settings wire its middleware and
+backends in); the domain metrics are defined here, once, and recorded where things happen. Under
+gunicorn and in the Celery worker every process writes its own files in PROMETHEUS_MULTIPROC_DIR
+(set by gunicorn.conf.py and newsblog/celery.py before this module is imported) and a scrape adds
+them up; gauges that describe the database (sources by state, flush lag) are computed at scrape
+time instead (newsblog/metrics/state.py).
+"""
+
+import os
+
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram
+from prometheus_client.multiprocess import MultiProcessCollector
+
+# Seconds: from a fast 304 to a slow feed at the fetcher's deadline.
+FETCH_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
+# Seconds: parsing and sanitizing one document.
+WORK_BUCKETS = (0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10)
+
+POLLS = Counter("newsblog_polls", "Polls of a source, by outcome (ok, not_modified, error).", ["outcome"])
+ENTRIES = Counter("newsblog_entries", "Feed entries stored, by result (new, updated, editor_kept).", ["result"])
+ENTRIES_SKIPPED = Counter(
+    "newsblog_entries_skipped",
+    "Feed entries left out of a poll, by reason (unpreparable: sanitize failed; refused: the database refused it).",
+    ["reason"],
+)
+FETCH_SECONDS = Histogram("newsblog_fetch_seconds", "Seconds fetching a feed document.", buckets=FETCH_BUCKETS)
+PARSE_SECONDS = Histogram("newsblog_parse_seconds", "Seconds parsing a feed document.", buckets=WORK_BUCKETS)
+SANITIZE_SECONDS = Histogram(
+    "newsblog_sanitize_seconds", "Seconds sanitizing a feed document's new entries.", buckets=WORK_BUCKETS
+)
+VIEWS_RECORDED = Counter("newsblog_views_recorded", "Post views handed to the view counter.")
+VIEWS_DROPPED = Counter("newsblog_views_dropped", "Post views lost because the view counter was unreachable.")
+PAGE_CACHE = Counter("newsblog_page_cache_requests", "Cacheable page requests, by result (hit, miss).", ["result"])
+PAGE_CACHE_HIT, PAGE_CACHE_MISS = PAGE_CACHE.labels(result="hit"), PAGE_CACHE.labels(result="miss")
+TASKS = Counter(
+    "newsblog_celery_tasks",
+    "Celery tasks run, by task name and outcome (SUCCESS, FAILURE, RETRY).",
+    ["task", "outcome"],
+)
+TASK_SECONDS = Histogram(
+    "newsblog_celery_task_seconds",
+    "Seconds a Celery task ran, by task name and outcome.",
+    ["task", "outcome"],
+    buckets=FETCH_BUCKETS,
+)
+
+
+def multiprocess() -> bool:
+    """True when every process writes its own metric files (gunicorn, the Celery worker)."""
+    return bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
+
+
+def scrape_registry() -> CollectorRegistry:
+    """The registry a scrape reads: every process's files added up, or this process's own metrics."""
+    if not multiprocess():
+        return REGISTRY
+    registry = CollectorRegistry()
+    MultiProcessCollector(registry)
+    return registry
