@@ -19,7 +19,7 @@ FETCH_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
 WORK_BUCKETS = (0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10)
 
 POLLS = Counter("newsblog_polls", "Polls of a source, by outcome (ok, not_modified, error).", ["outcome"])
-ENTRIES = Counter("newsblog_entries", "Feed entries stored, by result (new, updated, editor_kept).", ["result"])
+ENTRIES = Counter("newsblog_entries", "Feed entries stored, by result (new, updated).", ["result"])
 ENTRIES_SKIPPED = Counter(
     "newsblog_entries_skipped",
     "Feed entries left out of a poll, by reason (unpreparable: sanitize failed; refused: the database refused it).",
@@ -45,6 +45,14 @@ TASK_SECONDS = Histogram(
     ["task", "outcome"],
     buckets=FETCH_BUCKETS,
 )
+
+# Every known label value is shown from the start, at 0, so a rate over a first event is not lost.
+for _outcome in ("ok", "not_modified", "error"):
+    POLLS.labels(outcome=_outcome)
+for _result in ("new", "updated"):
+    ENTRIES.labels(result=_result)
+for _reason in ("unpreparable", "refused"):
+    ENTRIES_SKIPPED.labels(reason=_reason)
 
 
 def multiprocess() -> bool:
