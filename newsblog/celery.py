@@ -18,22 +18,26 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsblog.settings")
 WORKER_METRICS_DIR_PREFIX = "newsblog-worker-metrics-"
 
 
-def _is_worker() -> bool:
-    """This process is `celery ... worker` (decided before Django and its metric modules are imported)."""
-    return "worker" in sys.argv[1:] and os.path.basename(sys.argv[0]).startswith(("celery", "__main__"))
+def _is_celery(command: str) -> bool:
+    """This process is `celery ... <command>` (decided before Django and its metric modules are imported)."""
+    return command in sys.argv[1:] and os.path.basename(sys.argv[0]).startswith(("celery", "__main__"))
 
 
-def _worker_metrics_port() -> int:
+def _metrics_port(name: str, default: int) -> int:
     from newsblog.env import env_int
 
-    return env_int("CELERY_METRICS_PORT", 9808, minimum=0)
+    return env_int(name, default, minimum=0)
 
 
 # prometheus-client picks its multiprocess mode when first imported, and the pool's processes inherit it:
-# the worker gets a fresh directory of its own now, before Django's set-up imports any metric.
-WORKER_METRICS = _is_worker() and _worker_metrics_port() > 0
+# the worker gets a fresh directory of its own now, before Django's set-up imports any metric. Beat is
+# one process and keeps its metrics in memory, whatever directory the environment names.
+WORKER_METRICS = _is_celery("worker") and _metrics_port("CELERY_METRICS_PORT", 9808) > 0
+BEAT_METRICS = _is_celery("beat") and _metrics_port("CELERY_BEAT_METRICS_PORT", 9809) > 0
 if WORKER_METRICS:
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix=WORKER_METRICS_DIR_PREFIX)
+elif _is_celery("beat"):
+    os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
 
 app = Celery("newsblog")
 app.config_from_object("django.conf:settings", namespace="CELERY")
@@ -70,6 +74,24 @@ def serve_worker_metrics(**_kwargs) -> None:
         from newsblog.metrics.worker import serve
 
         serve(port=settings.CELERY_METRICS_PORT, address=settings.CELERY_METRICS_ADDRESS)
+
+
+@signals.beat_init.connect
+def serve_beat_metrics(**_kwargs) -> None:
+    """Beat's own /metrics on CELERY_BEAT_METRICS_PORT: the tasks it sent, by name."""
+    if BEAT_METRICS:
+        from django.conf import settings
+
+        from newsblog.metrics.worker import serve
+
+        serve(port=settings.CELERY_BEAT_METRICS_PORT, address=settings.CELERY_METRICS_ADDRESS)
+
+
+@signals.before_task_publish.connect
+def task_sent(sender: str | None = None, **_kwargs) -> None:
+    from newsblog.metrics import TASKS_SENT
+
+    TASKS_SENT.labels(task=sender or "unknown").inc()
 
 
 @signals.task_prerun.connect

@@ -183,8 +183,10 @@ METRICS_ENABLED = env_bool("METRICS_ENABLED", default=True)
 # /metrics answers these networks (default loopback) and requests bearing METRICS_TOKEN; 403 to the rest.
 METRICS_ALLOWED_NETWORKS = env_networks("METRICS_ALLOWED_NETWORKS", ["127.0.0.0/8", "::1"])
 METRICS_TOKEN = env_str("METRICS_TOKEN")
-# The Celery worker serves its own metrics here (0 = off); beside loopback only, unless an address is given.
+# The Celery worker serves its own metrics here (0 = off); on loopback only, unless an address is given.
 CELERY_METRICS_PORT = env_int("CELERY_METRICS_PORT", 9808, minimum=0)
+# Beat serves the tasks it sent here (0 = off); both listen on CELERY_METRICS_ADDRESS.
+CELERY_BEAT_METRICS_PORT = env_int("CELERY_BEAT_METRICS_PORT", 9809, minimum=0)
 CELERY_METRICS_ADDRESS = env_str("CELERY_METRICS_ADDRESS", "127.0.0.1")
 if METRICS_ENABLED:
     INSTALLED_APPS.append("django_prometheus")

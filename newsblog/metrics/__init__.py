@@ -39,6 +39,7 @@ TASKS = Counter(
     "Celery tasks run, by task name and outcome (SUCCESS, FAILURE, RETRY).",
     ["task", "outcome"],
 )
+TASKS_SENT = Counter("newsblog_celery_tasks_sent", "Celery tasks sent to the broker, by task name.", ["task"])
 TASK_SECONDS = Histogram(
     "newsblog_celery_task_seconds",
     "Seconds a Celery task ran, by task name and outcome.",

@@ -21,7 +21,7 @@ _started: dict[str, float] = {}
 
 
 def serve(*, port: int, address: str) -> None:
-    """Serve the worker's metrics; a port already taken is logged as an error and the worker runs on without them."""
+    """Serve this process's metrics (worker or beat); a port already taken is logged as an error, and no more."""
     try:
         start_http_server(port, addr=address, registry=scrape_registry())
     except OSError as error:

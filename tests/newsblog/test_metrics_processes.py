@@ -112,3 +112,17 @@ def test_the_worker_serves_task_and_poll_metrics_on_its_own_port(tmp_path, feed_
     assert value(text, "newsblog_celery_task_seconds_count", **task) == 1
     assert value(text, "newsblog_entries_total", result="new") == 3
     assert value(text, "newsblog_fetch_seconds_count") == 1
+
+
+@pytest.mark.redis
+def test_beat_serves_the_tasks_it_sent_on_its_own_port(tmp_path):
+    port = free_port()
+    env = service_env(CELERY_BEAT_METRICS_PORT=str(port), BEAT_POLL_DUE_SECONDS="1")
+    command = [str(BIN / "celery"), "-A", "newsblog", "beat", "-l", "info", "-s", str(tmp_path / "schedule")]
+    beat = started(command, env, tmp_path / "beat.log")
+    sent = 'newsblog_celery_tasks_sent_total{task="feeds.tasks.poll_due_sources"}'
+    try:
+        text = scrape(f"http://127.0.0.1:{port}/metrics", beat, until=lambda text: sent in text)
+    finally:
+        stop(beat)
+    assert value(text, "newsblog_celery_tasks_sent_total", task="feeds.tasks.poll_due_sources") >= 1
