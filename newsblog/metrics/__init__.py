@@ -9,9 +9,36 @@ time instead (newsblog/metrics/state.py).
 """
 
 import os
+import sys
 
-from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, values
 from prometheus_client.multiprocess import MultiProcessCollector
+
+
+class _ProcessId:
+    """os.getpid(), remembered and renewed in each forked child.
+
+    In multiprocess mode prometheus-client asks for the process id on every update, to notice a fork. Where a
+    system call costs microseconds (sandboxed containers) that was most of the metrics' cost on a cached page
+    (bench/pages.py --metrics-cost); a fork handler renews the remembered id, so the files it names stay right.
+    """
+
+    value = os.getpid()
+
+    @classmethod
+    def renew(cls) -> None:
+        cls.value = os.getpid()
+
+    @classmethod
+    def get(cls) -> int:
+        return cls.value
+
+
+os.register_at_fork(after_in_child=_ProcessId.renew)
+# Only before any metric exists: a second value class on the same files would overwrite the first's entries.
+# newsblog/__init__.py imports this module first thing, so nothing has made a metric yet.
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR") and "django_prometheus" not in sys.modules:
+    values.ValueClass = values.MultiProcessValue(process_identifier=_ProcessId.get)
 
 # Seconds: from a fast 304 to a slow feed at the fetcher's deadline.
 FETCH_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
