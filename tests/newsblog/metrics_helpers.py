@@ -6,7 +6,6 @@ from prometheus_client.parser import text_string_to_metric_families
 # Every metric the issue names, by where a scrape shows it: the web's /metrics and the worker's port.
 WEB_METRICS = {
     # django-prometheus: requests, database, cache
-    "django_http_requests_total_by_view_transport_method",
     "django_http_responses_total_by_status_view_method",
     "django_http_requests_latency_seconds_by_view_method",
     "django_db_execute",

@@ -96,7 +96,7 @@ def test_the_worker_serves_task_and_poll_metrics_on_its_own_port(tmp_path, feed_
     port = free_port()
     env = service_env(CELERY_METRICS_PORT=str(port))
     worker = started(
-        [str(BIN / "celery"), "-A", "newsblog", "worker", "-l", "info", "-c", "2"], env, tmp_path / "w.log"
+        [str(BIN / "celery"), "-A", "newsblog", "worker", "-l", "info", "-c", "2", "--purge"], env, tmp_path / "w.log"
     )
     try:
         scrape(f"http://127.0.0.1:{port}/metrics", worker)
@@ -117,7 +117,9 @@ def test_the_worker_serves_task_and_poll_metrics_on_its_own_port(tmp_path, feed_
 @pytest.mark.redis
 def test_beat_serves_the_tasks_it_sent_on_its_own_port(tmp_path):
     port = free_port()
-    env = service_env(CELERY_BEAT_METRICS_PORT=str(port), BEAT_POLL_DUE_SECONDS="1")
+    # Its own Redis database: the tasks it sends pile up unread there, never in a worker test's queue.
+    redis_url = spare_redis_database().rsplit("/", 1)[0] + "/14"
+    env = service_env(CELERY_BEAT_METRICS_PORT=str(port), BEAT_POLL_DUE_SECONDS="1", REDIS_URL=redis_url)
     command = [str(BIN / "celery"), "-A", "newsblog", "beat", "-l", "info", "-s", str(tmp_path / "schedule")]
     beat = started(command, env, tmp_path / "beat.log")
     sent = 'newsblog_celery_tasks_sent_total{task="feeds.tasks.poll_due_sources"}'
