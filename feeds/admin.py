@@ -37,11 +37,13 @@ class FailingFilter(admin.SimpleListFilter):
     parameter_name = "failing"
 
     def lookups(self, request, model_admin):
-        return [("yes", "failing"), ("no", "not failing")]
+        return [("yes", "failing"), ("no", "not failing"), ("silent", "silent (no new entry for too long)")]
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
             return queryset.failing()
+        if self.value() == "silent":
+            return queryset.silent()
         if self.value() == "no":
             return queryset.filter(consecutive_failures=0)
         return queryset
@@ -177,6 +179,8 @@ class SourceAdmin(admin.ModelAdmin):
             state = "disabled"
         elif obj.consecutive_failures:
             state = "failing"
+        elif obj.silent_since:
+            state = "silent"
         elif obj.last_success_at:
             state = "ok"
         else:

@@ -2,6 +2,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+# Active sources whose fetches succeed but which stopped publishing (feeds/silence.py).
+SILENT = Q(is_active=True, consecutive_failures=0, silent_since__isnull=False)
+
 
 class SourceQuerySet(models.QuerySet):
     def active(self):
@@ -11,6 +14,10 @@ class SourceQuerySet(models.QuerySet):
         """Active sources whose next poll time has come (or was never set)."""
         now = now or timezone.now()
         return self.active().filter(Q(next_poll_at__isnull=True) | Q(next_poll_at__lte=now))
+
+    def silent(self):
+        """Active sources whose fetches succeed but which stopped publishing (feeds/silence.py)."""
+        return self.filter(SILENT)
 
     def failing(self):
         return self.filter(consecutive_failures__gt=0)
@@ -49,6 +56,9 @@ class Source(models.Model):
     last_success_at = models.DateTimeField(null=True, blank=True)
     next_poll_at = models.DateTimeField(null=True, blank=True)
     consecutive_failures = models.PositiveIntegerField(default=0)
+    # Set at a successful poll that finds no new entry for far longer than the source's rhythm (feeds/silence.py);
+    # cleared by the poll that brings a new one. Nullable, so the release before it can still add sources.
+    silent_since = models.DateTimeField(null=True, blank=True, editable=False)
     last_error = models.TextField(blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True)

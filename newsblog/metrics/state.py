@@ -11,13 +11,13 @@ from prometheus_client.core import GaugeMetricFamily
 
 from articles import popularity
 from articles.models import Comment
-from feeds.models import Source
+from feeds.models import SILENT, Source
 
 FAILING = Q(is_active=True, consecutive_failures__gt=0)
 
 
 class SiteStateCollector:
-    """Sources by health state, the oldest failure, the last successful poll, flush lag, comments to review."""
+    """Sources by state, the oldest failure, the last successful poll, the flush lag, comments to review."""
 
     def collect(self):
         now = timezone.now()
@@ -60,11 +60,16 @@ class SiteStateCollector:
 
 def _sources_by_state() -> GaugeMetricFamily:
     counts = Source.objects.aggregate(
-        healthy=Count("id", filter=Q(is_active=True, consecutive_failures=0)),
+        healthy=Count("id", filter=Q(is_active=True, consecutive_failures=0, silent_since__isnull=True)),
+        silent=Count("id", filter=SILENT),
         failing=Count("id", filter=FAILING),
         disabled=Count("id", filter=Q(is_active=False)),
     )
-    family = GaugeMetricFamily("newsblog_sources", "Sources by health state.", labels=["state"])
+    family = GaugeMetricFamily(
+        "newsblog_sources",
+        "Sources by state: healthy, silent (fetched fine, stopped publishing), failing, disabled.",
+        labels=["state"],
+    )
     for state, count in counts.items():
         family.add_metric([state], count)
     return family
