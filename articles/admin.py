@@ -41,6 +41,19 @@ def comment_count() -> Coalesce:
     return Coalesce(Subquery(rows, output_field=IntegerField()), Value(0))
 
 
+class OriginalRemovedFilter(admin.SimpleListFilter):
+    """Posts whose original article was found removed (404/410) after we published them."""
+
+    title = "original"
+    parameter_name = "original"
+
+    def lookups(self, request, model_admin):
+        return [("removed", "removed upstream")]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(original_removed_at__isnull=False) if self.value() == "removed" else queryset
+
+
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
@@ -57,7 +70,7 @@ class ArticleAdmin(admin.ModelAdmin):
         "public_page",
     ]
     # Every source, not only those with posts: finding those would read every post on each page of the list.
-    list_filter = ["status", "is_featured", "source", "published_at"]
+    list_filter = ["status", OriginalRemovedFilter, "is_featured", "source", "published_at"]
     search_fields = ["title", "body_html"]
     list_select_related = ["source"]
     actions = ["hide", "publish", "feature", "unfeature"]
@@ -70,6 +83,8 @@ class ArticleAdmin(admin.ModelAdmin):
         "fetched_at",
         "updated_at",
         "content_hash",
+        "original_checked_at",
+        "original_removed_at",
         "total_views",
         "daily_views_chart",
     ]
@@ -83,7 +98,8 @@ class ArticleAdmin(admin.ModelAdmin):
         (None, {"fields": ["editor_note", "title", "source", "author", "published_at", "status", "is_featured"]}),
         ("Content", {"fields": ["excerpt", "body_html", "image_url", "labels"]}),
         ("Readers", {"fields": ["total_views", "daily_views_chart"]}),
-        ("Upstream", {"classes": ["collapse"], "fields": ["url", "guid", "slug", "fetched_at", "updated_at"]}),
+        ("Original", {"fields": ["url", "original_removed_at", "original_checked_at"]}),
+        ("Upstream", {"classes": ["collapse"], "fields": ["guid", "slug", "fetched_at", "updated_at"]}),
     ]
 
     class Media:

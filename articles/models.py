@@ -124,6 +124,12 @@ class Article(models.Model):
     edited_by_editor = models.BooleanField(default=False)
     # When upstream last changed a post whose editor's version was kept.
     upstream_changed_at = models.DateTimeField(null=True, blank=True)
+    # The original after publishing (feeds/originals.py): how many of its scheduled re-checks ran, when the last
+    # one did, and when it found the original gone (404/410). New columns are nullable or have a database default,
+    # so the release before them keeps working (expand/contract).
+    original_checks_done = models.PositiveSmallIntegerField(default=0, db_default=0, editable=False)
+    original_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    original_removed_at = models.DateTimeField("original removed", null=True, blank=True, editable=False)
     # Search matches and ranks on this stored tsvector instead of computing one per row and query; PostgreSQL
     # keeps it up to date on every write (Django never writes it), and the GIN index (migration 0005) is on it.
     search_document = models.GeneratedField(

@@ -101,7 +101,21 @@ class SourceAdmin(admin.ModelAdmin):
         "recent_fetches",
     ]
     fieldsets = [
-        (None, {"fields": ["name", "slug", "feed_url", "site_url", "category", "is_active", "poll_interval_minutes"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "name",
+                    "slug",
+                    "feed_url",
+                    "site_url",
+                    "category",
+                    "is_active",
+                    "poll_interval_minutes",
+                    "hide_when_original_removed",
+                ]
+            },
+        ),
         (
             "Health",
             {

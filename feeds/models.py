@@ -44,6 +44,12 @@ class Source(models.Model):
         blank=True,
         help_text="Leave blank to adapt to how often the source posts.",
     )
+    # Hide a post at once when its original is found removed (an editor may publish it again; that sticks).
+    hide_when_original_removed = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text="Hide a post as soon as its original article is found removed (404/410).",
+    )
     # Why the source was switched off automatically (e.g. the feed answered 410 Gone).
     disabled_reason = models.CharField(max_length=500, blank=True)
 

@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from feeds.models import Source
+from feeds.originals import originals_check_due
 from feeds.services import TRANSIENT_DATABASE_ERRORS, feed_poll, fetch_attempt_prune, source_claim_due
 
 # Only the database going away is transient here: feed failures (and refused data) are recorded by feed_poll.
@@ -34,3 +35,9 @@ def poll_source(source_id: int) -> None:
 def prune_fetch_attempts() -> int:
     """Delete FetchAttempt rows older than 30 days."""
     return fetch_attempt_prune()
+
+
+@shared_task(acks_late=True, ignore_result=True, autoretry_for=TRANSIENT, retry_backoff=60, max_retries=1)
+def check_originals() -> int:
+    """Re-check the originals of recent posts that are due (beat runs this every minute)."""
+    return len(originals_check_due())
