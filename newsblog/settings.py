@@ -150,7 +150,6 @@ CELERY_BEAT_SCHEDULE = {
     "poll-due-sources": {"task": "feeds.tasks.poll_due_sources", "schedule": timedelta(seconds=BEAT_POLL_DUE_SECONDS)},
     "flush-views": {"task": "articles.tasks.flush_views", "schedule": timedelta(seconds=BEAT_FLUSH_VIEWS_SECONDS)},
     "prune-fetch-attempts": {"task": "feeds.tasks.prune_fetch_attempts", "schedule": crontab(hour=3, minute=17)},
-    "check-originals": {"task": "feeds.tasks.check_originals", "schedule": timedelta(minutes=1)},
 }
 
 # --- Feeds ------------------------------------------------------------------------------------
@@ -170,8 +169,10 @@ FEEDS_DEFAULT_INTERVAL_MINUTES = env_int("FEEDS_DEFAULT_INTERVAL_MINUTES", 30, m
 # nginx's 30 s; a slower server's source is saved unchecked and its first poll tells.
 FEEDS_ADD_CHECK_SECONDS = env_int("FEEDS_ADD_CHECK_SECONDS", 10, minimum=1)
 
-# Re-checks of original articles after publishing (feeds/originals.py), at most this many a minute in all.
-ORIGINAL_CHECKS_PER_MINUTE = env_int("ORIGINAL_CHECKS_PER_MINUTE", 60, minimum=1)
+# Re-checks of original articles after publishing (feeds/originals.py), at most this many a minute in all; 0: none.
+ORIGINAL_CHECKS_PER_MINUTE = env_int("ORIGINAL_CHECKS_PER_MINUTE", 60, minimum=0)
+if ORIGINAL_CHECKS_PER_MINUTE:
+    CELERY_BEAT_SCHEDULE["check-originals"] = {"task": "feeds.tasks.check_originals", "schedule": timedelta(minutes=1)}
 
 # --- Health (/healthz) -------------------------------------------------------------------------
 
