@@ -30,13 +30,14 @@ def _metrics_port(name: str, default: int) -> int:
 
 
 # prometheus-client picks its multiprocess mode when first imported, and the pool's processes inherit it:
-# the worker gets a fresh directory of its own now, before Django's set-up imports any metric. Beat is
-# one process and keeps its metrics in memory, whatever directory the environment names.
+# the worker gets a fresh directory of its own now, before Django's set-up imports any metric. Beat (one
+# process), and a worker whose metrics are off, keep theirs in memory, never in a directory the environment
+# names for gunicorn.
 WORKER_METRICS = _is_celery("worker") and _metrics_port("CELERY_METRICS_PORT", 9808) > 0
 BEAT_METRICS = _is_celery("beat") and _metrics_port("CELERY_BEAT_METRICS_PORT", 9809) > 0
 if WORKER_METRICS:
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix=WORKER_METRICS_DIR_PREFIX)
-elif _is_celery("beat"):
+elif _is_celery("worker") or _is_celery("beat"):
     os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
 
 app = Celery("newsblog")

@@ -1,11 +1,11 @@
 """Prometheus metrics: what the code records (prometheus-client), and how a scrape reads them.
 
-Request, database and cache metrics come from django-prometheus (settings wire its middleware and
-backends in); the domain metrics are defined here, once, and recorded where things happen. Under
-gunicorn and in the Celery worker every process writes its own files in PROMETHEUS_MULTIPROC_DIR
-(set by gunicorn.conf.py and newsblog/celery.py before this module is imported) and a scrape adds
-them up; gauges that describe the database (sources by state, flush lag) are computed at scrape
-time instead (newsblog/metrics/state.py).
+Request, database and cache metrics are django-prometheus's (settings wire in its database backend, our
+counting cache backend and our request middleware, newsblog/metrics/requests.py); the domain metrics are
+defined here, once, and recorded where things happen. Under gunicorn and in the Celery worker every process
+writes its own files in PROMETHEUS_MULTIPROC_DIR (set by gunicorn.conf.py and newsblog/celery.py before this
+module is imported) and a scrape adds them up; gauges that describe the database (sources by state, flush
+lag) are computed at scrape time instead (newsblog/metrics/state.py).
 """
 
 import os
