@@ -9,6 +9,7 @@ from django.utils import timezone
 from articles.models import Article
 from feeds.originals import original_check, originals_check_due, posts_due
 from tests.factories import ArticleFactory, SourceFactory
+from tests.newsblog.test_settings import manage
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db]
 NOW = timezone.now()
@@ -119,3 +120,10 @@ def test_checkoriginals_dry_run_reports_and_changes_nothing(feed_server, capsys)
     call_command("checkoriginals", "--post", str(post.pk))
     post.refresh_from_db()
     assert post.original_removed_at is not None and post.status == Article.Status.HIDDEN
+
+
+@pytest.mark.parametrize(("per_minute", "scheduled"), [("60", "True"), ("0", "False")])
+def test_zero_checks_a_minute_takes_the_check_off_beats_schedule(per_minute, scheduled):
+    code = "from django.conf import settings as s; print('check-originals' in s.CELERY_BEAT_SCHEDULE)"
+    result = manage("shell", "--verbosity", "0", "-c", code, ORIGINAL_CHECKS_PER_MINUTE=per_minute)
+    assert result.stdout.strip() == scheduled, result.stderr
