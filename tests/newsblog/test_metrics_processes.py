@@ -51,6 +51,13 @@ def scrape(url: str, process: subprocess.Popen, until=lambda text: True, seconds
     raise AssertionError(f"{url} never showed what was expected; last scrape:\n{text[-3000:]}")
 
 
+def wait_for_files(directory: Path, *, count: int, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while len({path.name for path in directory.glob("counter_*.db")} - {"counter_99999.db"}) < count:
+        assert time.monotonic() < deadline, f"fewer than {count} processes wrote metrics in {seconds} s"
+        time.sleep(0.2)
+
+
 def started(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
     with log.open("wb") as output:
         return subprocess.Popen(
@@ -76,6 +83,7 @@ def test_gunicorn_scrape_adds_up_every_worker_and_starts_from_zero(tmp_path):
     web = started(command, service_env(PROMETHEUS_MULTIPROC_DIR=str(metrics_dir)), tmp_path / "web.log")
     try:
         scrape(f"http://127.0.0.1:{port}/healthz/live", web)
+        wait_for_files(metrics_dir, count=2)  # both workers booted (each writes its files at start)
         for _ in range(40):
             urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz/live", timeout=5).read()  # noqa: S310
         text = scrape(f"http://127.0.0.1:{port}/metrics", web)
