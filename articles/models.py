@@ -169,6 +169,14 @@ class Article(models.Model):
     story_decision = models.CharField(
         max_length=5, choices=StoryDecision.choices, blank=True, editable=False, db_default="", default=""
     )
+    # The original after publishing (feeds/originals.py): how many of its scheduled re-checks ran, when the last
+    # one did, and when it found the original gone (404/410). New columns are nullable or have a database default,
+    # so the release before them keeps working (expand/contract).
+    original_checks_done = models.PositiveSmallIntegerField(default=0, db_default=0, editable=False)
+    original_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    original_removed_at = models.DateTimeField("original removed", null=True, blank=True, editable=False)
+    # When an upstream edit added a correction, clarification, editor's note or retraction (articles/revisions.py).
+    corrected_upstream_at = models.DateTimeField("corrected upstream", null=True, blank=True, editable=False)
     # Search matches and ranks on this stored tsvector instead of computing one per row and query; PostgreSQL
     # keeps it up to date on every write (Django never writes it), and the GIN index (migration 0005) is on it.
     search_document = models.GeneratedField(
@@ -306,6 +314,22 @@ class ArticleDailyViews(models.Model):
 
     def __str__(self):
         return f"{self.article_id} on {self.date}: {self.views}"
+
+
+class ArticleRevision(models.Model):
+    """A post's title and body as they were before an upstream edit replaced them; the last 10 per post are kept."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="revisions")
+    title = models.CharField(max_length=500)
+    body_html = models.TextField(blank=True)
+    replaced_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-replaced_at", "-id"]
+        indexes = [models.Index("article", F("replaced_at").desc(), name="revision_article_idx")]
+
+    def __str__(self):
+        return f"{self.title} (until {self.replaced_at:%Y-%m-%d %H:%M})"
 
 
 class ViewFlush(models.Model):
