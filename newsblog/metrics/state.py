@@ -10,14 +10,14 @@ from django.utils import timezone
 from prometheus_client.core import GaugeMetricFamily
 
 from articles import popularity
-from articles.models import Comment
+from articles.models import Article, Comment
 from feeds.models import SILENT, Source
 
 FAILING = Q(is_active=True, consecutive_failures__gt=0)
 
 
 class SiteStateCollector:
-    """Sources by state, the oldest failure, the last successful poll, the flush lag, comments to review."""
+    """Sources by state, the oldest failure, the last successful poll, the flush lag, comments and posts to review."""
 
     def collect(self):
         now = timezone.now()
@@ -55,6 +55,11 @@ class SiteStateCollector:
             "newsblog_comments_pending_review",
             "Reader comments waiting for an editor's approval.",
             Comment.objects.pending().count(),
+        )
+        yield _gauge(
+            "newsblog_posts_pending_review",
+            "Posts from sources in review mode waiting for an editor to publish or reject them.",
+            Article.objects.filter(status=Article.Status.PENDING).count(),
         )
 
 

@@ -23,6 +23,7 @@ WEB_METRICS = {
     "newsblog_poll_interval_seconds",
     "newsblog_view_flush_lag_seconds",
     "newsblog_comments_pending_review",
+    "newsblog_posts_pending_review",
 }
 WORKER_METRICS = {
     "newsblog_celery_tasks",

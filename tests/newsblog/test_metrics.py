@@ -5,7 +5,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from articles import popularity
-from articles.models import Comment
+from articles.models import Article, Comment
 from feeds.services import feed_poll
 from newsblog.env import env_networks
 from tests.factories import ArticleFactory, CommentFactory, SourceFactory
@@ -53,6 +53,7 @@ def test_a_web_scrape_lists_every_web_metric_with_what_happened(client, feed_ser
     feed_poll(source=healthy)
     post = ArticleFactory(source=failing)
     CommentFactory(article=post, status=Comment.Status.PENDING)
+    ArticleFactory(source=post.source, status=Article.Status.PENDING)
     before = client.get("/metrics").content.decode()
     for _ in range(3):
         assert client.get(post.get_absolute_url(), **READER).status_code == 200
@@ -69,6 +70,7 @@ def test_a_web_scrape_lists_every_web_metric_with_what_happened(client, feed_ser
     assert value(text, "newsblog_sources", state="healthy") == 1
     assert value(text, "newsblog_source_failing_seconds") >= 7 * 3600
     assert value(text, "newsblog_comments_pending_review") == 1
+    assert value(text, "newsblog_posts_pending_review") == 1
     assert 0 <= value(text, "newsblog_view_flush_lag_seconds") < 60
     # In the embedded-style single process the poll ran here, so the worker's domain metrics show too.
     assert WORKER_METRICS - {"newsblog_celery_tasks", "newsblog_celery_task_seconds"} <= families(text).keys()
