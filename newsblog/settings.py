@@ -201,8 +201,10 @@ if METRICS_ENABLED:
     # Outermost: every response, timed through the whole stack (newsblog/metrics/requests.py says why not
     # django-prometheus's own pair).
     MIDDLEWARE.insert(0, "newsblog.metrics.requests.RequestMetricsMiddleware")
+    # PostgreSQL's queries are counted; the embedded default's SQLite keeps Django's own backend, which
+    # test runners (pytest-django's per-worker databases) and tools recognise by its name.
     DATABASES["default"]["ENGINE"] = DATABASES["default"]["ENGINE"].replace(
-        "django.db.backends.", "django_prometheus.db.backends."
+        "django.db.backends.postgresql", "django_prometheus.db.backends.postgresql"
     )
     if REDIS_URL:
         CACHES["default"]["BACKEND"] = "newsblog.metrics.cache.CountingRedisCache"
