@@ -106,18 +106,24 @@ def test_check_deploy_is_clean_in_production_settings():
 @pytest.mark.parametrize(
     ("env", "cache_backend", "always_eager", "engine"),
     [
-        ({}, "django.core.cache.backends.locmem.LocMemCache", True, "django_prometheus.db.backends.sqlite3"),
+        ({}, "django.core.cache.backends.locmem.LocMemCache", True, "django.db.backends.sqlite3"),
         (
             {"REDIS_URL": "redis://127.0.0.1:6379/0"},
             "newsblog.metrics.cache.CountingRedisCache",
             False,
-            "django_prometheus.db.backends.sqlite3",
+            "django.db.backends.sqlite3",
         ),
         (
             {"REDIS_URL": "redis://127.0.0.1:6379/0", "METRICS_ENABLED": "false"},
             "django.core.cache.backends.redis.RedisCache",
             False,
             "django.db.backends.sqlite3",
+        ),
+        (
+            {"DATABASE_URL": "postgres://postgres@127.0.0.1:5432/newsblog"},
+            "django.core.cache.backends.locmem.LocMemCache",
+            True,
+            "django_prometheus.db.backends.postgresql",
         ),
     ],
 )
@@ -132,7 +138,7 @@ def test_redis_url_switches_cache_and_broker(env, cache_backend, always_eager, e
     assert backend == cache_backend
     assert eager == str(always_eager)
     assert broker == env.get("REDIS_URL", "memory://")
-    assert database_engine == engine  # with metrics on, django-prometheus's counting wrapper
+    assert database_engine == engine  # with metrics on, PostgreSQL behind django-prometheus's counting wrapper
 
 
 def test_time_zone_and_site_name_come_from_the_environment():
