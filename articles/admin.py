@@ -4,12 +4,15 @@ from django.contrib import admin
 from django.db import models, transaction
 from django.db.models import Count, IntegerField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.html import format_html
 
-from articles.models import PENDING_FIRST, Article, ArticleDailyViews, Comment, Label
+from articles.admin_stories import StoriesFilter, StoryAdminMixin
+from articles.models import PENDING_FIRST, Article, ArticleDailyViews, ArticleRevision, Comment, Label
 from articles.pagecache import invalidate_comment_pages_on_commit, invalidate_posts_on_commit
 from articles.retention import article_purge
+from articles.revisions import revision_diff
 
 # The one exception to "articles never imports feeds": the desk is where editors write HTML.
 from feeds.ingest.sanitize import sanitize_html
@@ -49,18 +52,55 @@ def comment_count() -> Coalesce:
     return Coalesce(Subquery(rows, output_field=IntegerField()), Value(0))
 
 
+class OriginalRemovedFilter(admin.SimpleListFilter):
+    """Posts whose original was found removed (404/410), or corrected upstream, after we published them."""
+
+    title = "original"
+    parameter_name = "original"
+    FLAGS = {"removed": "original_removed_at__isnull", "corrected": "corrected_upstream_at__isnull"}
+
+    def lookups(self, request, model_admin):
+        return [("removed", "removed upstream"), ("corrected", "corrected upstream")]
+
+    def queryset(self, request, queryset):
+        flag = self.FLAGS.get(self.value())
+        return queryset.filter(**{flag: False}) if flag else queryset
+
+
+class RevisionInline(admin.TabularInline):
+    """The post's text before each upstream edit, with what the edit changed."""
+
+    model = ArticleRevision
+    fields = ["replaced_at", "title", "changes"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name = "upstream edit"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="what the edit changed")
+    def changes(self, revision):
+        newer = revision.article.revisions.filter(replaced_at__gt=revision.replaced_at).order_by("replaced_at")
+        following = newer.first() or revision.article
+        lines = revision_diff((revision.title, revision.body_html), (following.title, following.body_html))
+        return render_to_string("admin/articles/revision_diff.html", {"lines": lines})
+
+
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(StoryAdminMixin, admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     # What fits in 1280 px; visitors and all-time views are on each post's page ("Readers").
     list_display = ["title", "source", "published_at", "status", "is_featured", "views_7_days", "comments"]
     # Every source, not only those with posts: finding those would read every post on each page of the list.
-    list_filter = ["status", "is_featured", "source", "published_at"]
+    list_filter = ["status", StoriesFilter, OriginalRemovedFilter, "is_featured", "source", "published_at"]
     search_fields = ["title", "body_html"]
     list_select_related = ["source"]
-    actions = ["hide", "publish", "reject", "feature", "unfeature"]
+    actions = ["hide", "publish", "reject", "feature", "unfeature", "split_from_story", "merge_into"]
     readonly_fields = [
         "editor_note",
+        "story",
         "source",
         "guid",
         "url",
@@ -68,12 +108,16 @@ class ArticleAdmin(admin.ModelAdmin):
         "fetched_at",
         "updated_at",
         "content_hash",
+        "original_checked_at",
+        "original_removed_at",
+        "corrected_upstream_at",
         "total_views",
         "views_7_days",
         "visitors_7_days",
         "daily_views_chart",
     ]
     filter_horizontal = ["labels"]
+    inlines = [RevisionInline]
 
     def has_add_permission(self, request):
         # Posts come from sources (they need a source and its guid); an editor edits, hides or features them.
@@ -81,9 +125,11 @@ class ArticleAdmin(admin.ModelAdmin):
 
     fieldsets = [
         (None, {"fields": ["editor_note", "title", "source", "author", "published_at", "status", "is_featured"]}),
+        ("Story", {"fields": ["story"]}),
         ("Content", {"fields": ["excerpt", "body_html", "image_url", "labels"]}),
         ("Readers", {"fields": ["views_7_days", "visitors_7_days", "total_views", "daily_views_chart"]}),
-        ("Upstream", {"classes": ["collapse"], "fields": ["url", "guid", "slug", "fetched_at", "updated_at"]}),
+        ("Original", {"fields": ["url", "original_removed_at", "original_checked_at", "corrected_upstream_at"]}),
+        ("Upstream", {"classes": ["collapse"], "fields": ["guid", "slug", "fetched_at", "updated_at"]}),
     ]
 
     class Media:

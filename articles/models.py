@@ -105,6 +105,14 @@ class Article(models.Model):
         PENDING = "pending", "Pending review"
         # An editor turned it down; the feed repeating it never brings it back.
         REJECTED = "rejected", "Rejected"
+        # Another post of the same story leads (story_lead): stored so its guid dedupes, listed nowhere.
+        COPY = "copy", "Copy in a story"
+
+    class StoryDecision(models.TextChoices):
+        NONE = "", "None"
+        SPLIT = "split", "Split from its story"
+        LEAD = "lead", "Chosen as the story's lead"
+        COPY = "copy", "Merged into a story"
 
     # No index of its own: the (source, guid) constraint and the source list's index lead with it.
     source = models.ForeignKey("feeds.Source", on_delete=models.CASCADE, related_name="articles", db_index=False)
@@ -151,6 +159,24 @@ class Article(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
+    # One story, one post (articles/stories/): the normalized original URL's key (feeds/ingest/identity.py) and,
+    # for a copy, the post that leads its story. A post without a lead is a story of its own.
+    story_key = models.CharField(max_length=32, blank=True, editable=False, db_default="", default="")
+    story_lead = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="story_copies", editable=False
+    )
+    # An editor's split or merge, which ingest never undoes.
+    story_decision = models.CharField(
+        max_length=5, choices=StoryDecision.choices, blank=True, editable=False, db_default="", default=""
+    )
+    # The original after publishing (feeds/originals.py): how many of its scheduled re-checks ran, when the last
+    # one did, and when it found the original gone (404/410). New columns are nullable or have a database default,
+    # so the release before them keeps working (expand/contract).
+    original_checks_done = models.PositiveSmallIntegerField(default=0, db_default=0, editable=False)
+    original_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    original_removed_at = models.DateTimeField("original removed", null=True, blank=True, editable=False)
+    # When an upstream edit added a correction, clarification, editor's note or retraction (articles/revisions.py).
+    corrected_upstream_at = models.DateTimeField("corrected upstream", null=True, blank=True, editable=False)
     # Search matches and ranks on this stored tsvector instead of computing one per row and query; PostgreSQL
     # keeps it up to date on every write (Django never writes it), and the GIN index (migration 0005) is on it.
     search_document = models.GeneratedField(
@@ -200,6 +226,8 @@ class Article(models.Model):
                 name="article_popular_idx",
                 condition=PUBLISHED,
             ),
+            # A new entry's lookup of an earlier post of its story by URL.
+            models.Index("story_key", name="article_story_key_idx", condition=~Q(story_key="")),
             # The admin's list (every status) and the retention purge's date range.
             models.Index(F("published_at").desc(), F("id").desc(), name="article_admin_idx"),
         ]
@@ -288,6 +316,22 @@ class ArticleDailyViews(models.Model):
         return f"{self.article_id} on {self.date}: {self.views}"
 
 
+class ArticleRevision(models.Model):
+    """A post's title and body as they were before an upstream edit replaced them; the last 10 per post are kept."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="revisions")
+    title = models.CharField(max_length=500)
+    body_html = models.TextField(blank=True)
+    replaced_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-replaced_at", "-id"]
+        indexes = [models.Index("article", F("replaced_at").desc(), name="revision_article_idx")]
+
+    def __str__(self):
+        return f"{self.title} (until {self.replaced_at:%Y-%m-%d %H:%M})"
+
+
 class ViewFlush(models.Model):
     """One batch of view counts moved from Redis into the database, kept so no batch is applied twice."""
 
@@ -313,3 +357,34 @@ class PurgedPost(models.Model):
 
     def __str__(self):
         return f"{self.guid} (purged {self.purged_at:%Y-%m-%d})"
+
+
+class StorySignature(models.Model):
+    """A post's MinHash text signature (feeds/ingest/identity.py), kept to confirm near-duplicate candidates."""
+
+    article = models.OneToOneField(Article, on_delete=models.CASCADE, primary_key=True, related_name="story_signature")
+    published_at = models.DateTimeField()
+    signature = models.BinaryField()
+
+    def __str__(self):
+        return f"signature of post {self.article_id}"
+
+
+class StoryBand(models.Model):
+    """One LSH band key of a post's signature: posts sharing a key are near-duplicate candidates.
+
+    In the database, so that every worker shares one index and it survives restarts.
+    """
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="+", db_index=False)
+    band = models.BigIntegerField()
+    published_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["band", "published_at"], name="story_band_idx"),
+            models.Index(fields=["article"], name="story_band_article_idx"),
+        ]
+
+    def __str__(self):
+        return f"band {self.band} of post {self.article_id}"

@@ -31,6 +31,7 @@ from redis.exceptions import RedisError
 
 from articles.hotpages import hot_pages
 from articles.models import Article, Label
+from newsblog import metrics
 
 logger = logging.getLogger(__name__)
 
@@ -171,6 +172,7 @@ def page_cache_get(request: HttpRequest) -> Lookup:
     key = _page_key(request)
     hot = hot_pages.get(key)
     if hot is not None:
+        metrics.PAGE_CACHE_HIT.inc()
         return Lookup(hot, None)
     section = section_key(request_section(request))
     try:
@@ -180,14 +182,19 @@ def page_cache_get(request: HttpRequest) -> Lookup:
         return Lookup(None, None, readable=False)
     generation, entry = (found.get(EPOCH_KEY, 0), found.get(section, 0)), found.get(key)
     if entry is None or entry[0] != generation:
+        metrics.PAGE_CACHE_MISS.inc()
         return Lookup(None, generation)
+    metrics.PAGE_CACHE_HIT.inc()
     hot_pages.put(key, entry[1])
     return Lookup(entry[1], generation)
 
 
 def page_cache_hot(request: HttpRequest) -> CachedPage | None:
     """The page if this process read it as current in the last PAGE_CACHE_LOCAL_SECONDS."""
-    return hot_pages.get(_page_key(request)) if is_cacheable(request) else None
+    page = hot_pages.get(_page_key(request)) if is_cacheable(request) else None
+    if page is not None:
+        metrics.PAGE_CACHE_HIT.inc()
+    return page
 
 
 def page_cache_keep_hot(request: HttpRequest, page: CachedPage) -> None:

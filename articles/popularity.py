@@ -32,6 +32,7 @@ from articles.pagecache import (
 )
 from articles.ranking import popular, trending
 from articles.view_flush import FlushResult, flush_views
+from newsblog import metrics
 from newsblog.client import client_network
 from newsblog.counters import window_count
 
@@ -70,10 +71,12 @@ class CounterOutage:
         return time.monotonic() < self.skip_until
 
     def dropped_one(self) -> None:
+        metrics.VIEWS_DROPPED.inc()
         with self._lock:
             self.dropped += 1
 
     def failed(self, error: Exception) -> None:
+        metrics.VIEWS_DROPPED.inc()
         now = time.monotonic()
         with self._lock:
             self.dropped += 1
@@ -124,7 +127,11 @@ def view_record_cached_page(*, request: HttpRequest) -> CachedPage | None:
         return None
     if outage.dropped:
         outage.recovered()
-    return None if raw is None else page_from_redis(raw)
+    if raw is None:
+        return None
+    metrics.PAGE_CACHE_HIT.inc()
+    metrics.VIEWS_RECORDED.inc()
+    return page_from_redis(raw)
 
 
 def request_counts(request: HttpRequest) -> bool:
@@ -137,7 +144,9 @@ def view_count(*, request: HttpRequest, article_id: int) -> bool:
     visitor, address = visitor_hash(request), address_hash(request)
     day = timezone.localdate()
     if not settings.REDIS_URL:
-        return _record_embedded(article_id=article_id, visitor=visitor, address=address, day=day)
+        counted = _record_embedded(article_id=article_id, visitor=visitor, address=address, day=day)
+        metrics.VIEWS_RECORDED.inc(counted)
+        return counted
     if outage.active():
         outage.dropped_one()
         return False
@@ -146,6 +155,7 @@ def view_count(*, request: HttpRequest, article_id: int) -> bool:
     except redis.RedisError as error:
         outage.failed(error)
         return False
+    metrics.VIEWS_RECORDED.inc()
     if outage.dropped:
         outage.recovered()
     return counted

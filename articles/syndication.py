@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 
 from articles.models import Article, Label
+from articles.stories import also_covered_by, copies_prefetch
 from feeds.models import Source
 
 FEED_SIZE = 25
@@ -26,6 +27,8 @@ class AttributedAtomFeed(Atom1Feed):
     def add_item_elements(self, handler, item):
         super().add_item_elements(handler, item)
         handler.addQuickElement("link", "", {"rel": "via", "href": item["original_url"]})
+        for name, url in item["also_covered_by"]:
+            handler.addQuickElement("link", "", {"rel": "related", "href": url, "title": f"Also covered by {name}"})
 
 
 def site_url(path: str) -> str:
@@ -57,7 +60,8 @@ class LatestPosts(Feed):
         return Article.objects.published()
 
     def items(self, obj=None):
-        return self.posts(obj).with_source().prefetch_related("labels").newest_first()[:FEED_SIZE]
+        posts = self.posts(obj).with_source().prefetch_related("labels", copies_prefetch())
+        return posts.newest_first()[:FEED_SIZE]
 
     def item_title(self, item):
         return item.title
@@ -81,7 +85,12 @@ class LatestPosts(Feed):
         return site_url(item.get_absolute_url())
 
     def item_extra_kwargs(self, item):
-        return {"source_name": item.source.name, "source_feed_url": item.source.feed_url, "original_url": item.url}
+        return {
+            "source_name": item.source.name,
+            "source_feed_url": item.source.feed_url,
+            "original_url": item.url,
+            "also_covered_by": [(copy.source.name, copy.url) for copy in also_covered_by(item)],
+        }
 
 
 class LatestPostsAtom(LatestPosts):

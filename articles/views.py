@@ -35,6 +35,7 @@ from articles.pagecache import (
 )
 from articles.paging import ListPage, list_page
 from articles.search import MAX_QUERY_CHARS, SearchPaginator
+from articles.stories import copies_prefetch, copy_lead_url
 from feeds.models import Source
 
 POSTS_PER_PAGE = 20
@@ -150,7 +151,10 @@ def article_detail(request, year: int, month: int, slug: str):
     lookup = page_cache_get(request)
     page = lookup.page
     if page is None:
-        article = _published_article(year, month, slug)
+        try:
+            article = _published_article(year, month, slug)
+        except Http404:
+            return _to_story_lead(year, month, slug)
         html = _render_detail(request, article, CommentForm(), csrf_token=CSRF_PLACEHOLDER)
         page = CachedPage(html.encode(), article_id=article.id)
         page_cache_set(request, page, lookup)
@@ -166,8 +170,16 @@ def _counted(request, page: CachedPage) -> HttpResponse:
 
 
 def _published_article(year: int, month: int, slug: str) -> Article:
-    posts = Article.objects.published().with_source().prefetch_related("labels")
+    posts = Article.objects.published().with_source().prefetch_related("labels", copies_prefetch())
     return get_object_or_404(posts, url_year=year, url_month=month, slug=slug)
+
+
+def _to_story_lead(year: int, month: int, slug: str) -> HttpResponse:
+    """A copy in a story answers 301 to its lead, so its readers (and their views) land there; else 404."""
+    lead_url = copy_lead_url(year=year, month=month, slug=slug)
+    if lead_url is None:
+        raise Http404("No such post.")
+    return redirect(lead_url, permanent=True)
 
 
 def _render_detail(request, article: Article, form: CommentForm, **extra) -> str:

@@ -8,6 +8,11 @@ time of cold post renders; then the same pages rendered on every request (PAGE_C
     export DATABASE_URL=postgres://postgres@127.0.0.1:5432/nb_reader REDIS_URL=redis://127.0.0.1:6379/3
     .venv/bin/python bench/pages.py [--posts 10000] [--duration 10] [--no-uncached]
 
+--metrics-cost also serves the cached home and post pages with metrics on and off (METRICS_ENABLED, gunicorn
+with gunicorn.conf.py as in production, so prometheus-client's multiprocess mode), two servers loaded in turns
+for --metrics-rounds rounds, and prints both req/s, gunicorn's CPU time per request and the cost (the share of
+req/s lost at saturation, from CPU per request); --metrics-cost-only runs just that pass.
+
 --ingest-every 10 also loads a mix of home, post, source and label pages twice, without ingest and
 while a poll stores a new post every 10 s (each poll starts a new page-cache generation), and prints the
 share of req/s kept and the p99. --posts 1000000 fills the archive in PostgreSQL itself
@@ -65,7 +70,8 @@ WORDS = [
 TARGETS = {"home": 0.75, "post": 0.70}
 UNCACHED_TARGETS = {"home": 300, "post": 300}
 INGEST_KEEPS, INGEST_P99_MS = 0.80, 50
-
+# Recording metrics may cost at most this share of a cached page's req/s.
+METRICS_COST = 0.03
 SQL_FILL_BATCH = 250_000
 
 
@@ -83,6 +89,10 @@ def main() -> int:
 
     django.setup()
     urls = _prepare(args.posts)
+    if args.metrics_cost or args.metrics_cost_only:
+        _report_metrics_cost(_metrics_on_and_off(urls, args), args)
+        if args.metrics_cost_only:
+            return 0
     cold, results = _serve_and_load(urls, args, page_cache=True)
     _report(results, cold, args)
     if args.uncached:
@@ -201,6 +211,68 @@ def _serve_and_load(urls: dict, args, *, page_cache: bool) -> tuple[list[float],
         server.wait(timeout=30)
 
 
+def _metrics_on_and_off(urls: dict, args) -> dict[tuple[str, bool], list[dict]]:
+    """(page, metrics on?) -> each burst's req/s and gunicorn's CPU time per request.
+
+    Both servers run side by side and take turns under load in short bursts, so whatever else the machine
+    does harms both alike; CPU per request moves less with other load than req/s does.
+    """
+    servers = {}
+    try:
+        for metrics in (True, False):
+            port = _free_port()
+            servers[metrics] = (port, _start_gunicorn(port, page_cache=True, metrics=metrics))
+            _wait_until_up(port)
+        rounds: dict[tuple[str, bool], list[dict]] = {}
+        for _round in range(args.metrics_rounds):
+            for name in ("home", "post"):
+                for metrics, (port, server) in servers.items():
+                    url = f"http://127.0.0.1:{port}{urls[name]}"
+                    if not _round:
+                        _wrk(url, 2, args.connections, warm=False)
+                    cpu = _group_cpu_seconds(server.pid)
+                    result = _wrk(url, args.duration, args.connections, warm=False)
+                    result["cpu_us"] = (_group_cpu_seconds(server.pid) - cpu) / result["requests"] * 1e6
+                    rounds.setdefault((name, metrics), []).append(result)
+        return rounds
+    finally:
+        for _port, server in servers.values():
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=30)
+
+
+def _group_cpu_seconds(group: int) -> float:
+    """User and system CPU seconds used so far by every process of a process group (gunicorn and its workers)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process ended meanwhile
+        if int(fields[2]) == group:
+            total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
+def _report_metrics_cost(rounds: dict[tuple[str, bool], list[dict]], args) -> None:
+    print(
+        f"\nmetrics cost on cached pages: gunicorn 2 workers with gunicorn.conf.py, wrk -c{args.connections} "
+        f"{args.duration}s bursts, {args.metrics_rounds} alternating rounds (median)"
+    )
+    for name in ("home", "post"):
+        on, off = rounds[(name, True)], rounds[(name, False)]
+        rps_on, rps_off = (statistics.median(r["rps"] for r in side) for side in (on, off))
+        cpu_on, cpu_off = (statistics.median(r["cpu_us"] for r in side) for side in (on, off))
+        # Capacity is CPU: req/s a saturated server keeps falls as CPU per request grows.
+        cost = 1 - cpu_off / cpu_on
+        print(
+            f"  {name:<5} metrics on {rps_on:>6.0f} req/s {cpu_on:>6.0f} us CPU/req; off {rps_off:>6.0f} req/s "
+            f"{cpu_off:>6.0f} us CPU/req: cost {cost:>5.1%} of req/s at saturation "
+            f"(target <= {METRICS_COST:.0%}: {'ok' if cost <= METRICS_COST else 'MISSED'})"
+        )
+
+
 def _arguments():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--posts", type=int, default=10_000)
@@ -208,6 +280,9 @@ def _arguments():
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--ingest-every", type=int, default=0, help="seconds between polls in the ingest pass")
     parser.add_argument("--ingest-duration", type=int, default=30, help="seconds of load with and without ingest")
+    parser.add_argument("--metrics-cost", action="store_true", help="also measure cached pages with metrics on/off")
+    parser.add_argument("--metrics-cost-only", action="store_true", help="measure only the metrics cost")
+    parser.add_argument("--metrics-rounds", type=int, default=6, help="alternating on/off rounds of --metrics-cost")
     parser.add_argument(
         "--no-uncached", dest="uncached", action="store_false", help="skip the PAGE_CACHE_SECONDS=0 pass"
     )
@@ -349,25 +424,32 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _production_env(*, page_cache: bool = True) -> dict:
+def _production_env(*, page_cache: bool = True, metrics: bool | None = None) -> dict:
+    chosen = {} if metrics is None else {"METRICS_ENABLED": "true" if metrics else "false"}
     return {
         "PAGE_CACHE_SECONDS": "600" if page_cache else "0",
         "DJANGO_BEHIND_PROXY": "true",  # the mix's readers come with X-Forwarded-For
         **os.environ,
+        **chosen,
         "DJANGO_DEBUG": "false",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
         "DJANGO_SECURE_SSL_REDIRECT": "false",
         "DJANGO_LOG_LEVEL": "WARNING",
         "NEWSBLOG_BENCH_TRIVIAL_VIEW": "true",
+        # Only this process polls the loopback feed; production settings refuse the switch.
+        "FEEDS_ALLOW_PRIVATE_ADDRESSES": "false",
     }
 
 
-def _start_gunicorn(port: int, *, page_cache: bool) -> subprocess.Popen:
-    env = _production_env(page_cache=page_cache)
+def _start_gunicorn(port: int, *, page_cache: bool, metrics: bool | None = None) -> subprocess.Popen:
+    """gunicorn with 2 workers; with metrics named (on or off), run with gunicorn.conf.py as production runs it."""
+    env = _production_env(page_cache=page_cache, metrics=metrics)
     # Production serves hashed static files from the manifest that collectstatic writes.
     subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
     command = [str(ROOT / ".venv/bin/gunicorn"), "newsblog.wsgi", "--workers", "2", "--bind", f"127.0.0.1:{port}"]
+    if metrics is not None:
+        command += ["--config", "gunicorn.conf.py"]
     return subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
 
 
@@ -408,9 +490,10 @@ def _cold_post_renders(port: int, count: int) -> list[float]:
     return [_get(port, path, connection)[1] for path in paths[20:]]
 
 
-def _wrk(url: str, duration: int, connections: int, script: Path | None = None) -> dict:
+def _wrk(url: str, duration: int, connections: int, script: Path | None = None, *, warm: bool = True) -> dict:
     mix = ["-s", str(script)] if script else []
-    subprocess.run(["wrk", "-t2", f"-c{connections}", "-d2s", *mix, url], check=True, capture_output=True)  # warm
+    if warm:
+        subprocess.run(["wrk", "-t2", f"-c{connections}", "-d2s", *mix, url], check=True, capture_output=True)
     output = subprocess.run(
         ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", *mix, url],
         check=True,
@@ -419,6 +502,7 @@ def _wrk(url: str, duration: int, connections: int, script: Path | None = None) 
     ).stdout
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     return {
+        "requests": int(re.search(r"(\d+) requests in", output).group(1)),
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
         "p50": _milliseconds(re.search(r"\s50%\s+([\d.]+\w+)", output).group(1)),
         "p99": _milliseconds(re.search(r"\s99%\s+([\d.]+\w+)", output).group(1)),

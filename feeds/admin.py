@@ -40,11 +40,13 @@ class FailingFilter(admin.SimpleListFilter):
     parameter_name = "failing"
 
     def lookups(self, request, model_admin):
-        return [("yes", "failing"), ("no", "not failing")]
+        return [("yes", "failing"), ("no", "not failing"), ("silent", "silent (no new entry for too long)")]
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
             return queryset.failing()
+        if self.value() == "silent":
+            return queryset.silent()
         if self.value() == "no":
             return queryset.filter(consecutive_failures=0)
         return queryset
@@ -95,7 +97,22 @@ class SourceAdmin(RulesFlow, SourceActions, admin.ModelAdmin):
         "summary_hint",
     ]
     fieldsets = [
-        (None, {"fields": ["name", "slug", "feed_url", "site_url", "category", "is_active", "poll_interval_minutes"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "name",
+                    "slug",
+                    "feed_url",
+                    "site_url",
+                    "category",
+                    "is_active",
+                    "poll_interval_minutes",
+                    "priority",
+                    "hide_when_original_removed",
+                ]
+            },
+        ),
         (
             "Health",
             {
@@ -208,6 +225,8 @@ class SourceAdmin(RulesFlow, SourceActions, admin.ModelAdmin):
             state = "disabled"
         elif obj.consecutive_failures:
             return format_html(BADGE, "failing", f"failing ×{obj.consecutive_failures}")
+        elif obj.silent_since:
+            state = "silent"
         elif obj.last_success_at:
             state = "ok"
         elif obj.last_polled_at:

@@ -4,6 +4,9 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+# Active sources whose fetches succeed but which stopped publishing (feeds/silence.py).
+SILENT = Q(is_active=True, consecutive_failures=0, silent_since__isnull=False)
+
 
 class SourceQuerySet(models.QuerySet):
     def active(self):
@@ -13,6 +16,10 @@ class SourceQuerySet(models.QuerySet):
         """Active sources whose next poll time has come (or was never set)."""
         now = now or timezone.now()
         return self.active().filter(Q(next_poll_at__isnull=True) | Q(next_poll_at__lte=now))
+
+    def silent(self):
+        """Active sources whose fetches succeed but which stopped publishing (feeds/silence.py)."""
+        return self.filter(SILENT)
 
     def failing(self):
         return self.filter(consecutive_failures__gt=0)
@@ -52,6 +59,10 @@ class Source(models.Model):
         max_length=200, blank=True, db_default="", help_text="A folder for OPML export, e.g. Tech or Tech/Europe."
     )
     is_active = models.BooleanField("active", default=True)
+    # When several sources carry one story, the copy from the source with the highest priority leads it.
+    priority = models.IntegerField(
+        default=0, db_default=0, help_text="Higher wins: this source's copy of a story leads it over other sources'."
+    )
     # Blank: adaptive, from the source's posting rate, around FEEDS_DEFAULT_INTERVAL_MINUTES.
     poll_interval_minutes = models.PositiveIntegerField(
         "poll interval (minutes)",
@@ -112,6 +123,12 @@ class Source(models.Model):
         help_text=f'"{AUTHOR_UPSTREAM}": the entry\'s author; "{AUTHOR_SOURCE}": the source\'s name; anything else: '
         "that name on every post.",
     )
+    # Hide a post at once when its original is found removed (an editor may publish it again; that sticks).
+    hide_when_original_removed = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text="Hide a post as soon as its original article is found removed (404/410).",
+    )
     # Why the source was switched off automatically (e.g. the feed answered 410 Gone).
     disabled_reason = models.CharField(max_length=500, blank=True)
 
@@ -124,6 +141,9 @@ class Source(models.Model):
     last_success_at = models.DateTimeField(null=True, blank=True)
     next_poll_at = models.DateTimeField(null=True, blank=True)
     consecutive_failures = models.PositiveIntegerField(default=0)
+    # Set at a successful poll that finds no new entry for far longer than the source's rhythm (feeds/silence.py);
+    # cleared by the poll that brings a new one. Nullable, so the release before it can still add sources.
+    silent_since = models.DateTimeField(null=True, blank=True, editable=False)
     last_error = models.TextField(blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True)

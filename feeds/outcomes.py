@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from articles.models import Article
+from feeds import silence
 from feeds.ingest import schedule
 from feeds.ingest.fetch import FetchResult
 from feeds.ingest.parse import ParsedFeed
@@ -15,9 +16,9 @@ from feeds.models import FetchAttempt, Source
 
 
 def recent_post_dates(*, source: Source) -> list[datetime]:
-    """The source's latest post dates, newest first, for the adaptive interval."""
+    """The source's latest post dates, newest first, for the adaptive interval and the silence check."""
     rows = Article.objects.filter(source=source).order_by("-published_at")
-    return list(rows.values_list("published_at", flat=True)[: schedule.RECENT_POSTS])
+    return list(rows.values_list("published_at", flat=True)[: max(schedule.RECENT_POSTS, silence.HISTORY)])
 
 
 def record_success(
@@ -67,10 +68,10 @@ def record_success(
 
 def _success_changes(source: Source, fetched: FetchResult, parsed: ParsedFeed | None) -> dict:
     now = timezone.now()
-    interval = schedule.base_interval(
-        override_minutes=source.poll_interval_minutes, recent_posts=recent_post_dates(source=source)
-    )
+    post_dates = recent_post_dates(source=source)
+    interval = schedule.base_interval(override_minutes=source.poll_interval_minutes, recent_posts=post_dates)
     changes = {
+        "silent_since": silence.silent_since(post_dates=post_dates, now=now),
         "last_polled_at": now,
         "last_success_at": now,
         "consecutive_failures": 0,

@@ -32,6 +32,7 @@ from feeds.republishing import (
     with_content_mode,
 )
 from feeds.scheduler import BEAT, scheduler_run_record
+from newsblog import metrics
 
 logger = logging.getLogger("feeds.poll")
 # A claimed source is not claimed again for this long, even if its poll task never runs.
@@ -94,7 +95,22 @@ def feed_poll(*, source: Source) -> FetchAttempt:
         failure = ParseError(f"internal error while processing the feed ({type(error).__name__}: {error})")
         attempt = record_failure(source=source, error=failure, fetched=fetched, started_at=started_at, clock=clock)
     _log(source, attempt, timings)
+    _count(attempt, timings)
     return attempt
+
+
+def _count(attempt: FetchAttempt, timings: Timings) -> None:
+    """Add the poll to the Prometheus metrics: its outcome, the entries it stored, each stage's time."""
+    metrics.POLLS.labels(outcome=attempt.outcome).inc()
+    metrics.ENTRIES.labels(result="new").inc(attempt.entries_new)
+    metrics.ENTRIES.labels(result="updated").inc(attempt.entries_updated)
+    for stage, histogram in (
+        ("fetch", metrics.FETCH_SECONDS),
+        ("parse", metrics.PARSE_SECONDS),
+        ("sanitize", metrics.SANITIZE_SECONDS),
+    ):
+        if stage in timings:
+            histogram.observe(timings[stage] / 1000)
 
 
 def _database_failure(error: DatabaseError) -> str:
@@ -195,6 +211,7 @@ def _prepare(source: Source, parsed: ParsedFeed, skipped: StoreResult) -> list[P
         except Exception as error:  # noqa: BLE001 - hostile markup may break any library; recorded, not swallowed
             logger.warning("entry %s of %s skipped: %s", entry.guid, source.slug, error_summary(error), exc_info=True)
             skipped.skip(guid=entry.guid, reason=error_summary(error))
+            metrics.ENTRIES_SKIPPED.labels(reason="unpreparable").inc()
     return prepared
 
 

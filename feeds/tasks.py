@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from feeds.models import RulesRun, Source
+from feeds.originals import originals_check_due
 from feeds.rules_apply import rules_run_execute
 from feeds.services import TRANSIENT_DATABASE_ERRORS, feed_poll, fetch_attempt_prune, source_claim_due
 
@@ -43,3 +44,9 @@ def apply_source_rules(run_id: int) -> None:
     run = RulesRun.objects.select_related("source").filter(pk=run_id).exclude(state=RulesRun.State.CANCELLED).first()
     if run is not None:
         rules_run_execute(run=run)
+
+
+@shared_task(acks_late=True, ignore_result=True, autoretry_for=TRANSIENT, retry_backoff=60, max_retries=1)
+def check_originals() -> int:
+    """Re-check the originals of recent posts that are due (beat runs this every minute)."""
+    return len(originals_check_due())

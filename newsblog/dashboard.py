@@ -32,6 +32,8 @@ def newsroom_summary() -> dict:
         "failing_sources": list(failing.order_by("-consecutive_failures", "name")[:FAILING_SHOWN]),
         "failing_count": failing.count(),
         "scheduler_missing": scheduler_missing(),
+        "silent_count": Source.objects.silent().count(),
+        "originals_removed": Article.objects.filter(original_removed_at__isnull=False).count(),
         "pending_comments": Comment.objects.pending().count(),
         "pending_posts": Article.objects.filter(status=Article.Status.PENDING).count(),
         "posts_today": Article.objects.filter(fetched_at__gte=start_of_day(today)).count(),

@@ -54,10 +54,10 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
-def env_networks(name: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
-    """A comma-separated list of IP networks (10.1.2.0/24, 2001:db8::/48) or single addresses."""
+def env_networks(name: str, default: list[str] | None = None) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """A comma-separated list of IP networks (10.1.2.0/24, 2001:db8::/48) or single addresses; set empty, none."""
     networks = []
-    for item in env_list(name, []):
+    for item in env_list(name, default or []):
         try:
             networks.append(ipaddress.ip_network(item, strict=False))
         except ValueError:

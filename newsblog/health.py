@@ -20,7 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from articles import popularity
-from feeds.models import Source
+from feeds.models import SILENT, Source
 
 # Short: a health probe must answer fast even when a dependency hangs.
 TIMEOUT_SECONDS = 1.0
@@ -59,10 +59,13 @@ def check_broker() -> dict:
 
 
 def check_last_poll() -> dict:
-    """Age of the newest successful poll; stale when active sources exist and none succeeded lately."""
-    row = Source.objects.aggregate(last=Max("last_success_at"), active=Count("id", filter=Q(is_active=True)))
+    """Age of the newest successful poll (stale when active sources exist and none succeeded lately); silent sources."""
+    row = Source.objects.aggregate(
+        last=Max("last_success_at"), active=Count("id", filter=Q(is_active=True)), silent=Count("id", filter=SILENT)
+    )
     limit = timedelta(minutes=settings.HEALTHZ_MAX_POLL_AGE_MINUTES)
-    result = _age(row["last"])
+    # Reported, never failing: a silent feed is the editors' to judge (feeds/silence.py), not an outage.
+    result = {**_age(row["last"]), "silent_sources": row["silent"]}
     # A new site (nothing polled yet) or one with no active source has nothing to be late with.
     result["ok"] = not row["active"] or row["last"] is None or timezone.now() - row["last"] <= limit
     if not result["ok"]:

@@ -172,12 +172,42 @@ FEEDS_DEFAULT_INTERVAL_MINUTES = env_int("FEEDS_DEFAULT_INTERVAL_MINUTES", 30, m
 # nginx's 30 s; a slower server's source is saved unchecked and its first poll tells.
 FEEDS_ADD_CHECK_SECONDS = env_int("FEEDS_ADD_CHECK_SECONDS", 10, minimum=1)
 
+# Re-checks of original articles after publishing (feeds/originals.py), at most this many a minute in all; 0: none.
+ORIGINAL_CHECKS_PER_MINUTE = env_int("ORIGINAL_CHECKS_PER_MINUTE", 60, minimum=0)
+if ORIGINAL_CHECKS_PER_MINUTE:
+    CELERY_BEAT_SCHEDULE["check-originals"] = {"task": "feeds.tasks.check_originals", "schedule": timedelta(minutes=1)}
+
 # --- Health (/healthz) -------------------------------------------------------------------------
 
 # /healthz answers 503 when no source was polled successfully for this long (while some are active) ...
 HEALTHZ_MAX_POLL_AGE_MINUTES = env_int("HEALTHZ_MAX_POLL_AGE_MINUTES", 180, minimum=1)
 # ... or when view counters were not moved from Redis to the database for this long.
 HEALTHZ_MAX_FLUSH_AGE_MINUTES = env_int("HEALTHZ_MAX_FLUSH_AGE_MINUTES", 10, minimum=1)
+
+# --- Metrics (/metrics, the worker's CELERY_METRICS_PORT) -------------------------------------------
+
+# Request, database and cache metrics (django-prometheus) and /metrics; off only to measure their cost.
+METRICS_ENABLED = env_bool("METRICS_ENABLED", default=True)
+# /metrics answers these networks (default loopback) and requests bearing METRICS_TOKEN; 403 to the rest.
+METRICS_ALLOWED_NETWORKS = env_networks("METRICS_ALLOWED_NETWORKS", ["127.0.0.0/8", "::1"])
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+# The Celery worker serves its own metrics here (0 = off); on loopback only, unless an address is given.
+CELERY_METRICS_PORT = env_int("CELERY_METRICS_PORT", 9808, minimum=0)
+# Beat serves the tasks it sent here (0 = off); both listen on CELERY_METRICS_ADDRESS.
+CELERY_BEAT_METRICS_PORT = env_int("CELERY_BEAT_METRICS_PORT", 9809, minimum=0)
+CELERY_METRICS_ADDRESS = env_str("CELERY_METRICS_ADDRESS", "127.0.0.1")
+if METRICS_ENABLED:
+    INSTALLED_APPS.append("django_prometheus")
+    # Outermost: every response, timed through the whole stack (newsblog/metrics/requests.py says why not
+    # django-prometheus's own pair).
+    MIDDLEWARE.insert(0, "newsblog.metrics.requests.RequestMetricsMiddleware")
+    # PostgreSQL's queries are counted; the embedded default's SQLite keeps Django's own backend, which
+    # test runners (pytest-django's per-worker databases) and tools recognise by its name.
+    DATABASES["default"]["ENGINE"] = DATABASES["default"]["ENGINE"].replace(
+        "django.db.backends.postgresql", "django_prometheus.db.backends.postgresql"
+    )
+    if REDIS_URL:
+        CACHES["default"]["BACKEND"] = "newsblog.metrics.cache.CountingRedisCache"
 
 # --- Reading side -----------------------------------------------------------------------------
 
@@ -235,8 +265,8 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
-    # Load balancers and monitors probe /healthz over plain HTTP on the private side.
-    SECURE_REDIRECT_EXEMPT = [r"^healthz(/live|/ready)?$"]
+    # Load balancers and monitors probe /healthz (and Prometheus /metrics) over plain HTTP on the private side.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz(/live|/ready)?$", r"^metrics$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 31_536_000, minimum=0)

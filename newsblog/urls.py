@@ -4,6 +4,7 @@ from django.http import HttpResponse
 from django.urls import include, path
 
 from newsblog.health import healthz, healthz_live
+from newsblog.metrics.views import metrics
 
 
 def bench_trivial(request):
@@ -16,6 +17,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("healthz/ready", healthz, name="healthz-ready"),
     path("healthz/live", healthz_live, name="healthz-live"),
+    *([path("metrics", metrics, name="metrics")] if settings.METRICS_ENABLED else []),
     path("", include("articles.urls")),
 ]
 handler403 = "newsblog.errors.permission_denied"

@@ -13,6 +13,7 @@ from django.utils.safestring import SafeString, mark_safe
 from articles.models import Article
 from articles.pagecache import ARCHIVE_KEY, cache_get_or_compute, sidebar_generation
 from articles.search import highlighted_snippet
+from articles.stories import also_covered_by
 
 register = template.Library()
 
@@ -84,7 +85,7 @@ def absolute(path: str) -> str:
 
 @register.simple_tag
 def news_article_json_ld(article: Article) -> SafeString:
-    """JSON-LD NewsArticle for a post, naming the original it is based on."""
+    """JSON-LD NewsArticle for a post, naming the original it is based on and the story's other copies."""
     data = {
         "@context": "https://schema.org",
         "@type": "NewsArticle",
@@ -96,14 +97,25 @@ def news_article_json_ld(article: Article) -> SafeString:
         "description": article.excerpt[:300],
         "isBasedOn": article.url,
         "publisher": {"@type": "Organization", "name": settings.SITE_NAME, "url": settings.SITE_URL + "/"},
-        "sourceOrganization": {"@type": "Organization", "name": article.source.name},
+        "sourceOrganization": _organization(article.source.name),
     }
+    covered = [
+        {"@type": "NewsArticle", "url": copy.url, "sourceOrganization": _organization(copy.source.name)}
+        for copy in also_covered_by(article)
+    ]
+    if covered:
+        # "Also covered by": the same story as the other sources published it.
+        data["citation"] = covered
     if article.byline:
         data["author"] = {"@type": "Person", "name": article.byline}
     if article.image_url:
         data["image"] = [absolute(article.image_url)]
     text = json.dumps(data, ensure_ascii=False).translate(JSON_SCRIPT_ESCAPES)
     return mark_safe(f'<script type="application/ld+json">{text}</script>')  # noqa: S308 - JSON with <, >, & escaped
+
+
+def _organization(name: str) -> dict:
+    return {"@type": "Organization", "name": name}
 
 
 @register.simple_tag

@@ -1,4 +1,4 @@
-"""Fetch stage: bounded HTTP GET of a feed, with an address policy checked on every connection.
+"""Fetch stage: bounded HTTP GET of a feed (or a status check of a page), with an address policy on every connection.
 
 feedparser never opens URLs itself (it would read local files and has no limits); we fetch the bytes here.
 """
@@ -132,24 +132,47 @@ def user_agent() -> str:
 
 def fetch_feed(url: str, *, etag: str = "", last_modified: str = "", limits: FetchLimits | None = None) -> FetchResult:
     """GET the feed at url following at most limits.max_redirects redirects; FetchError on any failure."""
+    result, permanent, visited = _follow(url, method="GET", etag=etag, last_modified=last_modified, limits=limits)
+    return _finish(result, permanent, visited)
+
+
+def fetch_status(url: str, *, method: str = "HEAD", limits: FetchLimits | None = None) -> FetchResult:
+    """The status of url after its redirects (HEAD, or GET without reading the body), with moved_to when every
+    redirect was permanent; FetchError only when no answer came (network, address policy, redirect loop)."""
+    result, permanent, visited = _follow(url, method=method, limits=limits, read_body=False)
+    if len(visited) > 1 and permanent:
+        result.moved_to = result.url
+    return result
+
+
+def _follow(
+    url: str,
+    *,
+    method: str,
+    etag: str = "",
+    last_modified: str = "",
+    limits: FetchLimits | None = None,
+    read_body: bool = True,
+) -> tuple[FetchResult, bool, set[str]]:
+    """The last answer after following redirects, whether every redirect was permanent, and the URLs visited."""
     started, limits = time.monotonic(), limits or DEFAULT_LIMITS
     url = check_url(url)
     permanent, visited, wire_bytes = True, {url}, 0
     for _hop in range(limits.max_redirects + 1):
-        result = _get_once(url, etag, last_modified, started, limits)
+        result = _get_once(url, etag, last_modified, started, limits, method=method, read_body=read_body)
         wire_bytes += result.bytes_received
         if result.status not in REDIRECT_STATUSES:
             result.bytes_received = wire_bytes
-            return _finish(result, permanent, visited)
+            return result, permanent, visited
         location = result.headers.get("location", "")
         if not location:
-            raise FetchError(f"The feed redirected ({result.status}) without saying where to.", status=result.status)
+            raise FetchError(f"The server redirected ({result.status}) without saying where to.", status=result.status)
         permanent = permanent and result.status in PERMANENT_REDIRECTS
         url = check_url(urljoin(url, location))
         if url in visited:
-            raise FetchError(f"The feed's redirects go round in a loop (back to {url}).", status=result.status)
+            raise FetchError(f"The redirects go round in a loop (back to {url}).", status=result.status)
         visited.add(url)
-    raise FetchError(f"The feed redirected more than {limits.max_redirects} times.")
+    raise FetchError(f"The server redirected more than {limits.max_redirects} times.")
 
 
 def _finish(result: FetchResult, permanent: bool, visited: set[str]) -> FetchResult:
@@ -164,7 +187,16 @@ def _finish(result: FetchResult, permanent: bool, visited: set[str]) -> FetchRes
     raise FetchError(message, status=result.status, headers=result.headers)
 
 
-def _get_once(url: str, etag: str, last_modified: str, started: float, limits: FetchLimits) -> FetchResult:
+def _get_once(
+    url: str,
+    etag: str,
+    last_modified: str,
+    started: float,
+    limits: FetchLimits,
+    *,
+    method: str = "GET",
+    read_body: bool = True,
+) -> FetchResult:
     parts = urlsplit(url)
     kind = _GuardedHTTPSConnection if parts.scheme.lower() == "https" else _GuardedHTTPConnection
     extra = {"context": ssl.create_default_context()} if kind is _GuardedHTTPSConnection else {}
@@ -184,12 +216,12 @@ def _get_once(url: str, etag: str, last_modified: str, started: float, limits: F
     watchdog.daemon = True
     watchdog.start()
     try:
-        connection.request("GET", path, headers=headers)
+        connection.request(method, path, headers=headers)
         _arm(connection, started, limits)
         response = connection.getresponse()
         response_headers = {name.lower(): value for name, value in response.getheaders()}
         result = FetchResult(url=url, status=response.status, headers=response_headers)
-        if response.status == 200:
+        if response.status == 200 and read_body and method == "GET":
             result.body, result.bytes_received = _read_body(response, connection, started, limits)
         return result
     except (OSError, http.client.HTTPException) as error:

@@ -2,7 +2,8 @@
 
 Update rule: an upstream change replaces url, title, author, body, excerpt, image and labels, unless an editor
 changed the post: then the editor's version stays and only upstream_changed_at (and the hash) move. published_at,
-url_year/url_month and slug are fixed at first store and never change, so public URLs are stable.
+url_year/url_month and slug are fixed at first store and never change, so public URLs are stable. The title and
+body an upstream change replaces are kept as the post's revision (articles/revisions.py, the last 10).
 """
 
 import hashlib
@@ -19,9 +20,13 @@ from django.utils.text import slugify
 
 from articles.models import Article, Label, PurgedPost
 from articles.pagecache import invalidate_posts_on_commit
+from articles.revisions import Edit, revisions_keep
+from articles.stories import stories_attach
 from feeds.ingest.errors import TRANSIENT_DATABASE_ERRORS, error_summary
+from feeds.ingest.identity import story_key, text_matcher
 from feeds.ingest.parse import ParsedEntry
 from feeds.models import Source
+from newsblog import metrics
 
 logger = logging.getLogger("feeds.poll")
 MAX_SLUG = 80
@@ -105,6 +110,7 @@ def store_entries_tolerant(*, source: Source, entries: list[PreparedEntry], now:
         except DatabaseError as error:
             logger.warning("entry %s of %s skipped: %s", entry.parsed.guid, source.slug, error_summary(error))
             result.skip(guid=entry.parsed.guid, reason=error_summary(error))
+            metrics.ENTRIES_SKIPPED.labels(reason="refused").inc()
             errors.append(error)
     if len(errors) == len(entries):
         raise errors[0]
@@ -129,7 +135,10 @@ def store_entries(*, source: Source, entries: list[PreparedEntry], now: datetime
             fresh.append(entry)
         elif row["content_hash"] != entry.parsed.raw_hash:
             (kept if row["edited_by_editor"] else changed).append((entry, row))
-    articles = _new_articles(source, fresh, now) + [_updated_article(source, e, row, now) for e, row in changed]
+    updated = [_updated_article(source, e, row, now) for e, row in changed]
+    articles = _new_articles(source, fresh, now) + updated
+    # Before the upsert overwrites them: the replaced title and body become the post's revision.
+    edits = _edits(updated, [row["id"] for _e, row in changed])
     if articles:
         Article.objects.bulk_create(
             articles,
@@ -138,8 +147,12 @@ def store_entries(*, source: Source, entries: list[PreparedEntry], now: datetime
             update_fields=[*FOLLOWS_UPSTREAM, "updated_at"],
         )
         _set_labels(articles, fresh + [entry for entry, _row in changed], replace={row["id"] for _e, row in changed})
+        # A new post may be another copy of a stored story; an update keeps the story its post is in.
+        new = articles[: len(fresh)]
+        stories_attach(articles=new, by_text=text_matcher(new))
         # Bulk writes send no signals: drop the pages showing these posts once readers can see them.
         invalidate_posts_on_commit([article.pk for article in articles])
+        revisions_keep(edits=edits, now=now)
     if kept:
         Article.objects.bulk_update(
             [Article(pk=row["id"], content_hash=e.parsed.raw_hash, upstream_changed_at=now) for e, row in kept],
@@ -147,6 +160,24 @@ def store_entries(*, source: Source, entries: list[PreparedEntry], now: datetime
         )
     result.new, result.updated, result.editor_kept = len(fresh), len(changed), len(kept)
     return result
+
+
+def _edits(updated: list[Article], ids: list[int]) -> list[Edit]:
+    """The stored and the incoming text of each post an upstream edit changes (one query for the old bodies)."""
+    if not updated:
+        return []
+    old = Article.objects.filter(pk__in=ids).order_by().only("title", "body_html").in_bulk()
+    return [
+        Edit(
+            article_id=pk,
+            old_title=old[pk].title,
+            old_body_html=old[pk].body_html,
+            new_title=article.title,
+            new_body_html=article.body_html,
+        )
+        for pk, article in zip(ids, updated, strict=True)
+        if pk in old
+    ]
 
 
 def _article(source: Source, entry: PreparedEntry, now: datetime) -> Article:
@@ -161,6 +192,7 @@ def _article(source: Source, entry: PreparedEntry, now: datetime) -> Article:
         excerpt=entry.excerpt,
         image_url=entry.image_url,
         content_hash=parsed.raw_hash,
+        story_key=story_key(parsed.url),
         fetched_at=now,
         published_at=parsed.published_at,
         status=entry.status,

@@ -24,6 +24,7 @@ def _change_data(source: Source, **changes) -> dict:
         "is_active": "on" if source.is_active else "",
         "poll_interval_minutes": source.poll_interval_minutes or "",
         "disabled_reason": source.disabled_reason,
+        "priority": source.priority,
     }
     return {**data, **changes}
 

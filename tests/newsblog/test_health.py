@@ -76,7 +76,7 @@ def test_no_successful_poll_for_hours_is_503(client, settings):
 def test_a_new_site_with_nothing_polled_yet_is_not_failing_on_polls(client):
     SourceFactory()
     check = client.get("/healthz").json()["checks"]["last_poll"]
-    assert check == {"at": None, "age_seconds": None, "ok": True}
+    assert check == {"at": None, "age_seconds": None, "silent_sources": 0, "ok": True}
 
 
 def test_a_late_view_flush_is_503(client, settings, monkeypatch):

@@ -27,7 +27,7 @@ def test_production_serves_hashed_compressed_static_files_over_https_only():
     assert shown["session"] and shown["csrf"]
     assert shown["hsts"] == 31_536_000
     assert shown["redirect"]
-    assert shown["exempt"] == ["^healthz(/live|/ready)?$"]
+    assert shown["exempt"] == ["^healthz(/live|/ready)?$", "^metrics$"]  # probes and Prometheus, over plain HTTP
     assert shown["proxy"] is None
 
 

@@ -104,24 +104,41 @@ def test_check_deploy_is_clean_in_production_settings():
 
 
 @pytest.mark.parametrize(
-    ("env", "cache_backend", "always_eager"),
+    ("env", "cache_backend", "always_eager", "engine"),
     [
-        ({}, "django.core.cache.backends.locmem.LocMemCache", True),
-        ({"REDIS_URL": "redis://127.0.0.1:6379/0"}, "django.core.cache.backends.redis.RedisCache", False),
+        ({}, "django.core.cache.backends.locmem.LocMemCache", True, "django.db.backends.sqlite3"),
+        (
+            {"REDIS_URL": "redis://127.0.0.1:6379/0"},
+            "newsblog.metrics.cache.CountingRedisCache",
+            False,
+            "django.db.backends.sqlite3",
+        ),
+        (
+            {"REDIS_URL": "redis://127.0.0.1:6379/0", "METRICS_ENABLED": "false"},
+            "django.core.cache.backends.redis.RedisCache",
+            False,
+            "django.db.backends.sqlite3",
+        ),
+        (
+            {"DATABASE_URL": "postgres://postgres@127.0.0.1:5432/newsblog"},
+            "django.core.cache.backends.locmem.LocMemCache",
+            True,
+            "django_prometheus.db.backends.postgresql",
+        ),
     ],
 )
-def test_redis_url_switches_cache_and_broker(env, cache_backend, always_eager):
+def test_redis_url_switches_cache_and_broker(env, cache_backend, always_eager, engine):
     code = (
         "from django.conf import settings as s;"
         "print(s.CACHES['default']['BACKEND'], s.CELERY_TASK_ALWAYS_EAGER, s.CELERY_BROKER_URL, "
         "s.DATABASES['default']['ENGINE'])"
     )
     result = manage("shell", "--verbosity", "0", "-c", code, **env)
-    backend, eager, broker, engine = result.stdout.split()
+    backend, eager, broker, database_engine = result.stdout.split()
     assert backend == cache_backend
     assert eager == str(always_eager)
     assert broker == env.get("REDIS_URL", "memory://")
-    assert engine == "django.db.backends.sqlite3"
+    assert database_engine == engine  # with metrics on, PostgreSQL behind django-prometheus's counting wrapper
 
 
 def test_time_zone_and_site_name_come_from_the_environment():

@@ -5,6 +5,7 @@ import pytest
 from django.utils.text import slugify
 
 from articles.models import Article, Label
+from articles.stories.editing import story_split
 from feeds.models import FetchAttempt, Source
 from feeds.services import feed_poll
 from tests.reliability.browser_audit import Audit
@@ -19,6 +20,9 @@ def ingest_hostile_feeds(feed_urls: dict[str, str]) -> list[Source]:
         attempt = feed_poll(source=source)
         assert attempt.outcome != FetchAttempt.Outcome.ERROR, f"{name}: {attempt.error}"
         sources.append(source)
+    # Entries repeated across the hostile feeds become copies in one story, shown nowhere: split them so that
+    # every payload gets a page of its own.
+    story_split(ids=list(Article.objects.filter(status=Article.Status.COPY).values_list("pk", flat=True)))
     return sources
 
 

@@ -8,11 +8,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, connection
 
 from feeds.ingest.errors import error_summary
+from feeds.management.progress import progress_bar
 from feeds.models import FetchAttempt, Source
 from feeds.scheduler import POLLFEEDS, scheduler_run_record
 from feeds.services import feed_poll
 
-BAR_WIDTH = 30
 logger = logging.getLogger("feeds.poll")
 
 
@@ -87,13 +87,7 @@ class Command(BaseCommand):
         return [found[source_id] for source_id in dict.fromkeys(ids)]
 
     def _progress(self, done: int, total: int, label: str) -> None:
-        filled = BAR_WIDTH * done // total
-        bar = "#" * filled + "." * (BAR_WIDTH - filled)
-        line = f"[{bar}] {done}/{total} {label[:40]}"
-        if self.stderr.isatty():
-            self.stderr.write(f"\r{line:<80}", ending="\n" if done == total else "")
-        else:
-            self.stderr.write(line)
+        progress_bar(self.stderr, done, total, label)
 
     def _summary(self, rows: list[PollRow]) -> None:
         width = max([len("source")] + [len(row.feed.name[:40]) for row in rows])
