@@ -42,8 +42,14 @@ SIDEBAR = "sidebar"
 # Every change to a post can show on these: the lists of newest posts, our feeds, search, trending, the sidebar.
 SITE_LISTS = ("home", "feeds", "search", "trending", SIDEBAR)
 # Pages whose section is the same whatever their URL's arguments.
-SECTION_OF_PAGE = {"home": "home", "atom": "feeds", "rss": "feeds", "sitemap": "feeds", "trending": "trending"}
-SECTION_OF_PAGE |= {"search": "search"}
+SECTION_OF_PAGE = {
+    "home": "home",
+    "atom": "feeds",
+    "rss": "feeds",
+    "sitemap": "feeds",
+    "trending": "trending",
+    "search": "search",
+}
 ARCHIVE_KEY = "pages:archive-html"
 # Rendered in place of the CSRF token so one cached page serves every reader; swapped on the way out.
 CSRF_PLACEHOLDER = "csrf-token-placeholder-8f2c1d"
