@@ -427,10 +427,11 @@ def _free_port() -> int:
 def _production_env(*, page_cache: bool = True, metrics: bool | None = None) -> dict:
     chosen = {} if metrics is None else {"METRICS_ENABLED": "true" if metrics else "false"}
     return {
-        "PAGE_CACHE_SECONDS": "600" if page_cache else "0",
-        "DJANGO_BEHIND_PROXY": "true",  # the mix's readers come with X-Forwarded-For
         **os.environ,
         **chosen,
+        # After the caller's environment: an exported PAGE_CACHE_SECONDS must not turn the uncached pass cached.
+        "PAGE_CACHE_SECONDS": "600" if page_cache else "0",
+        "DJANGO_BEHIND_PROXY": "true",  # the mix's readers come with X-Forwarded-For
         "DJANGO_DEBUG": "false",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
