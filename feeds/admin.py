@@ -17,6 +17,7 @@ from feeds.admin_rules import APPLY, RulesFlow, rules_changed
 from feeds.models import ContentMode, FetchAttempt, Source
 from feeds.republishing import source_looks_summary_only
 from feeds.scheduler import scheduler_missing
+from feeds.websub.admin import WebSubSourceAdmin
 from newsblog.charts import Bar, bar_chart
 
 RECENT_FETCHES = 20
@@ -71,10 +72,10 @@ class CategoryFilter(admin.SimpleListFilter):
 
 
 @admin.register(Source)
-class SourceAdmin(RulesFlow, SourceActions, admin.ModelAdmin):
+class SourceAdmin(WebSubSourceAdmin, RulesFlow, SourceActions, admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     # What fits in 1280 px: the failure count is in the health badge ("failing ×3").
-    list_display = ["name", "health", "last_success", "short_error", "next_poll", "posts", "views_7_days"]
+    list_display = ["name", "health", "last_success", "short_error", "next_poll", "push", "posts", "views_7_days"]
     list_filter = ["is_active", FailingFilter, CategoryFilter]
     search_fields = ["name", "feed_url", "site_url"]
     prepopulated_fields = {"slug": ["name"]}
@@ -95,6 +96,7 @@ class SourceAdmin(RulesFlow, SourceActions, admin.ModelAdmin):
         "recent_fetches",
         "rules_error",
         "summary_hint",
+        "websub",
     ]
     fieldsets = [
         (
@@ -145,6 +147,7 @@ class SourceAdmin(RulesFlow, SourceActions, admin.ModelAdmin):
                 ],
             },
         ),
+        ("WebSub push", {"fields": ["websub"]}),
         ("Recent fetches", {"fields": ["fetch_chart", "recent_fetches"]}),
         (
             "Details",
@@ -283,7 +286,7 @@ class SourceAdmin(RulesFlow, SourceActions, admin.ModelAdmin):
             (
                 (
                     _when(a),
-                    a.get_outcome_display(),
+                    _outcome(a),
                     a.http_status or "–",
                     a.duration_ms,
                     a.entries_new,
@@ -310,6 +313,13 @@ def _start_afresh(source: Source, *, previous_url: str) -> None:
     source.etag = source.last_modified = source.content_digest = ""
 
 
+def _outcome(attempt: FetchAttempt) -> str:
+    """The outcome, marked when a hub pushed the document instead of a poll fetching it."""
+    if attempt.kind == FetchAttempt.Kind.PUSH:
+        return f"{attempt.get_outcome_display()} (push)"
+    return attempt.get_outcome_display()
+
+
 def _when(attempt: FetchAttempt) -> str:
     return timezone.localtime(attempt.started_at).strftime("%d %b %H:%M")
 
@@ -319,6 +329,7 @@ class FetchAttemptAdmin(admin.ModelAdmin):
     list_display = [
         "source",
         "started_at",
+        "kind",
         "outcome",
         "http_status",
         "duration_ms",
@@ -326,7 +337,7 @@ class FetchAttemptAdmin(admin.ModelAdmin):
         "entries_updated",
         "entries_skipped",
     ]
-    list_filter = ["outcome", "source"]
+    list_filter = ["kind", "outcome", "source"]
     search_fields = ["source__name", "error"]
     list_select_related = ["source"]
     date_hierarchy = "started_at"

@@ -4,6 +4,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from feeds.websub.models import WebSubPush, WebSubSubscription  # noqa: F401 - models of this app, kept in their package
+
 # Active sources whose fetches succeed but which stopped publishing (feeds/silence.py).
 SILENT = Q(is_active=True, consecutive_failures=0, silent_since__isnull=False)
 
@@ -171,12 +173,16 @@ class Source(models.Model):
 
 
 class FetchAttempt(models.Model):
-    """One poll of a source, successful or not."""
+    """One poll of a source, successful or not, or one WebSub push ingested."""
 
     class Outcome(models.TextChoices):
         OK = "ok", "OK"
         NOT_MODIFIED = "not_modified", "Not modified"
         ERROR = "error", "Error"
+
+    class Kind(models.TextChoices):
+        POLL = "poll", "Poll"
+        PUSH = "push", "Push"
 
     source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="fetch_attempts")
     started_at = models.DateTimeField(default=timezone.now)
@@ -190,6 +196,7 @@ class FetchAttempt(models.Model):
     # db_default: workers still running the previous release can record attempts while this one migrates.
     entries_skipped = models.PositiveIntegerField(default=0, db_default=0)
     outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.POLL, db_default=Kind.POLL)
     error = models.TextField(blank=True)
     # Entries stored with something missing, one line each (e.g. the feed's content kept when full text failed).
     entry_notes = models.TextField(blank=True, db_default="")

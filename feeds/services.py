@@ -32,6 +32,7 @@ from feeds.republishing import (
     with_content_mode,
 )
 from feeds.scheduler import BEAT, scheduler_run_record
+from feeds.websub.lifecycle import websub_after_poll
 from newsblog import metrics
 
 logger = logging.getLogger("feeds.poll")
@@ -96,6 +97,7 @@ def feed_poll(*, source: Source) -> FetchAttempt:
         attempt = record_failure(source=source, error=failure, fetched=fetched, started_at=started_at, clock=clock)
     _log(source, attempt, timings)
     _count(attempt, timings)
+    websub_after_poll(source=source, fetched=fetched, attempt=attempt)
     return attempt
 
 

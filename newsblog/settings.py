@@ -177,6 +177,18 @@ ORIGINAL_CHECKS_PER_MINUTE = env_int("ORIGINAL_CHECKS_PER_MINUTE", 60, minimum=0
 if ORIGINAL_CHECKS_PER_MINUTE:
     CELERY_BEAT_SCHEDULE["check-originals"] = {"task": "feeds.tasks.check_originals", "schedule": timedelta(minutes=1)}
 
+# --- WebSub push (feeds/websub/, README "WebSub push") ---------------------------------------------
+
+# Subscribe to the hubs feeds name, so their new entries are pushed to SITE_URL/websub/<id>/ as they appear.
+WEBSUB_ENABLED = env_bool("WEBSUB_ENABLED", default=True)
+# The lease asked of hubs; renewed a day (at most half a lease) before it ends.
+WEBSUB_LEASE_SECONDS = env_int("WEBSUB_LEASE_SECONDS", 10 * 24 * 3600, minimum=60)
+if WEBSUB_ENABLED:
+    CELERY_BEAT_SCHEDULE["websub-maintain"] = {
+        "task": "feeds.websub.tasks.websub_maintain",
+        "schedule": timedelta(minutes=5),
+    }
+
 # --- Health (/healthz) -------------------------------------------------------------------------
 
 # /healthz answers 503 when no source was polled successfully for this long (while some are active) ...

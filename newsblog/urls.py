@@ -18,6 +18,7 @@ urlpatterns = [
     path("healthz/ready", healthz, name="healthz-ready"),
     path("healthz/live", healthz_live, name="healthz-live"),
     *([path("metrics", metrics, name="metrics")] if settings.METRICS_ENABLED else []),
+    path("websub/", include("feeds.websub.urls")),
     path("", include("articles.urls")),
 ]
 handler403 = "newsblog.errors.permission_denied"

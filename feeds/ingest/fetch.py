@@ -10,7 +10,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from email.message import Message
-from urllib.parse import quote, urljoin, urlsplit
+from urllib.parse import quote, urlencode, urljoin, urlsplit
 
 from django.conf import settings
 
@@ -145,6 +145,11 @@ def fetch_status(url: str, *, method: str = "HEAD", limits: FetchLimits | None =
     return result
 
 
+def post_form(url: str, fields: dict[str, str], *, limits: FetchLimits | None = None) -> FetchResult:
+    """POST a form (a WebSub hub request) under the same address policy and limits; no redirect is followed."""
+    return _get_once(check_url(url), "", "", time.monotonic(), limits or DEFAULT_LIMITS, method="POST", form=fields)
+
+
 def _follow(
     url: str,
     *,
@@ -196,6 +201,7 @@ def _get_once(
     *,
     method: str = "GET",
     read_body: bool = True,
+    form: dict[str, str] | None = None,
 ) -> FetchResult:
     parts = urlsplit(url)
     kind = _GuardedHTTPSConnection if parts.scheme.lower() == "https" else _GuardedHTTPConnection
@@ -216,10 +222,15 @@ def _get_once(
     watchdog.daemon = True
     watchdog.start()
     try:
-        connection.request(method, path, headers=headers)
+        if form is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        connection.request(method, path, body=urlencode(form) if form is not None else None, headers=headers)
         _arm(connection, started, limits)
         response = connection.getresponse()
         response_headers = {name.lower(): value for name, value in response.getheaders()}
+        # A feed may name its WebSub hub and self URL in two Link headers: keep both, joined as HTTP allows.
+        if links := response.headers.get_all("link"):
+            response_headers["link"] = ", ".join(links)
         result = FetchResult(url=url, status=response.status, headers=response_headers)
         if response.status == 200 and read_body and method == "GET":
             result.body, result.bytes_received = _read_body(response, connection, started, limits)
