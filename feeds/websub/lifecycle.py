@@ -145,7 +145,7 @@ def sources_subscriptions_end(*, source_ids: list[int], note: str) -> None:
 def subscriptions_maintain(*, now: datetime | None = None) -> dict[str, int]:
     """Renew leases about to end, record those that ended, give up on unverified requests, end orphans."""
     now = now or timezone.now()
-    done = {"renewed": 0, "expired": 0, "unverified": 0, "ended": 0, "pruned": 0}
+    done = {"renewed": 0, "expired": 0, "unverified": 0, "asked_again": 0, "ended": 0, "pruned": 0}
     with transaction.atomic():
         for subscription in _locked(Q(state=State.ACTIVE, expires_at__lte=now)):
             _expire(subscription, now)
@@ -157,6 +157,11 @@ def subscriptions_maintain(*, now: datetime | None = None) -> dict[str, int]:
         for subscription in _locked(~Q(awaiting="") & Q(requested_at__lt=now - VERIFY_TIMEOUT)):
             _unverified(subscription, now)
             done["unverified"] += 1
+        # A subscribe task lost on the way (a broker restart): ask again.
+        for subscription in _locked(Q(state=State.REQUESTING, updated_at__lt=now - VERIFY_TIMEOUT)):
+            if _source_active(subscription):
+                _enqueue("websub_subscribe", subscription.pk)
+                done["asked_again"] += 1
         orphans = Q(state__in=[State.PENDING, State.ACTIVE]) & (Q(source__isnull=True) | Q(source__is_active=False))
         for subscription in _locked(orphans):
             subscription_unsubscribe_later(subscription=subscription, note="The source was disabled or deleted.")

@@ -246,3 +246,25 @@ def test_a_feed_without_a_hub_and_websub_switched_off_subscribe_nothing(settings
     settings.WEBSUB_ENABLED = False
     ok_poll(SourceFactory(), atom(FIRST, hub="https://hub.example.net/"))
     assert not WebSubSubscription.objects.exists()
+
+
+@pytest.mark.django_db
+def test_requests_the_hub_never_verified_and_lost_subscribe_tasks_are_dealt_with(django_capture_on_commit_callbacks):
+    source, later = SourceFactory(), timezone.now() + timedelta(hours=2)
+    hub_url = "https://hub.example.net/"
+    unverified = WebSubSubscription.objects.create(
+        source=source,
+        hub_url=hub_url,
+        topic_url=source.feed_url,
+        state=State.PENDING,
+        awaiting="subscribe",
+        requested_at=timezone.now(),
+    )
+    lost = WebSubSubscription.objects.create(source=SourceFactory(), hub_url=hub_url, topic_url="https://t.example/")
+    with django_capture_on_commit_callbacks() as queued:
+        done = subscriptions_maintain(now=later)
+    assert (done["unverified"], done["asked_again"], len(queued)) == (1, 1, 1)
+    unverified.refresh_from_db()
+    assert unverified.state == State.FAILED and "did not verify" in unverified.note and unverified.awaiting == ""
+    lost.refresh_from_db()
+    assert lost.state == State.REQUESTING
