@@ -75,7 +75,7 @@ class CategoryFilter(admin.SimpleListFilter):
 class SourceAdmin(WebSubSourceAdmin, RulesFlow, SourceActions, admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     # What fits in 1280 px: the failure count is in the health badge ("failing ×3").
-    list_display = ["name", "health", "last_success", "short_error", "next_poll", "push", "posts", "views_7_days"]
+    list_display = ["name", "health", "last_success", "short_error", "next_poll_and_push", "posts", "views_7_days"]
     list_filter = ["is_active", FailingFilter, CategoryFilter]
     search_fields = ["name", "feed_url", "site_url"]
     prepopulated_fields = {"slug": ["name"]}

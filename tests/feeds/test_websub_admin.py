@@ -31,7 +31,7 @@ def test_the_source_list_shows_the_push_state_and_bad_signatures_without_a_query
     subscribed(denied, state=State.DENIED)
     SourceFactory(name="Polled Monthly")
     page = editor.get(SOURCES).content.decode()
-    assert "subscribed · 2 bad signatures" in page and "denied" in page
+    assert "push: subscribed, 2 bad signatures" in page and "push: denied" in page
     few = queries_for(editor, SOURCES)
     for _ in range(3):
         subscribed(SourceFactory())
