@@ -129,6 +129,15 @@ class Source(models.Model):
         db_default=False,
         help_text="Hide a post as soon as its original article is found removed (404/410).",
     )
+    # For the sites that refuse our own User-Agent: sent instead of it for this source's feed and its pages.
+    user_agent = models.CharField(
+        "User-Agent",
+        max_length=300,
+        blank=True,
+        db_default="",
+        help_text="Leave blank to send ours. Only for a site that refuses it: this value is sent instead, for the feed "
+        "and its article pages.",
+    )
     # Why the source was switched off automatically (e.g. the feed answered 410 Gone).
     disabled_reason = models.CharField(max_length=500, blank=True)
 
@@ -177,6 +186,8 @@ class FetchAttempt(models.Model):
         OK = "ok", "OK"
         NOT_MODIFIED = "not_modified", "Not modified"
         ERROR = "error", "Error"
+        # Not fetched: its host was backing off or busy (feeds/politeness); the next poll time says when.
+        DEFERRED = "deferred", "Deferred"
 
     source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="fetch_attempts")
     started_at = models.DateTimeField(default=timezone.now)
