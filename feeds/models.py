@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -135,6 +136,7 @@ class Source(models.Model):
         max_length=300,
         blank=True,
         db_default="",
+        validators=[RegexValidator(r"^[ -~]*$", "A User-Agent is printable ASCII on one line.")],
         help_text="Leave blank to send ours. Only for a site that refuses it: this value is sent instead, for the feed "
         "and its article pages.",
     )
