@@ -135,25 +135,25 @@ def host_turn(host: str, *, max_wait: float) -> Iterator[Turn]:
 
 
 def _wait_for_slot(host: str, max_wait: float) -> str:
-    """A slot's token once its start time has come; the wait never goes past max_wait."""
+    """A slot's token, taken the moment its start comes; the wait never goes past max_wait."""
     deadline = time.monotonic() + max(max_wait, 0.0)
     while True:
-        left = deadline - time.monotonic()
-        reservation = _reserve(host, max(left, 0.0))
+        reservation = _reserve(host)
         if reservation.pause is not None:
             raise HostBackingOff(reservation.pause)
         if reservation.token:
-            if reservation.delay > 0:
-                time.sleep(reservation.delay)
             return reservation.token
+        left = deadline - time.monotonic()
         if left <= 0 or reservation.delay > left:
             raise _busy(host, reservation.delay, max_wait)
-        time.sleep(min(POLL_SECONDS * random.uniform(0.5, 1.5), left))  # noqa: S311 - spreading, not secrecy
+        # Until the next start; while every slot is taken, a short spread-out poll.
+        pause = reservation.delay or POLL_SECONDS * random.uniform(0.5, 1.5)  # noqa: S311 - spreading, not secrecy
+        time.sleep(min(pause, left))
 
 
-def _reserve(host: str, max_delay: float) -> Reservation:
+def _reserve(host: str) -> Reservation:
     try:
-        return limiter().reserve(host, max_delay=max_delay)
+        return limiter().reserve(host)
     except redis.RedisError as error:
         raise HostBusy(
             f"The politeness limiter (Redis) did not answer ({error}); {host} is tried again later.",

@@ -29,8 +29,8 @@ class InProcessHostLimiter:
     def _host(self, host: str) -> _Host:
         return self._hosts.setdefault(host, _Host())
 
-    def reserve(self, host: str, *, max_delay: float) -> Reservation:
-        """A slot starting within max_delay seconds, or why not (paused, full, or the wait it would take)."""
+    def reserve(self, host: str) -> Reservation:
+        """A slot to start a request now, or why not: paused, every slot taken, or how long until the next start."""
         with self._lock:
             now, state = self._clock(), self._host(host)
             if state.pause is not None and state.pause_ends > now:
@@ -38,13 +38,12 @@ class InProcessHostLimiter:
             state.leases = {token: ends for token, ends in state.leases.items() if ends > now}
             if len(state.leases) >= self.in_flight:
                 return Reservation()
-            start = max(now, state.next_start)
-            if start - now > max_delay:
-                return Reservation(delay=start - now)
+            if state.next_start > now:
+                return Reservation(delay=state.next_start - now)
             token = uuid.uuid4().hex
-            state.leases[token] = start + self.lease
-            state.next_start = start + self.gap
-            return Reservation(token=token, delay=start - now)
+            state.leases[token] = now + self.lease
+            state.next_start = now + self.gap
+            return Reservation(token=token)
 
     def release(self, host: str, token: str, *, failed: bool) -> int:
         """Give the slot back; the host's consecutive failures after this request."""

@@ -20,8 +20,10 @@ SOCKET_TIMEOUT_SECONDS = 2.0
 # How long a host's failure count is kept without a new failure: a host that failed yesterday starts afresh.
 FAILURES_KEPT_SECONDS = 24 * 3600
 
-# KEYS: leases, next start, pause. ARGV: token, in flight, gap ms, lease ms, max delay ms.
-# Returns {-1, pause json} while paused; {0, delay ms} with no slot; {1, delay ms} with a slot taken.
+# KEYS: leases, next start, pause. ARGV: token, in flight, gap ms, lease ms.
+# Returns {-1, pause json} while paused; {0, ms to the next start} with no slot now; {1, 0} with a slot taken.
+# A slot is granted only when its start has come (never reserved ahead), so the gap is kept between the moments
+# requests really start, however late a waiting worker wakes up.
 RESERVE_LUA = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -33,16 +35,14 @@ redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then
   return {0, 0}
 end
-local start = math.max(now, tonumber(redis.call('GET', KEYS[2]) or '0'))
-local delay = start - now
-if delay > tonumber(ARGV[5]) then
-  return {0, delay}
+local next_start = tonumber(redis.call('GET', KEYS[2]) or '0')
+if next_start > now then
+  return {0, next_start - now}
 end
-local lease_end = start + tonumber(ARGV[4])
-redis.call('ZADD', KEYS[1], lease_end, ARGV[1])
-redis.call('PEXPIRE', KEYS[1], lease_end - now)
-redis.call('SET', KEYS[2], start + tonumber(ARGV[3]), 'PX', delay + tonumber(ARGV[3]) + 1000)
-return {1, delay}
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[4]), ARGV[1])
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[4]))
+redis.call('SET', KEYS[2], now + tonumber(ARGV[3]), 'PX', tonumber(ARGV[3]) + 1000)
+return {1, 0}
 """
 
 # KEYS: leases, failures. ARGV: token, failed (0/1), failures kept (s). Returns the consecutive failures.
@@ -103,16 +103,16 @@ class RedisHostLimiter:
         self._release = client.register_script(RELEASE_LUA)
         self._pause = client.register_script(PAUSE_LUA)
 
-    def reserve(self, host: str, *, max_delay: float) -> Reservation:
+    def reserve(self, host: str) -> Reservation:
         token = uuid.uuid4().hex
         keys = [_key("leases", host), _key("next", host), _key("pause", host)]
-        args = [token, self.in_flight, int(self.gap * 1000), int(self.lease * 1000), int(max_delay * 1000)]
+        args = [token, self.in_flight, int(self.gap * 1000), int(self.lease * 1000)]
         granted, value = self._reserve(keys=keys, args=args)
         if granted == -1:
             return Reservation(pause=_pause_from(value))
         if granted == 0:
             return Reservation(delay=int(value) / 1000)
-        return Reservation(token=token, delay=int(value) / 1000)
+        return Reservation(token=token)
 
     def release(self, host: str, token: str, *, failed: bool) -> int:
         keys = [_key("leases", host), _key("failures", host)]

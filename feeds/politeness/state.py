@@ -21,8 +21,8 @@ class HostPause:
 
 @dataclass(frozen=True)
 class Reservation:
-    """A slot (token) whose request may start after `delay` seconds; without a token, why there is none:
-    the host is paused, every slot is taken (delay 0), or the next start is further off than allowed (delay)."""
+    """A slot (token) whose request starts now; without a token, why there is none: the host is paused, every
+    slot is taken (delay 0), or the next start is `delay` seconds off."""
 
     token: str = ""
     delay: float = 0.0

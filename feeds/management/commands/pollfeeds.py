@@ -5,6 +5,7 @@ service as a worker's, and on SQLite the store steps take turns (feeds/store_loc
 across the threads (feeds/politeness).
 """
 
+import itertools
 import logging
 import queue
 import threading
@@ -17,6 +18,7 @@ from django.db import DatabaseError, connection
 from feeds.ingest.errors import error_summary
 from feeds.management.progress import progress_bar
 from feeds.models import FetchAttempt, Source
+from feeds.politeness import host_of
 from feeds.scheduler import POLLFEEDS, scheduler_run_record
 from feeds.services import feed_poll
 
@@ -100,7 +102,7 @@ class Command(BaseCommand):
     def _poll_at_once(self, sources: list[Source], workers: int) -> list[PollRow]:
         """Poll with `workers` threads; the progress line (this thread's only) moves as each poll finishes."""
         todo: queue.SimpleQueue[Source] = queue.SimpleQueue()
-        for feed in sources:
+        for feed in _interleaved_by_host(sources):
             todo.put(feed)
         done: queue.SimpleQueue[PollRow] = queue.SimpleQueue()
         threads = [
@@ -178,6 +180,16 @@ class Command(BaseCommand):
         self.stdout.write(f"{len(rows)} polled, {fine} fine, {len(failed)} failed{later}.")
         for row in failed + deferred:
             self.stdout.write(self.style.WARNING(f"  {row.feed.name} (id {row.feed.pk}): {row.error}"))
+
+
+def _interleaved_by_host(sources: list[Source]) -> list[Source]:
+    """One source of each host in turn, so the threads are not all kept waiting by one host's politeness while
+    sources on other hosts wait in the queue."""
+    by_host: dict[str, list[Source]] = {}
+    for feed in sources:
+        by_host.setdefault(host_of(feed.feed_url), []).append(feed)
+    rounds = itertools.zip_longest(*by_host.values())
+    return [feed for round_ in rounds for feed in round_ if feed is not None]
 
 
 def _reconnect_if_broken() -> None:
