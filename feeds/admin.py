@@ -229,7 +229,7 @@ class SourceAdmin(RulesFlow, SourceActions, admin.ModelAdmin):
         pause = host_pause(host)
         if pause is None:
             return f"{host}: not backing off"
-        return f"{pause}. Every source on it waits until then."
+        return f"{pause} Every source on it waits until then."
 
     @admin.display(description="health")
     def health(self, obj):

@@ -63,7 +63,7 @@ def host_sources_defer(*, pause: HostPause, exclude: Source | None = None) -> in
                     source=source,
                     started_at=now,
                     outcome=FetchAttempt.Outcome.DEFERRED,
-                    error=f"Not fetched: {pause}. Every source on this host waits; next poll at "
+                    error=f"Not fetched: {pause} Every source on this host waits; next poll at "
                     f"{timezone.localtime(source.next_poll_at):%Y-%m-%d %H:%M %Z}.",
                 )
                 for source in sources

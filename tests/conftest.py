@@ -25,9 +25,9 @@ def _fresh_cache():
     from feeds import politeness
 
     cache.clear()
-    politeness.limiter.cache_clear()
+    politeness.limiter_reset()
     yield
-    politeness.limiter.cache_clear()
+    politeness.limiter_reset()
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -8,8 +8,8 @@ for every request it sends (`host_turn`); a turn that cannot start within its wa
 paused host HostBackingOff, and the caller defers its work instead of sleeping past its time limit.
 """
 
-import functools
 import random
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -36,6 +36,7 @@ __all__ = [
     "host_pause",
     "host_turn",
     "limiter",
+    "limiter_reset",
     "paused_hosts",
     "within_budget",
 ]
@@ -74,9 +75,28 @@ class HostBackingOff(HostNotNow):
         self.pause = pause
 
 
-@functools.lru_cache(maxsize=1)
+_limiter: InProcessHostLimiter | RedisHostLimiter | None = None
+_limiter_lock = threading.Lock()
+
+
 def limiter() -> InProcessHostLimiter | RedisHostLimiter:
-    """This process's limiter: shared through Redis when REDIS_URL is set, else this process's own."""
+    """This process's limiter (made once, under a lock: pollfeeds' threads must all share the one)."""
+    global _limiter  # noqa: PLW0603 - one per process, by design
+    with _limiter_lock:
+        if _limiter is None:
+            _limiter = _new_limiter()
+        return _limiter
+
+
+def limiter_reset() -> None:
+    """Forget this process's limiter, so the next fetch makes one from the settings as they are (tests)."""
+    global _limiter  # noqa: PLW0603
+    with _limiter_lock:
+        _limiter = None
+
+
+def _new_limiter() -> InProcessHostLimiter | RedisHostLimiter:
+    """Shared through Redis when REDIS_URL is set, else this process's own."""
     limits = {
         "in_flight": settings.FEEDS_HOST_MAX_IN_FLIGHT,
         "gap": settings.FEEDS_HOST_MIN_GAP_MS / 1000,

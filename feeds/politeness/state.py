@@ -16,7 +16,7 @@ class HostPause:
 
     def __str__(self) -> str:
         when = timezone.localtime(self.until).strftime("%Y-%m-%d %H:%M:%S %Z")
-        return f"Host {self.host} is backing off until {when}: {self.reason}"
+        return f"Host {self.host} is backing off until {when}: {self.reason}."
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ import pytest
 
 from articles.models import Article
 from bench.news_pages import BOILERPLATE_MARKERS, SCRIPT_MARKER, STYLE_MARKER, news_page
-from feeds import republishing
+from feeds import politeness, republishing
 from feeds.ingest.extract import visible_text
 from feeds.models import ContentMode, FetchAttempt
 from tests.factories import ArticleFactory, SourceFactory
@@ -59,7 +59,9 @@ def test_a_failing_page_keeps_the_feeds_content_and_says_why_on_the_attempt(feed
     assert notes.startswith("g0: full text failed, feed content kept:") and reason in notes
 
 
-def test_a_host_answering_429_is_left_alone_for_its_retry_after(feed_server):
+def test_a_host_answering_429_is_left_alone_for_its_retry_after(feed_server, settings):
+    settings.FEEDS_HOST_MIN_GAP_MS = 1000  # as in production: the next page waits a second, by when the 429 is in
+    politeness.limiter_reset()
     busy = feed_server.serve("/busy.html", status=429, headers={"Retry-After": "120"})
     source = full_text_source(feed_server, busy, feed_server.url("/other.html"), feed_server.url("/third.html"))
     fresh_hosts_requests = len(feed_server.requests)

@@ -89,7 +89,7 @@ def test_a_permanent_redirect_updates_the_original_link_and_the_attribution(
 def test_checks_to_one_host_start_a_second_apart_and_stop_at_the_budget(feed_server, settings):
     settings.ORIGINAL_CHECKS_PER_MINUTE = 3
     settings.FEEDS_HOST_MIN_GAP_MS = 1000
-    politeness.limiter.cache_clear()
+    politeness.limiter_reset()
     feed_server.serve("/ok", "<p>fine</p>", content_type="text/html")
     same_host = [post_at(feed_server.url("/ok"), age=timedelta(hours=2, minutes=n)) for n in range(5)]
 

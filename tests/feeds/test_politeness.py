@@ -39,9 +39,9 @@ def polite(request, settings):
         settings.REDIS_URL = ""
     settings.FEEDS_HOST_MIN_GAP_MS = 1000
     settings.FEEDS_HOST_MAX_IN_FLIGHT = 2
-    politeness.limiter.cache_clear()
+    politeness.limiter_reset()
     yield request.param
-    politeness.limiter.cache_clear()
+    politeness.limiter_reset()
 
 
 def test_requests_to_a_host_start_a_second_apart_two_at_a_time_and_other_hosts_do_not_wait(polite):

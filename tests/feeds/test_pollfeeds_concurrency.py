@@ -49,7 +49,7 @@ def gaps(server: FeedServer) -> list[float]:
 @pytest.mark.django_db(transaction=True)
 def test_pollfeeds_polls_several_sources_at_once_and_keeps_each_host_polite(servers, settings):
     settings.FEEDS_HOST_MIN_GAP_MS = 1000
-    politeness.limiter.cache_clear()
+    politeness.limiter_reset()
     for server in servers:
         for n in range(4):
             SourceFactory(feed_url=server.serve(f"/f{n}.xml", feed(n), delay=1.0))
