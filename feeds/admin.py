@@ -15,6 +15,7 @@ from feeds.admin_actions import SourceActions
 from feeds.admin_forms import SourceAddForm, SourceChangeForm
 from feeds.admin_rules import APPLY, RulesFlow, rules_changed
 from feeds.models import ContentMode, FetchAttempt, Source
+from feeds.politeness import host_of, host_pause
 from feeds.republishing import source_looks_summary_only
 from feeds.scheduler import scheduler_missing
 from feeds.websub.admin import WebSubSourceAdmin
@@ -26,7 +27,7 @@ CHARTED_FETCHES = 50
 BADGE = '<span class="desk-badge desk-badge-{}">{}</span>'
 FETCH_LEGEND = mark_safe(  # noqa: S308 - a constant
     '<span class="desk-legend-ok">■ OK</span> · <span class="desk-legend-not_modified">■ not modified</span> · '
-    '<span class="desk-legend-error">■ error</span>'
+    '<span class="desk-legend-error">■ error</span> · <span class="desk-legend-deferred">■ deferred</span>'
 )
 
 
@@ -97,6 +98,7 @@ class SourceAdmin(WebSubSourceAdmin, RulesFlow, SourceActions, admin.ModelAdmin)
         "rules_error",
         "summary_hint",
         "websub",
+        "host_status",
     ]
     fieldsets = [
         (
@@ -112,6 +114,7 @@ class SourceAdmin(WebSubSourceAdmin, RulesFlow, SourceActions, admin.ModelAdmin)
                     "poll_interval_minutes",
                     "priority",
                     "hide_when_original_removed",
+                    "user_agent",
                 ]
             },
         ),
@@ -120,6 +123,7 @@ class SourceAdmin(WebSubSourceAdmin, RulesFlow, SourceActions, admin.ModelAdmin)
             {
                 "fields": [
                     "health",
+                    "host_status",
                     "disabled_reason",
                     "last_polled_at",
                     "last_success_at",
@@ -221,6 +225,14 @@ class SourceAdmin(WebSubSourceAdmin, RulesFlow, SourceActions, admin.ModelAdmin)
         if obj.content_mode == ContentMode.FEED and source_looks_summary_only(obj):
             return "Looks summary-only: try full text."
         return "–"
+
+    @admin.display(description="host")
+    def host_status(self, obj):
+        host = host_of(obj.feed_url)
+        pause = host_pause(host)
+        if pause is None:
+            return f"{host}: not backing off"
+        return f"{pause} Every source on it waits until then."
 
     @admin.display(description="health")
     def health(self, obj):

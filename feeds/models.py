@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -131,6 +132,16 @@ class Source(models.Model):
         db_default=False,
         help_text="Hide a post as soon as its original article is found removed (404/410).",
     )
+    # For the sites that refuse our own User-Agent: sent instead of it for this source's feed and its pages.
+    user_agent = models.CharField(
+        "User-Agent",
+        max_length=300,
+        blank=True,
+        db_default="",
+        validators=[RegexValidator(r"^[ -~]*$", "A User-Agent is printable ASCII on one line.")],
+        help_text="Leave blank to send ours. Only for a site that refuses it: this value is sent instead, for the feed "
+        "and its article pages.",
+    )
     # Why the source was switched off automatically (e.g. the feed answered 410 Gone).
     disabled_reason = models.CharField(max_length=500, blank=True)
 
@@ -179,6 +190,8 @@ class FetchAttempt(models.Model):
         OK = "ok", "OK"
         NOT_MODIFIED = "not_modified", "Not modified"
         ERROR = "error", "Error"
+        # Not fetched: its host was backing off or busy (feeds/politeness); the next poll time says when.
+        DEFERRED = "deferred", "Deferred"
 
     class Kind(models.TextChoices):
         POLL = "poll", "Poll"

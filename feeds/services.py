@@ -13,6 +13,7 @@ from django.db.models import CharField, ExpressionWrapper, F, Func, Value
 from django.utils import timezone
 from django.utils.text import slugify
 
+from feeds.deferral import host_sources_defer, source_defer
 from feeds.ingest.discover import feed_links, looks_like_html
 from feeds.ingest.errors import TRANSIENT_DATABASE_ERRORS, FetchTimeout, error_summary
 from feeds.ingest.fetch import FetchError, FetchLimits, FetchResult, check_url, content_type, fetch_feed
@@ -23,6 +24,7 @@ from feeds.ingest.selectors import without_selected
 from feeds.ingest.store import PreparedEntry, StoreResult, store_entries_tolerant, stored_hashes
 from feeds.models import FetchAttempt, Source
 from feeds.outcomes import record_failure, record_success
+from feeds.politeness import HostNotNow
 from feeds.republishing import (
     entries_to_prepare,
     entry_notes_record,
@@ -32,6 +34,8 @@ from feeds.republishing import (
     with_content_mode,
 )
 from feeds.scheduler import BEAT, scheduler_run_record
+from feeds.spread import first_poll_time
+from feeds.store_lock import serialized_writes
 from feeds.websub.lifecycle import websub_after_poll
 from newsblog import metrics
 
@@ -75,13 +79,19 @@ def feed_poll(*, source: Source) -> FetchAttempt:
     fetched: FetchResult | None = None
     try:
         with _timed(timings, "fetch"):
-            fetched = fetch_feed(source.feed_url, etag=source.etag, last_modified=source.last_modified)
+            fetched = fetch_feed(
+                source.feed_url, etag=source.etag, last_modified=source.last_modified, agent=source.user_agent
+            )
         if fetched.not_modified:
             attempt = record_success(source=source, fetched=fetched, started_at=started_at, clock=clock)
         else:
             attempt = _ingest_fetched(source, fetched, started_at, clock, timings)
+    except HostNotNow as error:
+        attempt = source_defer(source=source, error=error, started_at=started_at, clock=clock)
     except (FetchError, ParseError) as error:
         attempt = record_failure(source=source, error=error, fetched=fetched, started_at=started_at, clock=clock)
+        if getattr(error, "host_pause", None) is not None:
+            host_sources_defer(pause=error.host_pause, exclude=source)
     except TRANSIENT_DATABASE_ERRORS:
         raise
     except DatabaseError as error:
@@ -165,7 +175,7 @@ def feed_ingest(
         prepared = _prepare(source, parsed, unprepared)
     for attempt in range(STORE_ATTEMPTS):
         try:
-            with _timed(timings, "store"), transaction.atomic():
+            with _timed(timings, "store"), serialized_writes(), transaction.atomic():
                 if prepared:
                     _lock_for_store(source)
                 stored = store_entries_tolerant(source=source, entries=prepared, now=now)
@@ -288,7 +298,9 @@ def _limits_left(started: float, deadline_seconds: float | None) -> FetchLimits 
     if left <= 0:
         raise FetchTimeout(f"The check took longer than {deadline_seconds:g} s; gave up.")
     usual = FetchLimits()
-    return FetchLimits(connect_timeout=min(usual.connect_timeout, left), deadline=min(usual.deadline, left))
+    return FetchLimits(
+        connect_timeout=min(usual.connect_timeout, left), deadline=min(usual.deadline, left), host_wait=left
+    )
 
 
 def _sentence(message: str) -> str:
@@ -323,7 +335,8 @@ def source_create(
     poll_interval_minutes: int | None = None,
     category: str = "",
 ) -> Source:
-    """A new source for feed_url with a unique slug; ValueError if that feed is already a source."""
+    """A new source for feed_url with a unique slug, its first poll in the least busy minute of its interval;
+    ValueError if that feed is already a source."""
     feed_url = check_url(feed_url)
     existing = Source.objects.filter(feed_url=feed_url).first()
     if existing is not None:
@@ -336,6 +349,7 @@ def source_create(
         site_url=site_url,
         poll_interval_minutes=poll_interval_minutes,
         category=category.strip()[:200],
+        next_poll_at=first_poll_time(interval_minutes=poll_interval_minutes),
     )
 
 

@@ -9,7 +9,13 @@ from django.utils.safestring import SafeString
 WIDTH = 600
 HEIGHT = 120
 LABEL_SPACE = 16
-COLOURS = {"default": "#417690", "ok": "#3a9a5b", "not_modified": "#9aa5ad", "error": "#c0392b"}
+COLOURS = {
+    "default": "#417690",
+    "ok": "#3a9a5b",
+    "not_modified": "#9aa5ad",
+    "error": "#c0392b",
+    "deferred": "#b07d00",
+}
 
 
 @dataclass(frozen=True)

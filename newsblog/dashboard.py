@@ -10,6 +10,7 @@ from django.utils.safestring import SafeString
 
 from articles.models import Article, ArticleDailyViews, Comment
 from feeds.models import FetchAttempt, Source
+from feeds.politeness import paused_hosts
 from feeds.scheduler import scheduler_missing
 from newsblog.charts import Bar, bar_chart
 
@@ -32,6 +33,8 @@ def newsroom_summary() -> dict:
         "failing_sources": list(failing.order_by("-consecutive_failures", "name")[:FAILING_SHOWN]),
         "failing_count": failing.count(),
         "scheduler_missing": scheduler_missing(),
+        # Hosts that asked us to slow down or keep failing: every source on them waits (feeds/politeness).
+        "paused_hosts": paused_hosts(),
         "silent_count": Source.objects.silent().count(),
         "originals_removed": Article.objects.filter(original_removed_at__isnull=False).count(),
         "pending_comments": Comment.objects.pending().count(),

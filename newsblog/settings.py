@@ -171,6 +171,13 @@ FEEDS_DEFAULT_INTERVAL_MINUTES = env_int("FEEDS_DEFAULT_INTERVAL_MINUTES", 30, m
 # Seconds the admin's add-source check may take in all (page and feed), well under gunicorn's and
 # nginx's 30 s; a slower server's source is saved unchecked and its first poll tells.
 FEEDS_ADD_CHECK_SECONDS = env_int("FEEDS_ADD_CHECK_SECONDS", 10, minimum=1)
+# Per-host politeness (feeds/politeness/): requests in flight at once to one host, and milliseconds between the
+# starts of two requests to it, across every worker (per process without Redis).
+FEEDS_HOST_MAX_IN_FLIGHT = env_int("FEEDS_HOST_MAX_IN_FLIGHT", 2, minimum=1)
+FEEDS_HOST_MIN_GAP_MS = env_int("FEEDS_HOST_MIN_GAP_MS", 1000, minimum=0)
+# Seconds a poll waits at most for its turn at a busy host; then the source is deferred (never past the task's
+# soft time limit: the wait is cut to leave the fetch its 30 s within it).
+FEEDS_HOST_WAIT_SECONDS = env_int("FEEDS_HOST_WAIT_SECONDS", 20, minimum=0)
 
 # Re-checks of original articles after publishing (feeds/originals.py), at most this many a minute in all; 0: none.
 ORIGINAL_CHECKS_PER_MINUTE = env_int("ORIGINAL_CHECKS_PER_MINUTE", 60, minimum=0)
