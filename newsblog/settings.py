@@ -73,7 +73,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "newsblog.security.ContentSecurityPolicyMiddleware",
     # Innermost: sees the view's own status, and counts a post view only for a 200.
-    "articles.middleware.CountViewsMiddleware",
+    "articles.popularity.middleware.CountViewsMiddleware",
 ]
 
 ROOT_URLCONF = "newsblog.urls"

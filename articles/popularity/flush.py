@@ -1,6 +1,6 @@
 """Move view counts from Redis into ArticleDailyViews and Article.total_views, exactly once.
 
-A flush takes the pending counts atomically into an in-flight batch (view_counter.take), writes them in
+A flush takes the pending counts atomically into an in-flight batch (counter.take), writes them in
 one transaction that also records the batch's flush id (ViewFlush), and only after the commit deletes
 the batch from Redis. A flush stopped anywhere leaves the batch in flight; the next flush finishes it,
 and the ViewFlush row tells it whether the counts were already committed, so none is lost or doubled.
@@ -16,10 +16,10 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 
-from articles import view_counter
 from articles.models import Article, ArticleDailyViews, ViewFlush
 from articles.pagecache import page_cache_invalidate
-from articles.ranking import top_post_ids
+from articles.popularity import counter
+from articles.popularity.ranking import top_post_ids
 
 logger = logging.getLogger(__name__)
 
@@ -56,15 +56,15 @@ def flush_views() -> FlushResult:
     if not settings.REDIS_URL:
         return FlushResult(embedded=True)
     result = FlushResult()
-    for flush_id in view_counter.inflight_ids():
+    for flush_id in counter.inflight_ids():
         result += flush_batch(flush_id=flush_id)
-    flush_id = view_counter.take()
+    flush_id = counter.take()
     if flush_id is not None:
         result += flush_batch(flush_id=flush_id)
     if result.batches:
         refresh_pages_if_the_ranking_changed()
     ViewFlush.objects.filter(applied_at__lt=timezone.now() - timedelta(days=FLUSH_LOG_DAYS)).delete()
-    view_counter.counter_client().set(view_counter.LAST_FLUSH_KEY, timezone.now().isoformat())
+    counter.counter_client().set(counter.LAST_FLUSH_KEY, timezone.now().isoformat())
     return result
 
 
@@ -84,9 +84,9 @@ def refresh_pages_if_the_ranking_changed() -> bool:
 
 def flush_batch(*, flush_id: str) -> FlushResult:
     """Commit one in-flight batch (unless a stopped flush already did) and then release it in Redis."""
-    batch = view_counter.read_batch(flush_id)
+    batch = counter.read_batch(flush_id)
     result = apply_batch(flush_id=flush_id, batch=batch)
-    view_counter.release(flush_id)
+    counter.release(flush_id)
     return result
 
 

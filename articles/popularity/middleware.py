@@ -1,6 +1,6 @@
 """Count post views only once the response is known to be a 200."""
 
-from articles import popularity
+from articles.popularity.recording import DEFERRED_ATTR, view_count
 
 
 class CountViewsMiddleware:
@@ -11,9 +11,9 @@ class CountViewsMiddleware:
 
     def __call__(self, request):
         deferred: list[int] = []
-        setattr(request, popularity.DEFERRED_ATTR, deferred)
+        setattr(request, DEFERRED_ATTR, deferred)
         response = self.get_response(request)
         if response.status_code == 200:
             for article_id in deferred:
-                popularity.view_count(request=request, article_id=article_id)
+                view_count(request=request, article_id=article_id)
         return response

@@ -1,43 +1,19 @@
 """Reads for the popular-posts widget and the trending page: one indexed query each, cached for 60 s."""
 
-import logging
-from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
-from typing import TypeVar
 
-import redis
-from django.core.cache import cache
 from django.db.models import Case, F, FloatField, OuterRef, QuerySet, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from articles.caching import cached
 from articles.models import Article, ArticleDailyViews
-
-logger = logging.getLogger(__name__)
 
 WINDOW_DAYS = {"7d": 7, "30d": 30, "all": None}
 CACHE_SECONDS = 60
 TRENDING_HALF_LIFE = timedelta(days=1)
 # Views older than this weigh less than 1/64 of today's in the trending score; they are left out.
 TRENDING_DAYS = 7
-
-T = TypeVar("T")
-
-
-def cached(key: str, compute: Callable[[], T], seconds: int = CACHE_SECONDS) -> T:
-    """compute() cached under key; computed afresh, uncached, when the cache (Redis) is down."""
-    try:
-        value = cache.get(key)
-    except redis.RedisError as error:
-        logger.warning("Cache unreachable, computing %s uncached: %s", key, error)
-        return compute()
-    if value is None:
-        value = compute()
-        try:
-            cache.set(key, value, seconds)
-        except redis.RedisError as error:
-            logger.warning("Cache unreachable, not storing %s: %s", key, error)
-    return value
 
 
 def window_start(window: str, today: date | None = None) -> date | None:
@@ -91,7 +67,9 @@ def posts_with_views(ids: QuerySet, window: str) -> QuerySet:
 def popular(window: str = "7d", n: int = 5) -> list[Article]:
     """The n most-viewed published posts over the last 7 days, 30 days or all time ("7d", "30d", "all")."""
     window_start(window)
-    return cached(f"popular:{window}:{n}", lambda: by_views(posts_with_views(top_ids(window, n), window)))
+    return cached(
+        f"popular:{window}:{n}", lambda: by_views(posts_with_views(top_ids(window, n), window)), CACHE_SECONDS
+    )
 
 
 def popular_or_newest(window: str, n: int) -> tuple[list[Article], bool]:
@@ -151,4 +129,4 @@ def trending_posts(now: datetime, n: int) -> list[Article]:
 
 def trending(n: int = 10) -> list[Article]:
     """The n posts that are hot right now (decayed views, half-life about a day); trend_score set on each."""
-    return cached(f"trending:{n}", lambda: trending_posts(timezone.now(), n))
+    return cached(f"trending:{n}", lambda: trending_posts(timezone.now(), n), CACHE_SECONDS)

@@ -8,7 +8,7 @@ from django.test import RequestFactory
 from django.utils import timezone
 
 from articles.models import Article, ArticleDailyViews
-from articles.view_counter import PREFIX
+from articles.popularity.counter import PREFIX
 
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
 CLOSED_REDIS_URL = "redis://127.0.0.1:1/0"

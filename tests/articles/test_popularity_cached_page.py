@@ -6,10 +6,10 @@ from django.db import connection
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 
-from articles import popularity
 from articles.models import Article
 from articles.pagecache import page_cache_invalidate, post_page_redis_keys
 from articles.popularity import flush_views
+from articles.popularity.outage import outage
 from tests.articles.popularity_helpers import CLOSED_REDIS_URL, counter, reader_headers, totals
 from tests.factories import ArticleFactory
 
@@ -102,13 +102,13 @@ def test_with_redis_down_the_post_page_is_served_and_each_view_is_dropped_once(c
     settings.CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CLOSED_REDIS_URL}
     }
-    popularity.outage.reset()
+    outage.reset()
     try:
         for number in range(3):
             assert client.get(article.get_absolute_url(), **reader_headers(number)).status_code == 200
-        assert popularity.outage.dropped == 3
+        assert outage.dropped == 3
     finally:
-        popularity.outage.reset()
+        outage.reset()
 
 
 def test_a_post_page_cached_without_its_generation_beside_it_is_rendered_again_then_served_in_one_trip(

@@ -8,10 +8,12 @@ from django.db import connection
 from django.http import HttpResponse
 from django.test.utils import CaptureQueriesContext
 
-from articles import popularity
-from articles.middleware import CountViewsMiddleware
 from articles.models import Article
-from articles.popularity import flush_views, view_record, visitor_hash
+from articles.popularity import counter as view_counter
+from articles.popularity import flush_views, view_record
+from articles.popularity.middleware import CountViewsMiddleware
+from articles.popularity.outage import outage
+from articles.popularity.visitors import visitor_hash
 from tests.articles.popularity_helpers import (
     CLOSED_REDIS_URL,
     counter,
@@ -37,7 +39,7 @@ def test_a_readers_visit_to_a_post_page_counts_one_view_after_the_flush(client):
 def test_recording_a_view_is_one_redis_round_trip_and_no_sql(monkeypatch):
     article = ArticleFactory()
     view_record(request=reader(1), article_id=article.pk)  # loads the script into Redis once
-    client = popularity.view_counter.counter_client()
+    client = view_counter.counter_client()
     commands = []
     execute = client.execute_command
 
@@ -98,7 +100,7 @@ def test_bots_prefetches_and_head_requests_count_nothing(request_kwargs):
     view_record(request=reader(1, **request_kwargs), article_id=article.pk)
     flush_views()
     assert totals(article) == (0, 0, 0)
-    assert counter_keys() == [f"{popularity.view_counter.LAST_FLUSH_KEY}"]
+    assert counter_keys() == [f"{view_counter.LAST_FLUSH_KEY}"]
 
 
 def test_head_and_bot_requests_of_the_post_page_are_served_but_not_counted(client):
@@ -191,18 +193,18 @@ def test_views_keep_counting_while_a_flush_runs_and_the_next_flush_gets_them():
 def test_when_redis_answers_again_the_log_says_how_many_views_were_lost(settings, caplog):
     article = ArticleFactory()
     working_redis = settings.REDIS_URL
-    popularity.outage.reset()
+    outage.reset()
     settings.REDIS_URL = CLOSED_REDIS_URL
     for number in range(3):
         view_record(request=reader(number), article_id=article.pk)
     settings.REDIS_URL = working_redis
-    popularity.outage.skip_until = float("-inf")  # the retry pause is over
-    with caplog.at_level(logging.WARNING, logger="articles.popularity"):
+    outage.skip_until = float("-inf")  # the retry pause is over
+    with caplog.at_level(logging.WARNING, logger="articles.popularity.outage"):
         view_record(request=reader(9), article_id=article.pk)
     assert "Redis is back; 3 views were dropped while it was unreachable" in caplog.text
     flush_views()
     assert totals(article)[0] == 1
-    popularity.outage.reset()
+    outage.reset()
 
 
 def test_one_address_rotating_its_user_agent_counts_three_views_per_post_and_window(client):

@@ -4,7 +4,8 @@ import pytest
 from django.core.cache import caches
 from django.core.management import call_command
 
-from articles.popularity import counter_status, flush_views, view_record, visitor_hash
+from articles.popularity import counter_status, flush_views, view_record
+from articles.popularity.visitors import visitor_hash
 from tests.articles.popularity_helpers import reader, reader_headers, rotate_user_agents, totals
 from tests.factories import ArticleFactory
 

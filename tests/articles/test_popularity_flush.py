@@ -7,8 +7,9 @@ from django.core.management import call_command
 from django.db import DatabaseError, connection
 from django.utils import timezone
 
-from articles import view_counter, view_flush
 from articles.models import ArticleDailyViews, ViewFlush
+from articles.popularity import counter as view_counter
+from articles.popularity import flush as view_flush
 from articles.popularity import flush_views, last_flush_at, view_record
 from articles.tasks import flush_views as flush_task
 from tests.articles.popularity_helpers import counter, reader, totals, waiting_keys

@@ -5,8 +5,7 @@ import logging
 import pytest
 from django.core.management import CommandError, call_command
 
-from articles import popularity
-from articles.popularity import counter_status, view_record
+from articles.popularity import counter, counter_status, outage, view_record
 from tests.articles.popularity_helpers import CLOSED_REDIS_URL, reader, reader_headers, totals
 from tests.factories import ArticleFactory
 
@@ -26,9 +25,9 @@ class TestRedisDown:
                 "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
             }
         }
-        popularity.outage.reset()
+        outage.outage.reset()
         yield
-        popularity.outage.reset()
+        outage.outage.reset()
 
     def test_post_page_home_and_trending_still_answer_200(self, client):
         article = ArticleFactory()
@@ -38,10 +37,10 @@ class TestRedisDown:
 
     def test_views_are_dropped_with_one_warning_a_minute(self, client, caplog):
         article = ArticleFactory()
-        with caplog.at_level(logging.WARNING, logger="articles.popularity"):
+        with caplog.at_level(logging.WARNING, logger="articles.popularity.outage"):
             for number in range(5):
                 assert client.get(article.get_absolute_url(), **reader_headers(number)).status_code == 200
-        warnings = [r for r in caplog.records if r.name == "articles.popularity"]
+        warnings = [r for r in caplog.records if r.name == "articles.popularity.outage"]
         assert len(warnings) == 1
         assert "unreachable" in warnings[0].getMessage()
         assert totals(article) == (0, 0, 0)
@@ -49,17 +48,17 @@ class TestRedisDown:
     def test_after_a_failure_redis_is_left_alone_for_a_few_seconds(self, monkeypatch):
         article = ArticleFactory()
         view_record(request=reader(1), article_id=article.pk)
-        monkeypatch.setattr(popularity.view_counter, "record", pytest.fail)
+        monkeypatch.setattr(counter, "record", pytest.fail)
         view_record(request=reader(2), article_id=article.pk)
 
     def test_the_warning_repeats_after_a_minute(self, monkeypatch, caplog):
         clock = [1000.0]
-        monkeypatch.setattr(popularity.time, "monotonic", lambda: clock[0])
-        with caplog.at_level(logging.WARNING, logger="articles.popularity"):
+        monkeypatch.setattr(outage.time, "monotonic", lambda: clock[0])
+        with caplog.at_level(logging.WARNING, logger="articles.popularity.outage"):
             for seconds in (0, 10, 30, 59, 61, 90):
                 clock[0] = 1000.0 + seconds
-                popularity.outage.failed(ConnectionError("refused"))
-        assert len([r for r in caplog.records if r.name == "articles.popularity"]) == 2
+                outage.outage.failed(ConnectionError("refused"))
+        assert len([r for r in caplog.records if r.name == "articles.popularity.outage"]) == 2
 
     def test_health_shows_the_counter_down(self):
         assert counter_status().startswith("down: ")

@@ -179,7 +179,7 @@ class TestNearDuplicateText:
 
 
 def test_popular_and_trending_list_a_merged_story_once():
-    from articles.ranking import popular, trending
+    from articles.popularity import popular, trending
     from articles.stories.editing import story_merge
     from tests.factories import ArticleDailyViewsFactory
 
