@@ -16,8 +16,8 @@ from articles.revisions import revision_diff
 
 # The one exception to "articles never imports feeds": the desk is where editors write HTML.
 from feeds.ingest.sanitize import sanitize_html
-from newsblog.admin_history import log_bulk_change
-from newsblog.charts import Bar, bar_chart
+from operations.admin_history import log_bulk_change
+from operations.charts import Bar, bar_chart
 
 # Changes to these fields are an editor's version of the post, which ingest then keeps.
 CONTENT_FIELDS = {"title", "author", "body_html", "excerpt", "image_url", "labels"}

@@ -9,7 +9,7 @@ from django.utils.html import format_html, format_html_join
 
 from articles.models import Article
 from articles.stories.editing import story_merge, story_split
-from newsblog.admin_history import log_bulk_change
+from operations.admin_history import log_bulk_change
 
 
 class StoriesFilter(admin.SimpleListFilter):

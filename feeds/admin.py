@@ -17,7 +17,7 @@ from feeds.admin_rules import APPLY, RulesFlow, rules_changed
 from feeds.models import ContentMode, FetchAttempt, Source
 from feeds.republishing import source_looks_summary_only
 from feeds.scheduler import scheduler_missing
-from newsblog.charts import Bar, bar_chart
+from operations.charts import Bar, bar_chart
 
 RECENT_FETCHES = 20
 RULE_FIELDS = {"keep_rules", "block_rules"}

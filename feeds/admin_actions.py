@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from feeds.models import FetchAttempt, Source
 from feeds.services import feed_poll
 from feeds.tasks import poll_source
-from newsblog.admin_history import log_bulk_change
+from operations.admin_history import log_bulk_change
 
 # The buttons on a source's page: URL name suffix -> action method.
 OBJECT_ACTIONS = {"poll": "poll_now", "reset-backoff": "reset_backoff", "enable": "enable", "disable": "disable"}

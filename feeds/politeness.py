@@ -8,7 +8,7 @@ import time
 
 from django.core.cache import cache
 
-from newsblog.counters import window_count
+from operations.counters import window_count
 
 HOST_INTERVAL_SECONDS = 1
 

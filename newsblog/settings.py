@@ -48,7 +48,7 @@ SITE_NAME = env_str("SITE_NAME", "newsblog")
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "newsblog.apps.DeskAdminConfig",
+    "operations.apps.DeskAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "articles",
     "feeds",
+    "operations",
 ]
 
 MIDDLEWARE = [

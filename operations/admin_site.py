@@ -3,8 +3,8 @@
 from django.conf import settings
 from django.contrib import admin
 
-from newsblog.dashboard import newsroom_summary
-from newsblog.login_throttle import ThrottledAdminLoginForm
+from operations.dashboard import newsroom_summary
+from operations.login_throttle import ThrottledAdminLoginForm
 
 
 class DeskAdminSite(admin.AdminSite):

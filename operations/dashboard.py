@@ -11,7 +11,7 @@ from django.utils.safestring import SafeString
 from articles.models import Article, ArticleDailyViews, Comment
 from feeds.models import FetchAttempt, Source
 from feeds.scheduler import scheduler_missing
-from newsblog.charts import Bar, bar_chart
+from operations.charts import Bar, bar_chart
 
 CHART_DAYS = 30
 FAILING_SHOWN = 10

@@ -9,8 +9,8 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from redis.exceptions import RedisError
 
-from newsblog.client import client_network
-from newsblog.counters import window_count
+from operations.client import client_network
+from operations.counters import window_count
 
 logger = logging.getLogger(__name__)
 

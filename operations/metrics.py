@@ -9,9 +9,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from newsblog.client import client_address
 from newsblog.metrics import scrape_registry
-from newsblog.metrics.state import SiteStateCollector
+from operations.client import client_address
+from operations.site_state import SiteStateCollector
 
 REFUSED = "Metrics are answered only to the networks in METRICS_ALLOWED_NETWORKS or with the METRICS_TOKEN.\n"
 

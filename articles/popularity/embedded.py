@@ -8,7 +8,7 @@ from django.db.models import F
 
 from articles.models import Article, ArticleDailyViews
 from articles.popularity import counter
-from newsblog.counters import window_count
+from operations.counters import window_count
 
 
 def record_embedded(*, article_id: int, visitor: str, address: str, day: date) -> bool:

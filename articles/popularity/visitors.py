@@ -3,7 +3,7 @@
 from django.http import HttpRequest
 from django.utils.crypto import salted_hmac
 
-from newsblog.client import client_network
+from operations.client import client_network
 
 
 def visitor_hash(request: HttpRequest) -> str:

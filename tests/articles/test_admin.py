@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from articles.models import Article, Comment
 from tests.factories import ArticleDailyViewsFactory, ArticleFactory, CommentFactory
-from tests.newsblog.desk import action, editor_client, queries_for
+from tests.operations.desk import action, editor_client, queries_for
 
 pytestmark = pytest.mark.django_db
 POSTS = "/admin/articles/article/"
@@ -63,7 +63,7 @@ def test_hide_removes_a_post_from_the_site_and_publish_brings_it_back(client, dj
     assert "1 post hidden." in page
     client.logout()
     assert client.get(post.get_absolute_url()).status_code == 404
-    # The home page's list; the popular-posts widget is a fragment cached for up to 60 s (articles/templatetags/popular.py).
+    # The home page's list; the popular-posts widget is a fragment cached for up to 60 s (templatetags/popular.py).
     assert post not in client.get("/").context["posts"]
     with django_capture_on_commit_callbacks(execute=True):
         action(editor_client(client, "editor2"), POSTS, "publish", [post])

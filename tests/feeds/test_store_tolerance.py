@@ -14,7 +14,7 @@ from feeds.models import Source
 from feeds.services import feed_poll
 from tests.concurrency import run_together
 from tests.factories import SourceFactory
-from tests.newsblog.desk import editor_client
+from tests.operations.desk import editor_client
 
 pytestmark = pytest.mark.django_db
 

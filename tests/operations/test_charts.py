@@ -1,6 +1,6 @@
 """Server-side SVG bar charts."""
 
-from newsblog.charts import Bar, bar_chart
+from operations.charts import Bar, bar_chart
 
 
 def test_bars_scale_to_the_largest_value_and_escape_their_text():

@@ -1,6 +1,6 @@
 from django.core.cache import cache
 
-from newsblog.counters import window_count
+from operations.counters import window_count
 
 
 def test_counts_within_the_window():

@@ -14,7 +14,7 @@ from tests.factories import (
     FetchAttemptFactory,
     SourceFactory,
 )
-from tests.newsblog.desk import editor_client, queries_for
+from tests.operations.desk import editor_client, queries_for
 
 pytestmark = pytest.mark.django_db
 
