@@ -14,10 +14,8 @@ from urllib.parse import urljoin, urlsplit
 from bleach import html5lib_shim
 from bleach.sanitizer import BleachSanitizerFilter, Cleaner
 
-from feeds.ingest.embeds import video_embed_url
-from feeds.ingest.text import clean_url, collapse_space, strip_tracking
-
-EXCERPT_MAX_CHARS = 900
+from untrusted.embeds import video_embed_url
+from untrusted.text import clean_url, collapse_space, strip_tracking
 
 # No <span>: without attributes (all of which would go) it means nothing, and CMSs wrap every run of text in one.
 ALLOWED_TAGS = frozenset(
@@ -83,7 +81,7 @@ def sanitize_html(markup: str, *, base_url: str) -> str:
     return cleaner.serializer.render(stream).strip()
 
 
-def excerpt_from_html(sanitized: str, *, limit: int = EXCERPT_MAX_CHARS) -> str:
+def excerpt_from_html(sanitized: str, *, limit: int) -> str:
     """Plain text of sanitized HTML, whitespace collapsed, cut at a word boundary with an ellipsis."""
     text = collapse_space(html.unescape(_ANY_TAG.sub("", _BLOCK_TAG.sub(" ", sanitized))))
     if len(text) <= limit:

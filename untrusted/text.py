@@ -2,6 +2,7 @@
 
 import html
 import re
+from email.message import Message
 from urllib.parse import unquote_plus, urljoin, urlsplit, urlunsplit
 
 MAX_URL_LENGTH = 2000
@@ -76,3 +77,10 @@ def clean_url(value: object, *, base: str = "") -> str:
     if len(url) > MAX_URL_LENGTH or _SPACE.search(url):
         return ""
     return url
+
+
+def content_type(headers: dict[str, str]) -> tuple[str, str]:
+    """The media type and charset of a response, lower-cased."""
+    message = Message()
+    message["content-type"] = headers.get("content-type", "")
+    return message.get_content_type().lower(), (message.get_content_charset() or "").lower()

@@ -2,8 +2,9 @@ import re
 
 import pytest
 
-from feeds.ingest.sanitize import excerpt_from_html, first_image, sanitize_html
+from articles.models import EXCERPT_MAX_CHARS
 from tests.reliability.hostile_feeds import corpus_section
+from untrusted.sanitize import excerpt_from_html, first_image, sanitize_html
 
 BASE = "https://news.example.com/articles/"
 
@@ -103,9 +104,9 @@ def test_frame_sources_that_parsers_read_differently_are_refused(markup):
 
 def test_excerpt_is_plain_text_collapsed_and_cut_at_a_word_with_an_ellipsis():
     body = clean("<p>First   paragraph.</p><p>Second &amp; <em>last</em>.</p>")
-    assert excerpt_from_html(body) == "First paragraph. Second & last."
-    long_text = excerpt_from_html(clean("<p>" + "word " * 400 + "</p>"))
-    assert len(long_text) <= 900 and long_text.endswith("word…")
+    assert excerpt_from_html(body, limit=EXCERPT_MAX_CHARS) == "First paragraph. Second & last."
+    long_text = excerpt_from_html(clean("<p>" + "word " * 400 + "</p>"), limit=EXCERPT_MAX_CHARS)
+    assert len(long_text) <= EXCERPT_MAX_CHARS and long_text.endswith("word…")
 
 
 def test_first_image_is_taken_from_the_sanitized_body():
