@@ -214,10 +214,9 @@ if METRICS_ENABLED:
 
 # Approve reader comments without moderation.
 COMMENTS_AUTO_APPROVE = env_bool("COMMENTS_AUTO_APPROVE", default=False)
-# Popular-posts widget: window ("7d", "30d" or "all"), number of posts, thumbnails, snippet length.
+# Popular-posts widget: window ("7d", "30d" or "all"; the articles app refuses others at start-up), number of
+# posts, thumbnails, snippet length.
 POPULAR_WINDOW = env_str("POPULAR_WINDOW", "7d")
-if POPULAR_WINDOW not in {"7d", "30d", "all"}:
-    raise ImproperlyConfigured(f"POPULAR_WINDOW={POPULAR_WINDOW!r} is not a window; use 7d, 30d or all.")
 POPULAR_COUNT = env_int("POPULAR_COUNT", 5, minimum=1)
 POPULAR_THUMBNAILS = env_bool("POPULAR_THUMBNAILS", default=True)
 POPULAR_SNIPPET_CHARS = env_int("POPULAR_SNIPPET_CHARS", 900, minimum=50)
@@ -243,6 +242,8 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("DJANGO_TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
+# The one date format of pages, feeds and the desk: newsblog/formats/en/formats.py.
+FORMAT_MODULE_PATH = ["newsblog.formats"]
 
 # --- Static files -----------------------------------------------------------------------------
 
