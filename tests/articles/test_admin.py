@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from articles.models import Article, Comment
 from tests.factories import ArticleDailyViewsFactory, ArticleFactory, CommentFactory
@@ -116,7 +117,7 @@ def test_change_page_says_when_upstream_changed_an_edited_post(client):
     post = ArticleFactory(edited_by_editor=True, upstream_changed_at=changed)
     page = editor.get(f"{POSTS}{post.pk}/change/").content.decode()
     assert "Edited by an editor, so ingest keeps this version" in page
-    assert f"The source changed the post on {timezone.localtime(changed):%d %b %Y %H:%M}" in page
+    assert f"The source changed the post on {date_format(timezone.localtime(changed), 'SHORT_DATETIME_FORMAT')}" in page
     assert f'href="{post.url}"' in page
 
 
