@@ -8,7 +8,7 @@ import pytest
 from django.core.cache import caches
 
 from articles.models import Article
-from tests.articles.popularity_helpers import reader_headers, totals
+from tests.articles.popularity.helpers import reader_headers, totals
 from tests.articles.stories_helpers import FOLLOW_UP, SUMMIT, SUMMIT_BEGINS, entry, html_of, store
 from tests.factories import SourceFactory
 

@@ -10,7 +10,7 @@ from articles.models import Article
 from articles.pagecache import page_cache_invalidate, post_page_redis_keys
 from articles.popularity import flush_views
 from articles.popularity.outage import outage
-from tests.articles.popularity_helpers import CLOSED_REDIS_URL, counter, reader_headers, totals
+from tests.articles.popularity.helpers import CLOSED_REDIS_URL, counter, reader_headers, totals
 from tests.factories import ArticleFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.redis]

@@ -14,7 +14,7 @@ from articles.popularity import flush_views, view_record
 from articles.popularity.middleware import CountViewsMiddleware
 from articles.popularity.outage import outage
 from articles.popularity.visitors import visitor_hash
-from tests.articles.popularity_helpers import (
+from tests.articles.popularity.helpers import (
     CLOSED_REDIS_URL,
     counter,
     counter_keys,

@@ -6,7 +6,7 @@ from django.core.management import call_command
 
 from articles.popularity import counter_status, flush_views, view_record
 from articles.popularity.visitors import visitor_hash
-from tests.articles.popularity_helpers import reader, reader_headers, rotate_user_agents, totals
+from tests.articles.popularity.helpers import reader, reader_headers, rotate_user_agents, totals
 from tests.factories import ArticleFactory
 
 pytestmark = pytest.mark.django_db

@@ -12,7 +12,7 @@ from articles.popularity import counter as view_counter
 from articles.popularity import flush as view_flush
 from articles.popularity import flush_views, last_flush_at, view_record
 from articles.tasks import flush_views as flush_task
-from tests.articles.popularity_helpers import counter, reader, totals, waiting_keys
+from tests.articles.popularity.helpers import counter, reader, totals, waiting_keys
 from tests.concurrency import run_together
 from tests.factories import ArticleFactory
 

@@ -4,7 +4,7 @@ import pytest
 
 from articles.pagecache import sidebar_generation
 from articles.popularity import flush_views
-from tests.articles.popularity_helpers import reader_headers, viewed
+from tests.articles.popularity.helpers import reader_headers, viewed
 from tests.factories import ArticleFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.redis]

@@ -10,7 +10,7 @@ from django.utils import timezone
 from articles.models import Article
 from articles.popularity import popular, trending
 from articles.popularity.ranking import trending_weights
-from tests.articles.popularity_helpers import viewed
+from tests.articles.popularity.helpers import viewed
 from tests.factories import ArticleFactory
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from articles.popularity import counter, counter_status, outage, view_record
-from tests.articles.popularity_helpers import CLOSED_REDIS_URL, reader, reader_headers, totals
+from tests.articles.popularity.helpers import CLOSED_REDIS_URL, reader, reader_headers, totals
 from tests.factories import ArticleFactory
 
 pytestmark = pytest.mark.django_db

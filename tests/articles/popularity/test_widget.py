@@ -5,7 +5,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.articles.popularity_helpers import viewed
+from tests.articles.popularity.helpers import viewed
 from tests.factories import ArticleFactory
 
 pytestmark = pytest.mark.django_db
