@@ -113,14 +113,16 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Unset: local-memory cache, views written straight to the database, Celery tasks run in-process.
 REDIS_URL = env_redis_url("REDIS_URL")
 
+# Seconds a Redis call may take before it counts as failed: Redis is an accelerator, so a slow or dead one must cost
+# a page render or a health probe a moment, not the request. (The view counter keeps its own, shorter one.)
+REDIS_TIMEOUT_SECONDS = 0.5
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "newsblog",
-            # Redis is an accelerator: a slow or dead Redis must not hang page renders.
-            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+            "OPTIONS": {"socket_connect_timeout": REDIS_TIMEOUT_SECONDS, "socket_timeout": REDIS_TIMEOUT_SECONDS},
         }
     }
 else:
