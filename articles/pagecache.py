@@ -289,19 +289,3 @@ def cached_page(view):
         return response
 
     return wrapper
-
-
-def cache_get_or_compute(key: str, compute):
-    """A cached value (e.g. a sidebar widget's data), computed and stored on a miss or a cache failure."""
-    try:
-        value = cache.get(key)
-    except RedisError as error:
-        logger.warning("cache read of %s failed: %s", key, error)
-        return compute()
-    if value is None:
-        value = compute()
-        try:
-            cache.set(key, value, settings.PAGE_CACHE_SECONDS or 1)
-        except RedisError as error:
-            logger.warning("cache write of %s failed: %s", key, error)
-    return value

@@ -39,6 +39,7 @@ from articles.stories import copies_prefetch, copy_lead_url
 from feeds.models import Source
 
 POSTS_PER_PAGE = 20
+TRENDING_COUNT = 20
 
 
 def _page_of(request, posts) -> ListPage:
@@ -248,3 +249,8 @@ def robots_txt(request):
 def favicon(request):
     """Browsers ask for /favicon.ico whatever a page says (the admin's pages say nothing)."""
     return redirect(static("favicon.svg"), permanent=True)
+
+
+def trending_page(request):
+    """ "Trending now": the posts readers are viewing right now, by views decaying with a half-life of a day."""
+    return render(request, "articles/trending.html", {"posts": popularity.trending(TRENDING_COUNT)})

@@ -200,7 +200,7 @@ def baseline_cleaners() -> list:
     """A Cleaner with our policy (the same job our sanitize stage does), and bleach.Cleaner() as shipped."""
     import bleach
 
-    from feeds.ingest import sanitize
+    from untrusted import sanitize
 
     ours = bleach.Cleaner(
         tags=sanitize.ALLOWED_TAGS,

@@ -111,7 +111,7 @@ def _tokens(text: str) -> Counter:
 def full_text() -> None:
     from feeds.ingest.extract import full_text as fetch_full_text
     from feeds.ingest.extract import visible_text
-    from feeds.ingest.sanitize import sanitize_html
+    from untrusted.sanitize import sanitize_html
 
     rng = random.Random(1515)
     pages = [news_page(1000 + n, padding_kb=rng.randint(30, 470)) for n in range(PAGES)]
@@ -158,7 +158,7 @@ def _memory_run() -> None:
 
     setup_django()
     from feeds.ingest.extract import extract_article
-    from feeds.ingest.sanitize import sanitize_html
+    from untrusted.sanitize import sanitize_html
 
     kind = sys.argv[sys.argv.index("--memory") + 1]
     page = news_page(5, padding_kb=MEMORY_PAGE_BYTES // 1024 - 150, padding=kind).html.encode()

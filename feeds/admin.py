@@ -6,9 +6,10 @@ from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.db import models
 from django.db.models import Count, IntegerField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
+from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import mark_safe
+from django.utils.formats import date_format
+from django.utils.html import format_html
 
 from articles.models import Article, ArticleDailyViews
 from feeds.admin_actions import SourceActions
@@ -19,16 +20,12 @@ from feeds.politeness import host_of, host_pause
 from feeds.republishing import source_looks_summary_only
 from feeds.scheduler import scheduler_missing
 from feeds.websub.admin import WebSubSourceAdmin
-from newsblog.charts import Bar, bar_chart
+from operations.charts import Bar, bar_chart
 
 RECENT_FETCHES = 20
 RULE_FIELDS = {"keep_rules", "block_rules"}
 CHARTED_FETCHES = 50
 BADGE = '<span class="desk-badge desk-badge-{}">{}</span>'
-FETCH_LEGEND = mark_safe(  # noqa: S308 - a constant
-    '<span class="desk-legend-ok">■ OK</span> · <span class="desk-legend-not_modified">■ not modified</span> · '
-    '<span class="desk-legend-error">■ error</span> · <span class="desk-legend-deferred">■ deferred</span>'
-)
 
 
 def _per_source(queryset, source_field: str, aggregate) -> Coalesce:
@@ -287,33 +284,12 @@ class SourceAdmin(WebSubSourceAdmin, RulesFlow, SourceActions, admin.ModelAdmin)
         chart = bar_chart(
             bars, title="Recent fetches: duration and outcome", first_label=first, last_label="latest", unit="ms"
         )
-        return format_html("{}<p>{}</p>", chart, FETCH_LEGEND)
+        return render_to_string("admin/feeds/source/fetch_chart.html", {"chart": chart})
 
     @admin.display(description=f"last {RECENT_FETCHES} fetches")
     def recent_fetches(self, obj):
         attempts = obj.fetch_attempts.order_by("-started_at")[:RECENT_FETCHES]
-        rows = format_html_join(
-            "",
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{} ms</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            (
-                (
-                    _when(a),
-                    _outcome(a),
-                    a.http_status or "–",
-                    a.duration_ms,
-                    a.entries_new,
-                    a.entries_updated,
-                    a.entries_skipped,
-                    (a.error or a.entry_notes)[:200],
-                )
-                for a in attempts
-            ),
-        )
-        return format_html(
-            '<table class="recent-fetches"><thead><tr><th>when</th><th>outcome</th><th>HTTP</th><th>duration</th>'
-            "<th>new</th><th>updated</th><th>skipped</th><th>error</th></tr></thead><tbody>{}</tbody></table>",
-            rows or mark_safe('<tr><td colspan="8">No fetches yet.</td></tr>'),  # noqa: S308 - a constant
-        )
+        return render_to_string("admin/feeds/source/recent_fetches.html", {"attempts": attempts})
 
 
 def _start_afresh(source: Source, *, previous_url: str) -> None:
@@ -325,15 +301,8 @@ def _start_afresh(source: Source, *, previous_url: str) -> None:
     source.etag = source.last_modified = source.content_digest = ""
 
 
-def _outcome(attempt: FetchAttempt) -> str:
-    """The outcome, marked when a hub pushed the document instead of a poll fetching it."""
-    if attempt.kind == FetchAttempt.Kind.PUSH:
-        return f"{attempt.get_outcome_display()} (push)"
-    return attempt.get_outcome_display()
-
-
 def _when(attempt: FetchAttempt) -> str:
-    return timezone.localtime(attempt.started_at).strftime("%d %b %H:%M")
+    return date_format(timezone.localtime(attempt.started_at), "SHORT_DATETIME_FORMAT")
 
 
 @admin.register(FetchAttempt)

@@ -4,6 +4,7 @@ import time
 from datetime import datetime
 
 from django.db import transaction
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from articles.models import Article
@@ -48,7 +49,7 @@ def record_success(
         notes.append(f"The feed is broken but readable; ingested what could be read. Parser said: {parsed.warning}")
     if stored.skipped:
         notes.append(
-            f"{stored.skipped} entr{'y' if stored.skipped == 1 else 'ies'} skipped, the rest stored; "
+            f"{stored.skipped} entr{pluralize(stored.skipped, 'y,ies')} skipped, the rest stored; "
             f"the next poll tries again. First: {stored.first_skipped}"
         )
     return _record(

@@ -13,11 +13,11 @@ from articles.models import Article
 from feeds.ingest.extract import FullText, full_text
 from feeds.ingest.parse import ParsedEntry
 from feeds.ingest.rules import RuleSet, entry_text, rule_set
-from feeds.ingest.sanitize import sanitize_html
 from feeds.ingest.selectors import compiled_selectors
 from feeds.ingest.store import PURGED, StoreResult
 from feeds.models import ContentMode, FetchAttempt, PublishMode, Source
 from feeds.politeness import HostBusy
+from untrusted.sanitize import sanitize_html
 
 logger = logging.getLogger("feeds.poll")
 # Full-text fetches of one poll stop starting after this long, within the poll task's soft time limit (60 s).

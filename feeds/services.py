@@ -13,13 +13,13 @@ from django.db.models import CharField, ExpressionWrapper, F, Func, Value
 from django.utils import timezone
 from django.utils.text import slugify
 
+from articles.models import EXCERPT_MAX_CHARS
 from feeds.deferral import host_sources_defer, source_defer
 from feeds.ingest.discover import feed_links, looks_like_html
 from feeds.ingest.errors import TRANSIENT_DATABASE_ERRORS, FetchTimeout, error_summary
-from feeds.ingest.fetch import FetchError, FetchLimits, FetchResult, check_url, content_type, fetch_feed
+from feeds.ingest.fetch import FetchError, FetchLimits, FetchResult, check_url, fetch_feed
 from feeds.ingest.fingerprint import feed_fingerprint
 from feeds.ingest.parse import ParsedEntry, ParsedFeed, ParseError, parse_feed
-from feeds.ingest.sanitize import excerpt_from_html, first_image, sanitize_html
 from feeds.ingest.selectors import without_selected
 from feeds.ingest.store import PreparedEntry, StoreResult, store_entries_tolerant, stored_hashes
 from feeds.models import FetchAttempt, Source
@@ -38,6 +38,8 @@ from feeds.spread import first_poll_time
 from feeds.store_lock import serialized_writes
 from feeds.websub.lifecycle import websub_after_poll
 from newsblog import metrics
+from untrusted.sanitize import excerpt_from_html, first_image, sanitize_html
+from untrusted.text import content_type
 
 logger = logging.getLogger("feeds.poll")
 # A claimed source is not claimed again for this long, even if its poll task never runs.
@@ -230,7 +232,7 @@ def _prepare(source: Source, parsed: ParsedFeed, skipped: StoreResult) -> list[P
 def _prepared_entry(source: Source, entry: ParsedEntry, status: str, selectors: list) -> PreparedEntry:
     body = sanitize_html(without_selected(entry.content_html, selectors), base_url=entry.content_base)
     image = entry.image_url or first_image(body)
-    excerpt = excerpt_from_html(body)
+    excerpt = excerpt_from_html(body, limit=EXCERPT_MAX_CHARS)
     body = excerpt_only(source, excerpt=excerpt, url=entry.url) or body
     return PreparedEntry(parsed=entry, body_html=body, excerpt=excerpt, image_url=image, status=status)
 
@@ -344,7 +346,7 @@ def source_create(
     name = (name or urlsplit(feed_url).hostname or "Feed").strip()[:200]
     return Source.objects.create(
         name=name,
-        slug=_unique_source_slug(name),
+        slug=unique_source_slug(name),
         feed_url=feed_url,
         site_url=site_url,
         poll_interval_minutes=poll_interval_minutes,
@@ -353,7 +355,8 @@ def source_create(
     )
 
 
-def _unique_source_slug(name: str) -> str:
+def unique_source_slug(name: str) -> str:
+    """A slug for a new source from its name, numbered when another source already has it."""
     base = slugify(name)[:90].strip("-") or "source"
     taken = set(Source.objects.filter(slug__startswith=base).values_list("slug", flat=True))
     return next(slug for n in range(1, 10_000) if (slug := base if n == 1 else f"{base}-{n}") not in taken)

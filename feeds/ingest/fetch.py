@@ -9,7 +9,6 @@ import ssl
 import threading
 import time
 from dataclasses import dataclass, field
-from email.message import Message
 from urllib.parse import quote, urlencode, urljoin, urlsplit
 
 from django.conf import settings
@@ -17,8 +16,8 @@ from django.conf import settings
 from feeds.ingest.addresses import address_allowed
 from feeds.ingest.decompress import Decoder
 from feeds.ingest.errors import FetchError, FetchTimeout
-from feeds.ingest.text import MAX_URL_LENGTH
 from feeds.politeness import HostPause, host_of, host_turn
+from untrusted.text import MAX_URL_LENGTH
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 PERMANENT_REDIRECTS = frozenset({301, 308})
@@ -332,10 +331,3 @@ def _read_body(
 
 def _too_large(limits: FetchLimits) -> str:
     return f"The feed is larger than {limits.max_bytes // (1024 * 1024)} MiB (after decompression); refused."
-
-
-def content_type(headers: dict[str, str]) -> tuple[str, str]:
-    """The media type and charset of a response, lower-cased."""
-    message = Message()
-    message["content-type"] = headers.get("content-type", "")
-    return message.get_content_type().lower(), (message.get_content_charset() or "").lower()

@@ -26,7 +26,7 @@ from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
 from articles.models import Article
 from articles.stories.nearcopies import text_matches
-from feeds.ingest.text import TRACKING_PARAMETERS
+from untrusted.text import TRACKING_PARAMETERS
 
 DEFAULT_PORTS = {"http": "80", "https": "443"}
 # Host prefixes of the same site's mobile and AMP editions ("www." is the same site too).

@@ -25,7 +25,7 @@ from feeds.ingest.schedule import retry_after
 from feeds.politeness.local import InProcessHostLimiter
 from feeds.politeness.shared import RedisHostLimiter
 from feeds.politeness.state import HostPause, Reservation
-from newsblog.counters import window_count
+from operations.counters import window_count
 
 __all__ = [
     "HostBackingOff",

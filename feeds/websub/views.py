@@ -16,7 +16,7 @@ from feeds.websub.intent import DENIED, intent_denied, intent_verify
 from feeds.websub.models import WebSubSubscription
 from feeds.websub.push import MAX_PUSH_BYTES, push_accept
 from newsblog import metrics
-from newsblog.counters import window_count
+from operations.counters import window_count
 
 logger = logging.getLogger("feeds.websub")
 # Pushes a minute one subscription may make; a hub delivers a topic's updates, not a stream.

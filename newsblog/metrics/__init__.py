@@ -5,7 +5,7 @@ counting cache backend and our request middleware, newsblog/metrics/requests.py)
 defined here, once, and recorded where things happen. Under gunicorn and in the Celery worker every process
 writes its own files in PROMETHEUS_MULTIPROC_DIR (set by gunicorn.conf.py and newsblog/celery.py before this
 module is imported) and a scrape adds them up; gauges that describe the database (sources by state, flush
-lag) are computed at scrape time instead (newsblog/metrics/state.py).
+lag) are computed at scrape time instead (operations/site_state.py).
 """
 
 import os

@@ -8,7 +8,7 @@ import pytest
 from django.core.cache import caches
 
 from articles.models import Article
-from tests.articles.popularity_helpers import reader_headers, totals
+from tests.articles.popularity.helpers import reader_headers, totals
 from tests.articles.stories_helpers import FOLLOW_UP, SUMMIT, SUMMIT_BEGINS, entry, html_of, store
 from tests.factories import SourceFactory
 
@@ -179,7 +179,7 @@ class TestNearDuplicateText:
 
 
 def test_popular_and_trending_list_a_merged_story_once():
-    from articles.ranking import popular, trending
+    from articles.popularity import popular, trending
     from articles.stories.editing import story_merge
     from tests.factories import ArticleDailyViewsFactory
 

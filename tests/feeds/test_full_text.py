@@ -13,7 +13,7 @@ from feeds.models import ContentMode, FetchAttempt
 from tests.factories import ArticleFactory, SourceFactory
 from tests.feeds.rss import rss
 from tests.feeds.test_republishing_rules import poll
-from tests.newsblog.desk import editor_client
+from tests.operations.desk import editor_client
 
 pytestmark = pytest.mark.django_db
 SUMMARY = "<p>A short summary from the feed.</p>"

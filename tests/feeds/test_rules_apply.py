@@ -13,7 +13,7 @@ from feeds.models import RulesRun
 from feeds.rules_apply import rules_run_cancel, rules_run_execute, rules_run_start
 from tests.factories import ArticleFactory, SourceFactory
 from tests.feeds.test_republishing_rules import SOURCES, _change_data
-from tests.newsblog.desk import action, editor_client
+from tests.operations.desk import action, editor_client
 
 pytestmark = pytest.mark.django_db
 
