@@ -26,7 +26,7 @@ from feeds.services import feed_poll
 from tests.factories import SourceFactory
 from tests.feeds.rss import rss
 from tests.feeds.test_republishing_rules import SOURCES, _change_data
-from tests.newsblog.desk import editor_client
+from tests.operations.desk import editor_client
 
 pytestmark = pytest.mark.django_db
 TOLERANCE = 0.05

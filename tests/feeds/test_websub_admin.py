@@ -8,7 +8,7 @@ from django.utils import timezone
 from feeds.models import FetchAttempt
 from feeds.websub.models import WebSubSubscription
 from tests.factories import SourceFactory
-from tests.newsblog.desk import editor_client, queries_for
+from tests.operations.desk import editor_client, queries_for
 
 pytestmark = pytest.mark.django_db
 SOURCES = "/admin/feeds/source/"
