@@ -21,7 +21,8 @@ MINUTE = timedelta(minutes=1)
 def first_poll_time(
     *, interval_minutes: int | None = None, now: datetime | None = None, rng: random.Random | None = None
 ) -> datetime:
-    """A time in the least busy minute of the coming interval (the earliest of equals), at a random second of it.
+    """A time in the least busy minute of the coming interval (the earliest of equals), at a random second of it;
+    now when that is the current minute.
 
     interval_minutes: the source's own interval; None: the default interval.
     """
@@ -29,8 +30,9 @@ def first_poll_time(
     minutes = max(interval_minutes or int(default_interval() / MINUTE), 1)
     load = minute_load(now=now, minutes=minutes)
     quietest = min(range(minutes), key=lambda minute: (load[minute], minute))
-    start = now.replace(second=0, microsecond=0) + quietest * MINUTE
-    return max(now, start + MINUTE * rng.random())
+    if quietest == 0:
+        return now  # due at the scheduler's next look
+    return now.replace(second=0, microsecond=0) + quietest * MINUTE + MINUTE * rng.random()
 
 
 def minute_load(*, now: datetime, minutes: int) -> list[int]:
