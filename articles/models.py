@@ -240,13 +240,13 @@ class Article(models.Model):
             self.set_url_month()
         super().save(*args, **kwargs)
 
+    def get_absolute_url(self):
+        return reverse("articles:detail", args=[self.url_year, f"{self.url_month:02d}", self.slug])
+
     def set_url_month(self) -> None:
         """The public URL's year and month: the month it was published in, in the site's time zone."""
         local = timezone.localtime(self.published_at)
         self.url_year, self.url_month = local.year, local.month
-
-    def get_absolute_url(self):
-        return reverse("articles:detail", args=[self.url_year, f"{self.url_month:02d}", self.slug])
 
     @property
     def byline(self) -> str:
