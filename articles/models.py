@@ -34,12 +34,31 @@ class Label(models.Model):
         return reverse("articles:label", args=[self.slug])
 
 
+# What includes/post_card.html and its cache key read.
+CARD_FIELDS = (
+    "title",
+    "slug",
+    "url_year",
+    "url_month",
+    "excerpt",
+    "image_url",
+    "is_featured",
+    "published_at",
+    "source__name",
+    "source__slug",
+)
+
+
 class ArticleQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=Article.Status.PUBLISHED)
 
     def with_source(self):
         return self.select_related("source")
+
+    def for_cards(self):
+        """With only the columns a post card shows: a list never loads its posts' bodies."""
+        return self.select_related("source").only(*CARD_FIELDS)
 
     def newest_first(self):
         return self.order_by("-published_at", "-id")
