@@ -15,7 +15,9 @@ views are counted as a person's; without it requests carry no User-Agent, as wrk
 
 import argparse
 import cProfile
+import importlib
 import io
+import itertools
 import json
 import os
 import pstats
@@ -31,7 +33,7 @@ PROFILE_SORT = os.environ.get("PROFILE_SORT", "cumulative").split(",")
 
 def main() -> int:
     args = _arguments()
-    from newsblog.wsgi import application  # sets Django up
+    application = importlib.import_module(args.wsgi).application  # sets Django up
 
     if args.cycle:
         groups = {args.names or "cycle": args.paths}
@@ -41,11 +43,12 @@ def main() -> int:
     result = {}
     for name, paths in groups.items():
         request = _Requester(application, readers=args.readers)
-        for path in paths[: args.requests] * 2:
-            request(path)  # warm: connections, templates, the caches of post cards and widgets
+        for path in paths * 2:
+            request(path)  # warm: connections, templates, the caches of pages, post cards and widgets
+        turn = itertools.cycle(paths)  # rounds go on where the last one stopped
         if args.profile:
-            _profile(request, paths, args.requests)
-        rounds = [_cpu_ms_per_request(request, paths, args.requests) for _ in range(args.rounds)]
+            _profile(request, turn, args.requests)
+        rounds = [_cpu_ms_per_request(request, turn, args.requests) for _ in range(args.rounds)]
         result[name] = {
             "cpu_ms": min(rounds),
             "queries": _queries(request, paths[0]),
@@ -86,10 +89,10 @@ class _Requester:
         return environ
 
 
-def _cpu_ms_per_request(request, paths: list[str], count: int) -> float:
+def _cpu_ms_per_request(request, turn, count: int) -> float:
     started = time.process_time()
-    for n in range(count):
-        request(paths[n % len(paths)])
+    for _ in range(count):
+        request(next(turn))
     return (time.process_time() - started) / count * 1000
 
 
@@ -121,11 +124,11 @@ def _redis_calls(request, path: str) -> int:
     return len(calls)
 
 
-def _profile(request, paths: list[str], count: int) -> None:
+def _profile(request, turn, count: int) -> None:
     profile = cProfile.Profile(time.process_time)
     profile.enable()
-    for n in range(count):
-        request(paths[n % len(paths)])
+    for _ in range(count):
+        request(next(turn))
     profile.disable()
     out = io.StringIO()
     pstats.Stats(profile, stream=out).sort_stats(*PROFILE_SORT).print_stats(60)
@@ -140,8 +143,9 @@ def _arguments():
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--readers", action="store_true", help="each request a new reader (views counted)")
     parser.add_argument("--cycle", action="store_true", help="spread the requests over all the paths as one page")
+    parser.add_argument("--wsgi", default="newsblog.wsgi", help="the module whose application serves the requests")
     parser.add_argument("--profile", action="store_true", help="print a cProfile of one round to stderr")
-    return parser.parse_args()
+    return parser.parse_intermixed_args()
 
 
 if __name__ == "__main__":
