@@ -60,7 +60,7 @@ def post_page_posts() -> models.QuerySet:
 def _post_page_posts() -> models.QuerySet:
     published = Article.objects.published().order_by()
     at, pk = OuterRef("published_at"), OuterRef("pk")
-    # The reading order's neighbours, as ArticleQuerySet.older_than and newer_than find them.
+    # The reading order's neighbours: a plain range on published_at lets PostgreSQL walk the index; ties by id.
     older = published.filter(published_at__lte=at).exclude(published_at=at, id__gte=pk).newest_first()
     newer = published.filter(published_at__gte=at).exclude(published_at=at, id__lte=pk).order_by("published_at", "id")
     copies = Article.objects.filter(story_lead=pk, status=Article.Status.COPY)
