@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import URLValidator
-from django.db import connection, models
+from django.db import models
 from django.db.models import Case, F, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
@@ -34,12 +34,31 @@ class Label(models.Model):
         return reverse("articles:label", args=[self.slug])
 
 
+# What includes/post_card.html and its cache key read.
+CARD_FIELDS = (
+    "title",
+    "slug",
+    "url_year",
+    "url_month",
+    "excerpt",
+    "image_url",
+    "is_featured",
+    "published_at",
+    "source__name",
+    "source__slug",
+)
+
+
 class ArticleQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=Article.Status.PUBLISHED)
 
     def with_source(self):
         return self.select_related("source")
+
+    def for_cards(self):
+        """With only the columns a post card shows: a list never loads its posts' bodies."""
+        return self.select_related("source").only(*CARD_FIELDS)
 
     def newest_first(self):
         return self.order_by("-published_at", "-id")
@@ -53,28 +72,6 @@ class ArticleQuerySet(models.QuerySet):
 
     def in_month(self, year: int, month: int):
         return self.filter(url_year=year, url_month=month)
-
-    def older_than(self, article: "Article"):
-        """Posts before this one in reading order, the nearest first."""
-        # A plain range on published_at lets PostgreSQL walk the index; ties are settled by id.
-        earlier = self.filter(published_at__lte=article.published_at)
-        return earlier.exclude(published_at=article.published_at, id__gte=article.id).newest_first()
-
-    def newer_than(self, article: "Article"):
-        """Posts after this one in reading order, the nearest first."""
-        later = self.filter(published_at__gte=article.published_at)
-        return later.exclude(published_at=article.published_at, id__lte=article.id).order_by("published_at", "id")
-
-    def neighbours(self, article: "Article") -> tuple["Article | None", "Article | None"]:
-        """The posts just before and just after this one in reading order (older, newer), in one query where
-        the database can combine two ordered, limited selects (PostgreSQL), in two elsewhere (SQLite)."""
-        older = self.older_than(article)[:1]
-        newer = self.newer_than(article)[:1]
-        if not connection.features.supports_slicing_ordering_in_compound:
-            return older.first(), newer.first()
-        rows = older.annotate(newer=Value(False)).union(newer.annotate(newer=Value(True)), all=True)
-        found = {row.newer: row for row in rows}
-        return found.get(False), found.get(True)
 
     def month_counts(self):
         """(url_year, url_month, posts) rows, newest month first, for the blog archive."""

@@ -17,6 +17,8 @@ from datetime import date
 import redis
 from django.conf import settings
 
+from articles.pagecache import POST_PAGE_SCRIPT_KEYS, POST_PAGE_SCRIPT_LOCALS
+
 PREFIX = "newsblog:views:"
 PENDING_KEY = f"{PREFIX}pending"
 INFLIGHT_SET_KEY = f"{PREFIX}inflight"
@@ -58,32 +60,35 @@ RECORD_LUA = (
 )
 
 # One round trip for a cached post page: the page, and its view counted, only if the page belongs to the
-# current epoch and its section's current generation (articles/pagecache.py). The post's id is only known once
-# its key is read, so the counting keys are built here, spelled exactly as seen_key, address_key, visitors_key and
-# count_field spell them. KEYS: the epoch, the section's generation, the page's epoch, generation and post id (kept
-# beside it as plain integers), the page, the pending counts.
+# current epoch and its section's current generation. The page's keys come bound to locals named as
+# articles/pagecache.py's POST_PAGE_SCRIPT_KEYS names them (its contract with this script); the pending counts
+# follow them. The post's id is only known once its key is read, so the counting keys are built here, spelled
+# exactly as seen_key, address_key, visitors_key and count_field spell them.
 CACHED_PAGE_LUA = (
     COUNT_LUA
+    + POST_PAGE_SCRIPT_LOCALS
+    + f"local pending = KEYS[{len(POST_PAGE_SCRIPT_KEYS) + 1}]\n"
     + """
-local page_epoch, page_generation = redis.call('GET', KEYS[3]), redis.call('GET', KEYS[4])
-if not page_epoch or not page_generation then
+local stored_epoch, stored_generation = redis.call('GET', page_epoch), redis.call('GET', page_generation)
+if not stored_epoch or not stored_generation then
   -- A page without its generation beside it (stored by an older release, or a small key was evicted) is
   -- dropped, so the render stores it again in full and the next reader gets the one round trip.
-  redis.call('DEL', KEYS[6])
+  redis.call('DEL', page)
   return nil
 end
-if page_epoch ~= (redis.call('GET', KEYS[1]) or '0') or page_generation ~= (redis.call('GET', KEYS[2]) or '0') then
+if stored_epoch ~= (redis.call('GET', epoch) or '0')
+    or stored_generation ~= (redis.call('GET', section_generation) or '0') then
   return nil
 end
-local article = redis.call('GET', KEYS[5])
-local page = redis.call('GET', KEYS[6])
-if not article or not page then
+local article = redis.call('GET', page_article)
+local entry = redis.call('GET', page)
+if not article or not entry then
   return nil
 end
 local prefix, visitor, day, address = ARGV[1], ARGV[2], ARGV[3], ARGV[6]
-count_view(prefix .. 'seen:' .. article .. ':' .. visitor, prefix .. 'addr:' .. article .. ':' .. address, KEYS[7],
+count_view(prefix .. 'seen:' .. article .. ':' .. visitor, prefix .. 'addr:' .. article .. ':' .. address, pending,
   prefix .. 'uv:' .. day .. ':' .. article, article .. ':' .. day, visitor, ARGV[4], ARGV[5], ARGV[7])
-return page
+return entry
 """
 )
 
@@ -167,7 +172,7 @@ def record(*, article_id: int, visitor: str, address: str, day: date) -> bool:
 
 def record_cached_page(*, page_keys: list[str], visitor: str, address: str, day: date) -> bytes | None:
     """The raw cached post page if current, its view counted as record() would; None, nothing counted, if not."""
-    # page_keys: the full Redis names pagecache.post_page_redis_keys() gives, in its order.
+    # page_keys: the full Redis names pagecache.post_page_redis_keys() gives, in POST_PAGE_SCRIPT_KEYS' order.
     args = [PREFIX, visitor, day.isoformat(), DEDUPE_SECONDS, VISITORS_TTL_SECONDS, address, VIEWS_PER_ADDRESS]
     return script(CACHED_PAGE_LUA)(keys=[*page_keys, PENDING_KEY], args=args)
 

@@ -121,7 +121,7 @@ def test_check_deploy_is_clean_in_production_settings():
         ),
         (
             {"REDIS_URL": "redis://127.0.0.1:6379/0", "METRICS_ENABLED": "false"},
-            "django.core.cache.backends.redis.RedisCache",
+            "newsblog.redis_cache.ReusedClientRedisCache",
             False,
             "django.db.backends.sqlite3",
         ),

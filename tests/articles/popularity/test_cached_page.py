@@ -1,14 +1,25 @@
 """A cached post page: read and counted in one Redis round trip, with the real Redis and PostgreSQL."""
 
+import re
+
 import pytest
 import redis
+from django.core.cache import cache
 from django.db import connection
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from articles.models import Article
-from articles.pagecache import page_cache_invalidate, post_page_redis_keys
+from articles.pagecache import (
+    POST_PAGE_SCRIPT_KEYS,
+    POST_PAGE_SCRIPT_LOCALS,
+    page_cache_invalidate,
+    page_from_redis,
+    post_page_redis_keys,
+)
 from articles.popularity import flush_views
+from articles.popularity.counter import CACHED_PAGE_LUA, record_cached_page
 from articles.popularity.outage import outage
 from tests.articles.popularity.helpers import CLOSED_REDIS_URL, counter, reader_headers, totals
 from tests.factories import ArticleFactory
@@ -122,3 +133,27 @@ def test_a_post_page_cached_without_its_generation_beside_it_is_rendered_again_t
     assert round_trips == ["EVALSHA"]
     flush_views()
     assert totals(cached_post) == (4, 4, 4)
+
+
+def test_the_script_binds_every_page_key_by_the_name_the_page_cache_gives_it():
+    # The script reads the page's keys only through the locals POST_PAGE_SCRIPT_LOCALS binds: a key the page cache
+    # adds, drops or moves changes those names, and a script that reads KEYS[n] itself or leaves a key unread fails.
+    body = CACHED_PAGE_LUA.split(POST_PAGE_SCRIPT_LOCALS, 1)[1]
+    assert re.findall(r"KEYS\[\d+\]", body) == [f"KEYS[{len(POST_PAGE_SCRIPT_KEYS) + 1}]"]  # the pending counts
+    for name in POST_PAGE_SCRIPT_KEYS:
+        assert re.search(rf"\b{name}\b", body), f"the script never reads {name}"
+
+
+def test_the_page_the_script_returns_is_the_one_the_page_cache_stored(client, cached_post):
+    request = RequestFactory().get(cached_post.get_absolute_url())
+    keys = dict(zip(POST_PAGE_SCRIPT_KEYS, post_page_redis_keys(request), strict=True))
+    stored = counter()
+    assert int(stored.get(keys["page_article"])) == cached_post.pk
+    assert stored.get(keys["page_epoch"]) is not None and stored.get(keys["page_generation"]) is not None
+    # Django's own reading of the entry and ours (through its non-public serializer) give the same page.
+    _generation, page = cache.get(keys["page"].split(":", 2)[2])
+    assert page_from_redis(stored.get(keys["page"])) == page
+    raw = record_cached_page(
+        page_keys=list(keys.values()), visitor="contract", address="contract", day=timezone.localdate()
+    )
+    assert page_from_redis(raw) == page and cached_post.title.encode() in page.content
