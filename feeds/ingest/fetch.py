@@ -8,6 +8,7 @@ import socket
 import ssl
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import Message
 from urllib.parse import quote, urljoin, urlsplit
@@ -180,7 +181,15 @@ def _follow(
         with host_turn(host_of(url), max_wait=_host_wait(limits)) as turn:
             started += time.monotonic() - waiting
             result = _get_once(
-                url, etag, last_modified, started, limits, method=method, read_body=read_body, agent=agent
+                url,
+                etag,
+                last_modified,
+                started,
+                limits,
+                method=method,
+                read_body=read_body,
+                agent=agent,
+                on_start=turn.starting,
             )
             turn.answered(result.status, result.headers)
         result.host_pause = turn.pause
@@ -230,6 +239,7 @@ def _get_once(
     method: str = "GET",
     read_body: bool = True,
     agent: str = "",
+    on_start: Callable[[], None] | None = None,
 ) -> FetchResult:
     parts = urlsplit(url)
     kind = _GuardedHTTPSConnection if parts.scheme.lower() == "https" else _GuardedHTTPConnection
@@ -250,6 +260,8 @@ def _get_once(
     watchdog.daemon = True
     watchdog.start()
     try:
+        if on_start is not None:
+            on_start()
         connection.request(method, path, headers=headers)
         _arm(connection, started, limits)
         response = connection.getresponse()
