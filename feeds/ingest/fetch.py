@@ -8,6 +8,7 @@ import socket
 import ssl
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import quote, urlencode, urljoin, urlsplit
 
@@ -184,7 +185,15 @@ def _follow(
         with host_turn(host_of(url), max_wait=_host_wait(limits)) as turn:
             started += time.monotonic() - waiting
             result = _get_once(
-                url, etag, last_modified, started, limits, method=method, read_body=read_body, agent=agent
+                url,
+                etag,
+                last_modified,
+                started,
+                limits,
+                method=method,
+                read_body=read_body,
+                agent=agent,
+                on_start=turn.starting,
             )
             turn.answered(result.status, result.headers)
         result.host_pause = turn.pause
@@ -235,6 +244,7 @@ def _get_once(
     read_body: bool = True,
     form: dict[str, str] | None = None,
     agent: str = "",
+    on_start: Callable[[], None] | None = None,
 ) -> FetchResult:
     parts = urlsplit(url)
     kind = _GuardedHTTPSConnection if parts.scheme.lower() == "https" else _GuardedHTTPConnection
@@ -255,6 +265,8 @@ def _get_once(
     watchdog.daemon = True
     watchdog.start()
     try:
+        if on_start is not None:
+            on_start()
         if form is not None:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         connection.request(method, path, body=urlencode(form) if form is not None else None, headers=headers)

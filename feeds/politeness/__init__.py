@@ -121,6 +121,13 @@ class Turn:
         self.headers: dict[str, str] = {}
         self.pause: HostPause | None = None
 
+    def starting(self) -> None:
+        """Call right before the request goes out: the host's next start counts from this moment."""
+        try:
+            limiter().started(self.host)
+        except redis.RedisError:
+            return  # the gap from the grant still holds
+
     def answered(self, status: int, headers: dict[str, str]) -> None:
         self.status, self.headers = status, headers
 

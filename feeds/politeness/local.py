@@ -45,6 +45,12 @@ class InProcessHostLimiter:
             state.next_start = now + self.gap
             return Reservation(token=token)
 
+    def started(self, host: str) -> None:
+        """The request really starts now: the next one waits a gap from here, however late this thread got here."""
+        with self._lock:
+            state = self._host(host)
+            state.next_start = max(state.next_start, self._clock() + self.gap)
+
     def release(self, host: str, token: str, *, failed: bool) -> int:
         """Give the slot back; the host's consecutive failures after this request."""
         with self._lock:

@@ -45,6 +45,18 @@ redis.call('SET', KEYS[2], now + tonumber(ARGV[3]), 'PX', tonumber(ARGV[3]) + 10
 return {1, 0}
 """
 
+# KEYS: next start. ARGV: gap ms. The request really starts now: the next one waits a gap from here, however late
+# this worker got here after its grant (a busy machine can hold a process back for a tenth of a second).
+STARTED_LUA = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local after = now + tonumber(ARGV[1])
+if after > tonumber(redis.call('GET', KEYS[1]) or '0') then
+  redis.call('SET', KEYS[1], after, 'PX', tonumber(ARGV[1]) + 1000)
+end
+return 1
+"""
+
 # KEYS: leases, failures. ARGV: token, failed (0/1), failures kept (s). Returns the consecutive failures.
 RELEASE_LUA = """
 redis.call('ZREM', KEYS[1], ARGV[1])
@@ -101,6 +113,7 @@ class RedisHostLimiter:
         self._redis = client
         self._reserve = client.register_script(RESERVE_LUA)
         self._release = client.register_script(RELEASE_LUA)
+        self._started = client.register_script(STARTED_LUA)
         self._pause = client.register_script(PAUSE_LUA)
 
     def reserve(self, host: str) -> Reservation:
@@ -113,6 +126,9 @@ class RedisHostLimiter:
         if granted == 0:
             return Reservation(delay=int(value) / 1000)
         return Reservation(token=token)
+
+    def started(self, host: str) -> None:
+        self._started(keys=[_key("next", host)], args=[int(self.gap * 1000)])
 
     def release(self, host: str, token: str, *, failed: bool) -> int:
         keys = [_key("leases", host), _key("failures", host)]
