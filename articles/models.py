@@ -363,6 +363,8 @@ class StorySignature(models.Model):
     """A post's MinHash text signature (feeds/ingest/identity.py), kept to confirm near-duplicate candidates."""
 
     article = models.OneToOneField(Article, on_delete=models.CASCADE, primary_key=True, related_name="story_signature")
+    # The post's source, copied here so that confirming candidates reads this table alone (no join with posts).
+    source_id = models.BigIntegerField(null=True, editable=False)
     published_at = models.DateTimeField()
     signature = models.BinaryField()
 

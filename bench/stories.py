@@ -165,7 +165,7 @@ def identity_cost(articles, index_posts: int) -> None:
 
     from articles.models import Article
     from articles.stories import stories_attach
-    from feeds.ingest.identity import story_key, text_matcher
+    from feeds.ingest.identity import near_copies, story_key
     from feeds.models import Source
 
     Source.objects.filter(slug__startswith=PREFIX).delete()
@@ -197,7 +197,7 @@ def identity_cost(articles, index_posts: int) -> None:
             post = new_post(article)
             begun = time.perf_counter()
             post.story_key = story_key(post.url)
-            stories_attach(articles=[post], by_text=text_matcher([post]))
+            stories_attach(articles=[post], by_text=near_copies)
             costs.append(time.perf_counter() - begun)
             transaction.set_rollback(True)
     batch_costs = []
@@ -207,7 +207,7 @@ def identity_cost(articles, index_posts: int) -> None:
             begun = time.perf_counter()
             for post in posts:
                 post.story_key = story_key(post.url)
-            stories_attach(articles=posts, by_text=text_matcher(posts))
+            stories_attach(articles=posts, by_text=near_copies)
             batch_costs.append((time.perf_counter() - begun) / len(posts))
             transaction.set_rollback(True)
     costs.sort()
@@ -236,15 +236,15 @@ def ingest_drop(feeds: int, entries: int, rounds: int) -> None:
     server = multiprocessing.Process(target=serve, args=(bodies, ports, mode), daemon=True)
     server.start()
     port = ports.get(timeout=30)
-    merging = (store.stories_attach, store.text_matcher)
+    merging = store.stories_attach
     rates = {"off": [], "on": []}
     try:
         for run in range(rounds * 2):
             state = "off" if run % 2 == 0 else "on"
             if state == "off":
-                store.stories_attach, store.text_matcher = (lambda **kwargs: 0), (lambda articles: None)
+                store.stories_attach = lambda **kwargs: 0
             else:
-                store.stories_attach, store.text_matcher = merging
+                store.stories_attach = merging
             Source.objects.filter(slug__startswith="bench-").delete()
             sources = [
                 Source.objects.create(
@@ -257,7 +257,7 @@ def ingest_drop(feeds: int, entries: int, rounds: int) -> None:
                 raise NotMeasured(f"the first poll stored {result.stored} of {feeds * entries} entries")
             rates[state].append(result.stored / sum(result.seconds))
     finally:
-        store.stories_attach, store.text_matcher = merging
+        store.stories_attach = merging
         Source.objects.filter(slug__startswith="bench-").delete()
         server.terminate()
     off, on = statistics.median(rates["off"]), statistics.median(rates["on"])
