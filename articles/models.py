@@ -92,6 +92,23 @@ class ArticleManager(models.Manager.from_queryset(ArticleQuerySet)):
 PUBLISHED = Q(status="published")
 
 
+def promote_next_copy(collector, field, sub_objs, using):
+    """on_delete of story_lead: a deleted lead's story keeps a lead. Its next copy by the lead-choice rule (the
+    highest source priority, then the first stored) leads, published, and the other copies follow it. Copies
+    deleted in the same operation are left to it."""
+    deleted = {obj.pk for obj in collector.data.get(field.model, ())}
+    ids = [obj.pk for obj in sub_objs if obj.pk not in deleted]
+    rows = field.model._base_manager.using(using).filter(pk__in=ids).order_by("-source__priority", "pk")
+    new_leads: dict[int, int] = {}
+    for pk, old_lead in rows.values_list("pk", "story_lead_id"):
+        if old_lead not in new_leads:
+            new_leads[old_lead] = pk
+            collector.add_field_update(field, None, [field.model(pk=pk)])
+            collector.add_field_update(field.model._meta.get_field("status"), "published", [field.model(pk=pk)])
+        else:
+            collector.add_field_update(field, new_leads[old_lead], [field.model(pk=pk)])
+
+
 class Article(models.Model):
     """A post republished from a source; public at /YYYY/MM/slug.html."""
 
@@ -160,7 +177,7 @@ class Article(models.Model):
     # for a copy, the post that leads its story. A post without a lead is a story of its own.
     story_key = models.CharField(max_length=32, blank=True, editable=False, db_default="", default="")
     story_lead = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="story_copies", editable=False
+        "self", on_delete=promote_next_copy, null=True, blank=True, related_name="story_copies", editable=False
     )
     # An editor's split or merge, which ingest never undoes.
     story_decision = models.CharField(
@@ -364,6 +381,8 @@ class StorySignature(models.Model):
     """A post's MinHash text signature (feeds/ingest/identity.py), kept to confirm near-duplicate candidates."""
 
     article = models.OneToOneField(Article, on_delete=models.CASCADE, primary_key=True, related_name="story_signature")
+    # The post's source, copied here so that confirming candidates reads this table alone (no join with posts).
+    source_id = models.BigIntegerField(null=True, editable=False)
     published_at = models.DateTimeField()
     signature = models.BinaryField()
 

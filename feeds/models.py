@@ -255,7 +255,7 @@ class RulesRun(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
     state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
-    # Selectors or the content mode changed: bodies are re-extracted at the next poll.
+    # Selectors or the content mode changed: the run re-extracts the bodies (feeds/reextract.py).
     refresh = models.BooleanField(default=False)
     total = models.PositiveIntegerField(default=0)
     done = models.PositiveIntegerField(default=0)
@@ -264,6 +264,8 @@ class RulesRun(models.Model):
     refreshed = models.PositiveIntegerField(default=0)
     # Posts left as an editor decided (hid, published, featured, rejected or edited them).
     kept = models.PositiveIntegerField(default=0)
+    # Posts that could not be re-extracted (they keep their body); error says which and why, one line each.
+    failed = models.PositiveIntegerField(default=0, db_default=0)
     error = models.TextField(blank=True)
 
     class Meta:
