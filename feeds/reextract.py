@@ -10,17 +10,19 @@ said; it never stops the others.
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 
+from django.conf import settings
 from lxml import etree
 
 from articles.models import Article
 from feeds.ingest.errors import error_summary
 from feeds.ingest.extract import FullText, full_text
-from feeds.ingest.politeness import MAX_IN_FLIGHT_PER_HOST
-from feeds.ingest.sanitize import excerpt_from_html, sanitize_html
 from feeds.ingest.selectors import without_selected
 from feeds.models import ContentMode, Source
+from feeds.politeness import HostBusy
 from feeds.republishing import excerpt_only
+from untrusted.sanitize import excerpt_from_html, sanitize_html
 
 logger = logging.getLogger("feeds.rules")
 
@@ -37,8 +39,9 @@ def posts_reextract(*, source: Source, posts: list[Article], selectors: list[etr
     """The posts' bodies rebuilt with the source's current content mode and selectors (nothing is written)."""
     result = Reextracted()
     if source.content_mode == ContentMode.FULL_TEXT:
-        with ThreadPoolExecutor(max_workers=MAX_IN_FLIGHT_PER_HOST, thread_name_prefix="re-extract") as pool:
-            pages = list(pool.map(_page, posts))
+        workers = settings.FEEDS_HOST_MAX_IN_FLIGHT
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="re-extract") as pool:
+            pages = list(pool.map(partial(_page, agent=source.user_agent), posts))
     else:
         pages = [None] * len(posts)
     for post, page in zip(posts, pages, strict=True):
@@ -56,10 +59,13 @@ class ReextractFailed(Exception):
     """This post's new body could not be had (its page failed): the reason, for the editor."""
 
 
-def _page(post: Article) -> FullText:
+def _page(post: Article, *, agent: str) -> FullText:
     if not post.url:
         return FullText(error="the post links to no page")
-    return full_text(post.url)
+    try:
+        return full_text(post.url, wait=settings.FEEDS_HOST_WAIT_SECONDS, agent=agent)
+    except HostBusy as busy:
+        return FullText(error=f"{busy}; apply the rules again later")
 
 
 def _body(source: Source, post: Article, page: FullText | None, selectors: list[etree.XPath]) -> tuple[str, str]:

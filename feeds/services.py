@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from articles.models import EXCERPT_MAX_CHARS
+from articles.pagecache import invalidate_posts_on_commit
 from feeds.deferral import host_sources_defer, source_defer
 from feeds.ingest.discover import feed_links, looks_like_html
 from feeds.ingest.errors import TRANSIENT_DATABASE_ERRORS, FetchTimeout, error_summary
@@ -188,6 +189,8 @@ def feed_ingest(
                     source=source, entries=prepared, now=now, stored=stored if attempt == 0 else None
                 )
                 result.add(unprepared)
+                # The reading side's pages that show these posts are dropped once readers can see the posts.
+                invalidate_posts_on_commit(result.written)
                 if finish is not None:
                     finish(parsed, result)
                 return result

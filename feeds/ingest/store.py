@@ -16,11 +16,9 @@ from itertools import count
 
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import IntegerField, Q, Value
-from django.utils import timezone
 from django.utils.text import slugify
 
 from articles.models import Article, Label, PurgedPost
-from articles.pagecache import invalidate_posts_on_commit
 from articles.revisions import Edit, revisions_keep
 from articles.stories import stories_attach
 from feeds.ingest.errors import TRANSIENT_DATABASE_ERRORS, error_summary
@@ -58,6 +56,8 @@ class StoreResult:
     notes: list[str] = field(default_factory=list)
     # Some entries were left out to be taken by the next poll (e.g. its time for full-text pages ran out).
     retry_next_poll: bool = False
+    # The posts written (new or changed upstream): the caller drops the pages that show them once it commits.
+    written: list[int] = field(default_factory=list)
 
     def skip(self, *, guid: str, reason: str) -> None:
         self.skipped += 1
@@ -73,6 +73,7 @@ class StoreResult:
         self.first_skipped = self.first_skipped or other.first_skipped
         self.notes = self.notes + other.notes
         self.retry_next_poll = self.retry_next_poll or other.retry_next_poll
+        self.written = self.written + other.written
 
 
 # Stands for the hash of a purged post: it never equals an entry's hash, and such an entry is skipped.
@@ -173,8 +174,8 @@ def store_entries(
         )
         # A new post may be another copy of a stored story; an update keeps the story its post is in.
         stories_attach(articles=new, by_text=near_copies)
-        # Bulk writes send no signals: drop the pages showing these posts once readers can see them.
-        invalidate_posts_on_commit([article.pk for article in new + updated])
+        # Bulk writes send no signals: the caller drops the pages showing these posts.
+        result.written = [article.pk for article in new + updated]
     if kept:
         Article.objects.bulk_update(
             [Article(pk=row.pk, content_hash=e.parsed.raw_hash, upstream_changed_at=now) for e, row in kept],
@@ -265,8 +266,7 @@ def _article(source: Source, entry: PreparedEntry, now: datetime) -> Article:
 def _new_articles(source: Source, entries: list[PreparedEntry], now: datetime) -> list[Article]:
     articles = [_article(source, entry, now) for entry in entries]
     for article in articles:
-        local = timezone.localtime(article.published_at)
-        article.url_year, article.url_month = local.year, local.month
+        article.set_url_month()
     _assign_slugs(articles)
     return articles
 

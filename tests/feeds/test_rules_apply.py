@@ -10,9 +10,7 @@ from django.core.management import call_command
 from articles.models import Article
 from bench.news_pages import BOILERPLATE_MARKERS, news_page
 from feeds import rules_apply
-from feeds.ingest import politeness
 from feeds.ingest.extract import visible_text
-from feeds.ingest.politeness import InProcessHostLimiter
 from feeds.models import ContentMode, RulesRun
 from feeds.rules_apply import rules_run_cancel, rules_run_execute, rules_run_start
 from tests.factories import ArticleFactory, SourceFactory
@@ -133,20 +131,12 @@ def test_stopping_a_run_halts_it_after_the_current_batch(gazette, monkeypatch):
     assert (run.state, run.done, run.total) == ("cancelled", 2, 4)
 
 
-@pytest.fixture
-def fresh_hosts(monkeypatch):
-    """No host spaced out or backing off from another test's page fetches."""
-    monkeypatch.setattr(politeness, "HOSTS", InProcessHostLimiter())
-
-
 def apply_with_re_extraction(source) -> RulesRun:
     run = rules_run_start(source=source, refresh=True)
     return rules_run_execute(run=run)
 
 
-def test_full_text_reaches_posts_that_left_the_feed_a_failing_page_keeps_its_text_and_edits_stay(
-    feed_server, fresh_hosts
-):
+def test_full_text_reaches_posts_that_left_the_feed_a_failing_page_keeps_its_text_and_edits_stay(feed_server):
     page = news_page(3)
     source = SourceFactory(name="Gazette", content_mode=ContentMode.FULL_TEXT)
     summary = "<p>A short summary from the feed.</p>"
