@@ -15,7 +15,7 @@ from functools import partial
 from django.conf import settings
 from lxml import etree
 
-from articles.models import Article
+from articles.models import EXCERPT_MAX_CHARS, Article
 from feeds.ingest.errors import error_summary
 from feeds.ingest.extract import FullText, full_text
 from feeds.ingest.selectors import without_selected
@@ -74,9 +74,9 @@ def _body(source: Source, post: Article, page: FullText | None, selectors: list[
         if page.error:
             raise ReextractFailed(f"full text failed ({page.error})")
         body = sanitize_html(without_selected(page.html, selectors), base_url=page.page_url)
-        return body, excerpt_from_html(body)
+        return body, excerpt_from_html(body, limit=EXCERPT_MAX_CHARS)
     if source.content_mode == ContentMode.EXCERPT:
-        excerpt = post.excerpt or excerpt_from_html(post.body_html)
+        excerpt = post.excerpt or excerpt_from_html(post.body_html, limit=EXCERPT_MAX_CHARS)
         return excerpt_only(source, excerpt=excerpt, url=post.url), excerpt
     body = sanitize_html(without_selected(post.body_html, selectors), base_url=post.url)
-    return body, excerpt_from_html(body)
+    return body, excerpt_from_html(body, limit=EXCERPT_MAX_CHARS)
