@@ -18,6 +18,12 @@ while a poll stores a new post every 10 s (each poll starts a new page-cache gen
 share of req/s kept and the p99. --posts 1000000 fills the archive in PostgreSQL itself
 (INSERT ... SELECT, about a minute per 250,000 posts) and is kept for later runs.
 
+Every run first prints the CPU milliseconds, SQL queries and Redis round trips of one uncached render of the
+home and a post page, measured in-process (bench/render_cpu.py). --page-script-cost also serves cached post pages
+to readers with and without the script that reads the page and counts its view in one Redis round trip (CPU per
+request in-process, and req/s under wrk) for one post and for 600 posts in turn; --page-script-cost-only runs
+just that pass.
+
 Needs wrk (Debian: apt-get install wrk). The database named by DATABASE_URL is migrated and filled
 with benchmark posts; use a database of its own.
 """
