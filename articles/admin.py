@@ -4,8 +4,10 @@ from django.contrib import admin
 from django.db import models, transaction
 from django.db.models import Count, IntegerField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
+from django.template.defaultfilters import pluralize
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 
 from articles.admin_stories import StoriesFilter, StoryAdminMixin
@@ -13,11 +15,11 @@ from articles.models import PENDING_FIRST, Article, ArticleDailyViews, ArticleRe
 from articles.pagecache import invalidate_comment_pages_on_commit, invalidate_posts_on_commit
 from articles.retention import article_purge
 from articles.revisions import revision_diff
+from operations.admin_history import log_bulk_change
+from operations.charts import Bar, bar_chart
 
 # The one exception to "articles never imports feeds": the desk is where editors write HTML.
-from feeds.ingest.sanitize import sanitize_html
-from newsblog.admin_history import log_bulk_change
-from newsblog.charts import Bar, bar_chart
+from untrusted.sanitize import sanitize_html
 
 # Changes to these fields are an editor's version of the post, which ingest then keeps.
 CONTENT_FIELDS = {"title", "author", "body_html", "excerpt", "image_url", "labels"}
@@ -185,7 +187,7 @@ class ArticleAdmin(StoryAdminMixin, admin.ModelAdmin):
             return format_html(
                 "Edited by an editor, so ingest keeps this version. The source changed the post on {} "
                 'since; <a href="{}">see the original</a>.',
-                timezone.localtime(obj.upstream_changed_at).strftime("%d %b %Y %H:%M"),
+                date_format(timezone.localtime(obj.upstream_changed_at), "SHORT_DATETIME_FORMAT"),
                 obj.url,
             )
         return "Edited by an editor, so ingest keeps this version. The source has not changed it since."
@@ -222,7 +224,7 @@ class ArticleAdmin(StoryAdminMixin, admin.ModelAdmin):
         count = queryset.update(**changes, **decided(request, outcome))
         # update() sends no post_save, so the reader's page cache is told here.
         invalidate_posts_on_commit(ids)
-        self.message_user(request, f"{count} post{'s' if count != 1 else ''} {outcome}.")
+        self.message_user(request, f"{count} post{pluralize(count)} {outcome}.")
 
 
 def _decision(article: Article, changed: list[str]) -> str:
@@ -288,7 +290,7 @@ class CommentAdmin(admin.ModelAdmin):
         posts = set(queryset.values_list("article", flat=True))
         count = queryset.update(status=status)
         invalidate_comment_pages_on_commit(posts)
-        self.message_user(request, f"{count} comment{'s' if count != 1 else ''} {outcome}.")
+        self.message_user(request, f"{count} comment{pluralize(count)} {outcome}.")
 
 
 @admin.register(Label)

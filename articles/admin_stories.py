@@ -3,13 +3,14 @@
 
 from django.contrib import admin
 from django.db.models import Count, Q
+from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from articles.models import Article
 from articles.stories.editing import story_merge, story_split
-from newsblog.admin_history import log_bulk_change
+from operations.admin_history import log_bulk_change
 
 
 class StoriesFilter(admin.SimpleListFilter):
@@ -62,7 +63,7 @@ class StoryAdminMixin:
     def split_from_story(self, request, queryset):
         log_bulk_change(request=request, objects=queryset, message="Split from its story (list action).")
         count = story_split(ids=list(queryset.values_list("pk", flat=True)))
-        self.message_user(request, f"{count} post{'s' if count != 1 else ''} split from their stories.")
+        self.message_user(request, f"{count} post{pluralize(count)} split from their stories.")
 
     @admin.action(description="Merge into… (one story; choose the lead)", permissions=["change"])
     def merge_into(self, request, queryset):
@@ -80,5 +81,5 @@ class StoryAdminMixin:
             return None
         log_bulk_change(request=request, objects=queryset, message=f"Merged into the story led by post {lead.pk}.")
         count = story_merge(lead=lead, ids=[post.pk for post in posts])
-        self.message_user(request, f"{count} post{'s' if count != 1 else ''} merged into “{lead}”.")
+        self.message_user(request, f"{count} post{pluralize(count)} merged into “{lead}”.")
         return None

@@ -1,4 +1,6 @@
 from django.apps import AppConfig
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 
 class ArticlesConfig(AppConfig):
@@ -8,7 +10,11 @@ class ArticlesConfig(AppConfig):
     def ready(self):
         from articles import signals
         from articles.models import Article
+        from articles.popularity.ranking import WINDOW_DAYS
 
+        if settings.POPULAR_WINDOW not in WINDOW_DAYS:
+            windows = ", ".join(WINDOW_DAYS)
+            raise ImproperlyConfigured(f"POPULAR_WINDOW={settings.POPULAR_WINDOW!r} is not a window; use {windows}.")
         signals.connect()
         # Django names the post-label link model "Article_labels object (121)" in delete confirmations.
         links = Article.labels.through

@@ -9,8 +9,8 @@ from django.utils.crypto import salted_hmac
 from redis.exceptions import RedisError
 
 from articles.models import Article, Comment
-from newsblog.client import client_network
-from newsblog.counters import window_count
+from operations.client import client_network
+from operations.counters import window_count
 
 __all__ = ["address_hash", "client_network", "comment_create", "comment_rate_limited", "comment_slot_reserved"]
 

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import URLValidator
-from django.db import connection, models
+from django.db import models
 from django.db.models import Case, F, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
@@ -34,12 +34,31 @@ class Label(models.Model):
         return reverse("articles:label", args=[self.slug])
 
 
+# What includes/post_card.html and its cache key read.
+CARD_FIELDS = (
+    "title",
+    "slug",
+    "url_year",
+    "url_month",
+    "excerpt",
+    "image_url",
+    "is_featured",
+    "published_at",
+    "source__name",
+    "source__slug",
+)
+
+
 class ArticleQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=Article.Status.PUBLISHED)
 
     def with_source(self):
         return self.select_related("source")
+
+    def for_cards(self):
+        """With only the columns a post card shows: a list never loads its posts' bodies."""
+        return self.select_related("source").only(*CARD_FIELDS)
 
     def newest_first(self):
         return self.order_by("-published_at", "-id")
@@ -53,28 +72,6 @@ class ArticleQuerySet(models.QuerySet):
 
     def in_month(self, year: int, month: int):
         return self.filter(url_year=year, url_month=month)
-
-    def older_than(self, article: "Article"):
-        """Posts before this one in reading order, the nearest first."""
-        # A plain range on published_at lets PostgreSQL walk the index; ties are settled by id.
-        earlier = self.filter(published_at__lte=article.published_at)
-        return earlier.exclude(published_at=article.published_at, id__gte=article.id).newest_first()
-
-    def newer_than(self, article: "Article"):
-        """Posts after this one in reading order, the nearest first."""
-        later = self.filter(published_at__gte=article.published_at)
-        return later.exclude(published_at=article.published_at, id__lte=article.id).order_by("published_at", "id")
-
-    def neighbours(self, article: "Article") -> tuple["Article | None", "Article | None"]:
-        """The posts just before and just after this one in reading order (older, newer), in one query where
-        the database can combine two ordered, limited selects (PostgreSQL), in two elsewhere (SQLite)."""
-        older = self.older_than(article)[:1]
-        newer = self.newer_than(article)[:1]
-        if not connection.features.supports_slicing_ordering_in_compound:
-            return older.first(), newer.first()
-        rows = older.annotate(newer=Value(False)).union(newer.annotate(newer=Value(True)), all=True)
-        found = {row.newer: row for row in rows}
-        return found.get(False), found.get(True)
 
     def month_counts(self):
         """(url_year, url_month, posts) rows, newest month first, for the blog archive."""
@@ -93,6 +90,23 @@ class ArticleManager(models.Manager.from_queryset(ArticleQuerySet)):
 
 
 PUBLISHED = Q(status="published")
+
+
+def promote_next_copy(collector, field, sub_objs, using):
+    """on_delete of story_lead: a deleted lead's story keeps a lead. Its next copy by the lead-choice rule (the
+    highest source priority, then the first stored) leads, published, and the other copies follow it. Copies
+    deleted in the same operation are left to it."""
+    deleted = {obj.pk for obj in collector.data.get(field.model, ())}
+    ids = [obj.pk for obj in sub_objs if obj.pk not in deleted]
+    rows = field.model._base_manager.using(using).filter(pk__in=ids).order_by("-source__priority", "pk")
+    new_leads: dict[int, int] = {}
+    for pk, old_lead in rows.values_list("pk", "story_lead_id"):
+        if old_lead not in new_leads:
+            new_leads[old_lead] = pk
+            collector.add_field_update(field, None, [field.model(pk=pk)])
+            collector.add_field_update(field.model._meta.get_field("status"), "published", [field.model(pk=pk)])
+        else:
+            collector.add_field_update(field, new_leads[old_lead], [field.model(pk=pk)])
 
 
 class Article(models.Model):
@@ -163,7 +177,7 @@ class Article(models.Model):
     # for a copy, the post that leads its story. A post without a lead is a story of its own.
     story_key = models.CharField(max_length=32, blank=True, editable=False, db_default="", default="")
     story_lead = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="story_copies", editable=False
+        "self", on_delete=promote_next_copy, null=True, blank=True, related_name="story_copies", editable=False
     )
     # An editor's split or merge, which ingest never undoes.
     story_decision = models.CharField(
@@ -237,12 +251,16 @@ class Article(models.Model):
 
     def save(self, *args, **kwargs):
         if self.url_year is None or self.url_month is None:
-            local = timezone.localtime(self.published_at)
-            self.url_year, self.url_month = local.year, local.month
+            self.set_url_month()
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("articles:detail", args=[self.url_year, f"{self.url_month:02d}", self.slug])
+
+    def set_url_month(self) -> None:
+        """The public URL's year and month: the month it was published in, in the site's time zone."""
+        local = timezone.localtime(self.published_at)
+        self.url_year, self.url_month = local.year, local.month
 
     @property
     def byline(self) -> str:
@@ -363,6 +381,8 @@ class StorySignature(models.Model):
     """A post's MinHash text signature (feeds/ingest/identity.py), kept to confirm near-duplicate candidates."""
 
     article = models.OneToOneField(Article, on_delete=models.CASCADE, primary_key=True, related_name="story_signature")
+    # The post's source, copied here so that confirming candidates reads this table alone (no join with posts).
+    source_id = models.BigIntegerField(null=True, editable=False)
     published_at = models.DateTimeField()
     signature = models.BinaryField()
 

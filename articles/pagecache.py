@@ -142,15 +142,36 @@ def _post_keys(request: HttpRequest) -> tuple[str, str, str]:
     return f"pages:post-epoch:{path_hash}", f"pages:post-generation:{path_hash}", f"pages:post-article:{path_hash}"
 
 
+# The contract with the script that reads a cached post page and counts its view in one round trip
+# (CACHED_PAGE_LUA in articles/popularity/counter.py): the keys it is given, in this order, each bound to a Lua local of
+# this name (POST_PAGE_SCRIPT_LOCALS), so the script never spells a key's place or layout itself. The page entry
+# it returns is Django's (generation, page) pair as page_cache_set stored it; page_from_redis decodes it.
+# tests/articles/test_popularity_cached_page.py holds both sides to it.
+POST_PAGE_SCRIPT_KEYS = ("epoch", "section_generation", "page_epoch", "page_generation", "page_article", "page")
+POST_PAGE_SCRIPT_LOCALS = (
+    f"local {', '.join(POST_PAGE_SCRIPT_KEYS)} = "
+    + ", ".join(f"KEYS[{place}]" for place in range(1, len(POST_PAGE_SCRIPT_KEYS) + 1))
+    + "\n"
+)
+
+
 def post_page_redis_keys(request: HttpRequest) -> list[str]:
-    """Full Redis names of the epoch, the page's section generation, the epoch, generation and post id kept beside
-    the page, and the page itself: the order CACHED_PAGE_LUA reads them in."""
-    names = [EPOCH_KEY, section_key(request_section(request)), *_post_keys(request), _page_key(request)]
-    return [cache.make_and_validate_key(name) for name in names]
+    """Full Redis names of the keys POST_PAGE_SCRIPT_KEYS names, in its order."""
+    page_epoch, page_generation, page_article = _post_keys(request)
+    names = {
+        "epoch": EPOCH_KEY,
+        "section_generation": section_key(request_section(request)),
+        "page_epoch": page_epoch,
+        "page_generation": page_generation,
+        "page_article": page_article,
+        "page": _page_key(request),
+    }
+    return [cache.make_and_validate_key(names[name]) for name in POST_PAGE_SCRIPT_KEYS]
 
 
 def page_from_redis(raw: bytes) -> CachedPage:
     """The page from a page entry read straight from Redis, decoded as Django's RedisCache stored it."""
+    # RedisSerializer is not public API: the contract test fails if Django ever stores entries differently.
     return RedisSerializer().loads(raw)[1]
 
 
@@ -289,19 +310,3 @@ def cached_page(view):
         return response
 
     return wrapper
-
-
-def cache_get_or_compute(key: str, compute):
-    """A cached value (e.g. a sidebar widget's data), computed and stored on a miss or a cache failure."""
-    try:
-        value = cache.get(key)
-    except RedisError as error:
-        logger.warning("cache read of %s failed: %s", key, error)
-        return compute()
-    if value is None:
-        value = compute()
-        try:
-            cache.set(key, value, settings.PAGE_CACHE_SECONDS or 1)
-        except RedisError as error:
-            logger.warning("cache write of %s failed: %s", key, error)
-    return value

@@ -1,7 +1,7 @@
 from django.contrib.sitemaps.views import sitemap
 from django.urls import path, register_converter
 
-from articles import popular_views, syndication, views
+from articles import syndication, views
 from articles.pagecache import cached_page
 from articles.sitemaps import SITEMAPS
 
@@ -32,7 +32,7 @@ register_converter(FourDigitYear, "yyyy")
 app_name = "articles"
 urlpatterns = [
     path("", views.home, name="home"),
-    path("trending/", popular_views.trending_page, name="trending"),
+    path("trending/", views.trending_page, name="trending"),
     path("<yyyy:year>/<mm:month>/<slug:slug>.html", views.article_detail, name="detail"),
     path("<yyyy:year>/", views.year_archive, name="year"),
     path("<yyyy:year>/<mm:month>/", views.month_archive, name="month"),

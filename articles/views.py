@@ -34,11 +34,15 @@ from articles.pagecache import (
     page_cache_set,
 )
 from articles.paging import ListPage, list_page
+from articles.post_page import post_page_parts, post_page_posts
 from articles.search import MAX_QUERY_CHARS, SearchPaginator
-from articles.stories import copies_prefetch, copy_lead_url
+from articles.stories import copy_lead_url
 from feeds.models import Source
 
 POSTS_PER_PAGE = 20
+TRENDING_COUNT = 20
+# What a post page shows of a comment ("article" too: the related manager sets it on each comment).
+SHOWN_COMMENT_FIELDS = ("article", "author_name", "body", "created_at", "status")
 
 
 def _page_of(request, posts) -> ListPage:
@@ -66,7 +70,7 @@ def _feed_links(kind: str, slug: str) -> dict:
 @cached_page
 def home(request):
     """Published posts, featured first, then newest first, 20 a page."""
-    posts = Article.objects.published().with_source().featured_first()
+    posts = Article.objects.published().for_cards().featured_first()
     return _post_list(request, posts, is_home=True, heading="Latest posts")
 
 
@@ -75,7 +79,7 @@ def home(request):
 def source_posts(request, slug: str):
     """One source's posts, newest first."""
     source = get_object_or_404(Source, slug=slug)
-    posts = source.articles.published().with_source().newest_first()
+    posts = source.articles.published().for_cards().newest_first()
     feeds = _feed_links("source", slug)
     return _post_list(request, posts, source=source, heading=f"Posts from {source.name}", feeds=feeds)
 
@@ -85,7 +89,7 @@ def source_posts(request, slug: str):
 def label_posts(request, slug: str):
     """Posts carrying one label, newest first."""
     label = get_object_or_404(Label, slug=slug)
-    posts = label.articles.published().with_source().newest_first()
+    posts = label.articles.published().for_cards().newest_first()
     return _post_list(request, posts, heading=f"Posts labelled “{label.name}”", feeds=_feed_links("label", slug))
 
 
@@ -93,7 +97,7 @@ def label_posts(request, slug: str):
 @cached_page
 def year_archive(request, year: int):
     """Posts of one year, newest first, month by month (a post stays in the month of its address)."""
-    posts = Article.objects.published().with_source().in_year_newest_first(year)
+    posts = Article.objects.published().for_cards().in_year_newest_first(year)
     page = _page_of(request, posts)
     if not page.object_list:
         raise Http404("No posts that year.")
@@ -104,7 +108,7 @@ def year_archive(request, year: int):
 @cached_page
 def month_archive(request, year: int, month: int):
     """Posts of one month, newest first."""
-    posts = Article.objects.published().with_source().in_month(year, month).newest_first()
+    posts = Article.objects.published().for_cards().in_month(year, month).newest_first()
     page = _page_of(request, posts)
     if not page.object_list:
         raise Http404("No posts that month.")
@@ -170,8 +174,7 @@ def _counted(request, page: CachedPage) -> HttpResponse:
 
 
 def _published_article(year: int, month: int, slug: str) -> Article:
-    posts = Article.objects.published().with_source().prefetch_related("labels", copies_prefetch())
-    return get_object_or_404(posts, url_year=year, url_month=month, slug=slug)
+    return get_object_or_404(post_page_posts(), url_year=year, url_month=month, slug=slug)
 
 
 def _to_story_lead(year: int, month: int, slug: str) -> HttpResponse:
@@ -183,14 +186,14 @@ def _to_story_lead(year: int, month: int, slug: str) -> HttpResponse:
 
 
 def _render_detail(request, article: Article, form: CommentForm, **extra) -> str:
-    published = Article.objects.published().only("title", "slug", "url_year", "url_month", "published_at")
-    older, newer = published.neighbours(article)
+    parts = post_page_parts(article)
     context = {
         "article": article,
-        "comments": list(article.comments.approved()),
+        "labels": parts.labels,
+        "comments": list(article.comments.approved().only(*SHOWN_COMMENT_FIELDS)),
         "own_pending": own_pending_comments(request, article),
-        "older": older,
-        "newer": newer,
+        "older": parts.older,
+        "newer": parts.newer,
         "form": form,
         "canonical_url": article.url if article.source.canonical_to_original else None,
         **extra,
@@ -248,3 +251,8 @@ def robots_txt(request):
 def favicon(request):
     """Browsers ask for /favicon.ico whatever a page says (the admin's pages say nothing)."""
     return redirect(static("favicon.svg"), permanent=True)
+
+
+def trending_page(request):
+    """ "Trending now": the posts readers are viewing right now, by views decaying with a half-life of a day."""
+    return render(request, "articles/trending.html", {"posts": popularity.trending(TRENDING_COUNT)})

@@ -22,7 +22,7 @@ import redis  # noqa: E402
 from bench.feeds import bench_feeds, expected_posts  # noqa: E402
 from bench.system import FeedServer, System, wait_until  # noqa: E402
 
-RETRY_SECONDS = 5  # articles.popularity.RETRY_SECONDS: how long the counter leaves a failed Redis alone
+RETRY_SECONDS = 5  # articles.popularity.outage.RETRY_SECONDS: how long the counter leaves a failed Redis alone
 
 SOURCES, ENTRIES = 6, 15
 OUTAGE_SECONDS = int(os.environ.get("FAULTS_OUTAGE_SECONDS", "60"))
@@ -292,7 +292,7 @@ def pend_views(system: System) -> int:
 
 PEND_VIEWS = """
 from django.utils import timezone
-from articles import view_counter
+from articles.popularity import counter as view_counter
 from articles.models import Article
 today = timezone.localdate()
 pipe = view_counter.counter_client().pipeline(transaction=False)
@@ -303,7 +303,7 @@ for article_id in ids:
 pipe.execute()
 print(20 * len(ids))
 """
-IN_FLIGHT_SET = "newsblog:views:inflight"  # articles.view_counter.INFLIGHT_SET_KEY
+IN_FLIGHT_SET = "newsblog:views:inflight"  # articles.popularity.counter.INFLIGHT_SET_KEY
 
 
 SCENARIOS = {

@@ -18,12 +18,19 @@ while a poll stores a new post every 10 s (each poll starts a new page-cache gen
 share of req/s kept and the p99. --posts 1000000 fills the archive in PostgreSQL itself
 (INSERT ... SELECT, about a minute per 250,000 posts) and is kept for later runs.
 
+Every run first prints the CPU milliseconds, SQL queries and Redis round trips of one uncached render of the
+home and a post page, measured in-process (bench/render_cpu.py). --page-script-cost also serves cached post pages
+to readers with and without the script that reads the page and counts its view in one Redis round trip (CPU per
+request in-process, and req/s under wrk) for one post and for 600 posts in turn; --page-script-cost-only runs
+just that pass.
+
 Needs wrk (Debian: apt-get install wrk). The database named by DATABASE_URL is migrated and filled
 with benchmark posts; use a database of its own.
 """
 
 import argparse
 import http.client
+import json
 import os
 import re
 import secrets
@@ -93,6 +100,11 @@ def main() -> int:
         _report_metrics_cost(_metrics_on_and_off(urls, args), args)
         if args.metrics_cost_only:
             return 0
+    if args.page_script_cost or args.page_script_cost_only:
+        _report_page_script_cost(args)
+        if args.page_script_cost_only:
+            return 0
+    _report_render_cpu(urls)
     cold, results = _serve_and_load(urls, args, page_cache=True)
     _report(results, cold, args)
     if args.uncached:
@@ -273,6 +285,78 @@ def _report_metrics_cost(rounds: dict[tuple[str, bool], list[dict]], args) -> No
         )
 
 
+def _render_cpu(paths: dict[str, str], *, page_cache: bool, extra: tuple = ()) -> dict:
+    """bench/render_cpu.py's figures for these pages, served in a child process with gunicorn's environment."""
+    command = [sys.executable, str(ROOT / "bench/render_cpu.py"), "--names", ",".join(paths), *paths.values()]
+    env = _production_env(page_cache=page_cache)
+    output = subprocess.run([*command, *extra], cwd=ROOT, env=env, check=True, capture_output=True, text=True)
+    return json.loads(output.stdout)
+
+
+def _report_render_cpu(urls: dict) -> None:
+    """CPU per uncached render in-process: what bounds uncached req/s, and moves little with other load."""
+    pages = {name: urls[name] for name in ("trivial", "home", "post")}
+    found = _render_cpu(pages, page_cache=False)
+    print(f"\ncold render CPU per request in-process (PAGE_CACHE_SECONDS=0, least of 7 rounds): {_archive_size()}")
+    for name, figures in found.items():
+        print(
+            f"  {name:<8} {figures['cpu_ms']:>6.2f} ms CPU, {figures['queries']} SQL queries, "
+            f"{figures['redis']} Redis round trips"
+        )
+    print(
+        "  every page is rendered per request; fragments keyed by what they show are read from the cache: post "
+        "cards, a post's approved comments, the sidebar widgets; the blank comment form's fields once per process"
+    )
+
+
+def _report_page_script_cost(args) -> None:
+    """Cached post pages served to readers (views counted) with and without the script that reads the page and
+    counts the view in one round trip (articles/view_counter.py CACHED_PAGE_LUA), in-process CPU per request."""
+    from articles.models import Article
+
+    posts = [post.get_absolute_url() for post in Article.objects.published().newest_first()[1000:1600]]
+    print(
+        "\ncached post page for readers (views counted), with and without the cached-page script: in-process CPU "
+        "per request (least of 7 rounds), one post read over and over, and 600 posts in turn (past the per-process "
+        "hot layer's 256 pages, as a long tail of posts is)"
+    )
+    for label, cycle in (("one post", False), ("600 posts", True)):
+        extra = ("--readers", "--cycle", *posts[1:]) if cycle else ("--readers",)
+        cpu = {}
+        for wsgi in ("newsblog.wsgi", "bench.wsgi_no_page_script"):
+            found = _render_cpu({"post": posts[0]}, page_cache=True, extra=(*extra, "--wsgi", wsgi))
+            cpu[wsgi] = found["post"]["cpu_ms"]
+        saved = 1 - cpu["newsblog.wsgi"] / cpu["bench.wsgi_no_page_script"]
+        rps = {wsgi: _readers_rps(posts if cycle else posts[:1], args, wsgi) for wsgi in cpu}
+        print(
+            f"  {label:<10} with {cpu['newsblog.wsgi']:.2f} ms, without {cpu['bench.wsgi_no_page_script']:.2f} ms: "
+            f"the script saves {saved:.0%} of the CPU per request (keep it if > 5%); served by gunicorn, wrk "
+            f"-c{args.connections} {args.duration}s: {rps['newsblog.wsgi']:.0f} req/s with, "
+            f"{rps['bench.wsgi_no_page_script']:.0f} without"
+        )
+
+
+def _readers_rps(paths: list[str], args, wsgi: str) -> float:
+    """req/s of cached post pages served to readers (each request a new one, as bench/load.py sends them)."""
+    import tempfile
+
+    from bench.load import LUA
+
+    port = _free_port()
+    server = _start_gunicorn(port, page_cache=True, wsgi=wsgi)
+    try:
+        _wait_until_up(port)
+        with tempfile.TemporaryDirectory() as folder:
+            script = Path(folder) / "readers.lua"
+            script.write_text(LUA % ", ".join(f'"{path}"' for path in paths))
+            for path in paths:
+                _get(port, path)  # every page cached before the load
+            return _wrk(f"http://127.0.0.1:{port}", args.duration, args.connections, script)["rps"]
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+
+
 def _arguments():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--posts", type=int, default=10_000)
@@ -283,6 +367,10 @@ def _arguments():
     parser.add_argument("--metrics-cost", action="store_true", help="also measure cached pages with metrics on/off")
     parser.add_argument("--metrics-cost-only", action="store_true", help="measure only the metrics cost")
     parser.add_argument("--metrics-rounds", type=int, default=6, help="alternating on/off rounds of --metrics-cost")
+    parser.add_argument(
+        "--page-script-cost", action="store_true", help="also measure cached post pages with and without the script"
+    )
+    parser.add_argument("--page-script-cost-only", action="store_true", help="measure only the page script's cost")
     parser.add_argument(
         "--no-uncached", dest="uncached", action="store_false", help="skip the PAGE_CACHE_SECONDS=0 pass"
     )
@@ -443,12 +531,14 @@ def _production_env(*, page_cache: bool = True, metrics: bool | None = None) -> 
     }
 
 
-def _start_gunicorn(port: int, *, page_cache: bool, metrics: bool | None = None) -> subprocess.Popen:
+def _start_gunicorn(
+    port: int, *, page_cache: bool, metrics: bool | None = None, wsgi: str = "newsblog.wsgi"
+) -> subprocess.Popen:
     """gunicorn with 2 workers; with metrics named (on or off), run with gunicorn.conf.py as production runs it."""
     env = _production_env(page_cache=page_cache, metrics=metrics)
     # Production serves hashed static files from the manifest that collectstatic writes.
     subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
-    command = [str(ROOT / ".venv/bin/gunicorn"), "newsblog.wsgi", "--workers", "2", "--bind", f"127.0.0.1:{port}"]
+    command = [str(ROOT / ".venv/bin/gunicorn"), wsgi, "--workers", "2", "--bind", f"127.0.0.1:{port}"]
     if metrics is not None:
         command += ["--config", "gunicorn.conf.py"]
     return subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)

@@ -111,20 +111,18 @@ def _tokens(text: str) -> Counter:
 def full_text() -> None:
     from feeds.ingest.extract import full_text as fetch_full_text
     from feeds.ingest.extract import visible_text
-    from feeds.ingest.politeness import InProcessHostLimiter
-    from feeds.ingest.sanitize import sanitize_html
+    from untrusted.sanitize import sanitize_html
 
     rng = random.Random(1515)
     pages = [news_page(1000 + n, padding_kb=rng.randint(30, 470)) for n in range(PAGES)]
     _Pages.pages = {f"/story/{n}.html": page.html.encode() for n, page in enumerate(pages)}
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Pages)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    limiter = InProcessHostLimiter(in_flight=1, between_starts=0.0)
     timings, common, got_total, want_total, leaky = [], 0, 0, 0, 0
     for n, page in enumerate(pages):
         url = f"http://127.0.0.1:{server.server_address[1]}/story/{n}.html"
         started = time.perf_counter()
-        found = fetch_full_text(url, limiter=limiter)
+        found = fetch_full_text(url, wait=30)
         body = sanitize_html(found.html, base_url=url)
         timings.append((time.perf_counter() - started) * 1000)
         if found.error:
@@ -160,7 +158,7 @@ def _memory_run() -> None:
 
     setup_django()
     from feeds.ingest.extract import extract_article
-    from feeds.ingest.sanitize import sanitize_html
+    from untrusted.sanitize import sanitize_html
 
     kind = sys.argv[sys.argv.index("--memory") + 1]
     page = news_page(5, padding_kb=MEMORY_PAGE_BYTES // 1024 - 150, padding=kind).html.encode()

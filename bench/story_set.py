@@ -2,10 +2,15 @@
 
 TOPICS topics, each with its own people, place and organisation and a background paragraph. Each topic has two
 events (two stories) published 6 to 30 hours apart: the hard negatives, same names and places and background,
-another event. Each story is published first by one site, then copied 2 to 4 times, each copy one of COPY_KINDS:
-the same site's other edition (an AMP, mobile or tracked URL: the URL rule), or another site's copy of the wire
-text (another URL) with a new headline, a dropped paragraph, an added local paragraph, an "Additional reporting
-by" line, or all of these. Every site wraps its articles in its own chrome (a newsletter line and a footer).
+another event; the second is a follow-up that opens by recalling the first ("As reported earlier, ...": its lede
+quoted) before its own news. Articles vary in length and shape: a brief of 2 paragraphs to a long piece of 12,
+sentences of one to four, some with subheads, a quote block or a fact list. Each story is published first by one
+site, then copied 2 to 4 times, each copy one of COPY_KINDS: the same site's other edition (an AMP, mobile or
+tracked URL: the URL rule), or another site's copy of the wire text (another URL) with a new headline, a dropped
+paragraph, an added local paragraph, an "Additional reporting by" line, the wire piece cut after its first
+two-thirds (as papers trim wire copy), a rewritten lede with the attribution verbs changed ("said" becomes "told
+reporters"), or several of these. Every site wraps its articles in its own chrome (a newsletter line and a footer)
+and its own markup (plain paragraphs, or subheads and quote blocks).
 """
 
 import random
@@ -14,7 +19,18 @@ from datetime import UTC, datetime, timedelta
 
 TOPICS = 45
 SITES = [f"site{n}.example" for n in range(10)]
-COPY_KINDS = ["edition-url", "new-headline", "dropped-paragraph", "added-paragraph", "reporting-credit", "combined"]
+COPY_KINDS = [
+    "edition-url",
+    "new-headline",
+    "dropped-paragraph",
+    "added-paragraph",
+    "reporting-credit",
+    "trimmed",
+    "rewritten-lede",
+    "combined",
+]
+# How copy desks re-word wire copy's attributions.
+REWORDINGS = {" said ": " told reporters ", " warned ": " cautioned ", " announced ": " said ", " noted ": " added "}
 
 FIRST = [
     "Ana",
@@ -149,6 +165,7 @@ class SetArticle:
     title: str
     body_html: str
     published_at: datetime
+    lede: str = ""
 
 
 @dataclass
@@ -197,8 +214,15 @@ def _story(rng: random.Random, topic: Topic, first_index: int, story: int, publi
     thing, n = rng.choice(THINGS), rng.randint(2, 9)
     title = rng.choice(EVENTS).format(org=topic.org, thing=thing, place=topic.place, person=topic.person, n=n)
     title = title[0].upper() + title[1:]
-    paragraphs = [_paragraph(rng, topic, rng.randint(2, 3)) for _ in range(rng.randint(4, 6))]
+    # From a brief to a long piece.
+    paragraphs = [_paragraph(rng, topic, rng.randint(1, 4)) for _ in range(rng.choice([2, 3, 4, 5, 6, 8, 10, 12]))]
     paragraphs.insert(rng.randint(1, len(paragraphs)), topic.background)
+    if story % 2 == 1:
+        # The follow-up recalls the earlier story's lede: the hardest negative.
+        earlier = next(
+            article for article in reversed(out) if article.story == story - 1 and article.kind == "original"
+        )
+        paragraphs.insert(1, "As reported earlier: " + earlier.lede)
     site = rng.choice(SITES)
     slug = f"{topic.place.lower()}-{story}"
     url = f"https://www.{site}/news/2026/{slug}"
@@ -214,20 +238,49 @@ def _story(rng: random.Random, topic: Topic, first_index: int, story: int, publi
             continue
         other = rng.choice([s for s in SITES if s != site])
         copy_url = f"https://{other}/{rng.choice(['world', 'europe', 'wire'])}/{story}-{copy}-{rng.randint(1, 99999)}"
-        copy_title, copy_paragraphs = title, list(paragraphs)
-        if kind in ("new-headline", "combined"):
-            copy_title = f"{topic.place}: {thing} {rng.choice(['row deepens', 'decision', 'latest', 'what we know'])}"
-        if kind in ("dropped-paragraph", "combined"):
-            del copy_paragraphs[rng.randrange(len(copy_paragraphs))]
-        if kind == "added-paragraph":
-            copy_paragraphs.append(_paragraph(rng, topic, 2))
-        if kind in ("reporting-credit", "combined"):
-            copy_paragraphs.append(f"Additional reporting by {rng.choice(FIRST)} {rng.choice(LAST)} in {topic.place}.")
+        copy_title, copy_paragraphs = _copy_edit(rng, kind, topic, thing, title, paragraphs)
         out.append(_article(index, story, first_index, kind, other, copy_url, copy_title, copy_paragraphs, at))
+
+
+def _copy_edit(
+    rng: random.Random, kind: str, topic: Topic, thing: str, title: str, paragraphs: list[str]
+) -> tuple[str, list[str]]:
+    """Another site's copy of the wire text, changed as copy desks change it."""
+    copy_title, copy = title, list(paragraphs)
+    if kind in ("new-headline", "combined"):
+        copy_title = f"{topic.place}: {thing} {rng.choice(['row deepens', 'decision', 'latest', 'what we know'])}"
+    if kind in ("dropped-paragraph", "combined") and len(copy) > 3:
+        del copy[rng.randrange(1, len(copy))]
+    if kind == "added-paragraph":
+        copy.append(_paragraph(rng, topic, 2))
+    if kind == "trimmed":
+        copy = copy[: max(3, -(-len(copy) * 2 // 3))]
+    if kind in ("rewritten-lede", "combined"):
+        copy[0] = _paragraph(rng, topic, 1) + " " + copy[0].split(". ", 1)[-1]
+        copy = [_reworded(paragraph) for paragraph in copy]
+    if kind in ("reporting-credit", "combined"):
+        copy.append(f"Additional reporting by {rng.choice(FIRST)} {rng.choice(LAST)} in {topic.place}.")
+    return copy_title, copy
+
+
+def _reworded(paragraph: str) -> str:
+    for wire, desk in REWORDINGS.items():
+        paragraph = paragraph.replace(wire, desk)
+    return paragraph
 
 
 def _article(index, story, original, kind, site, url, title, paragraphs, published) -> SetArticle:
     chrome_top = f"<p>Get the {site} morning briefing in your inbox.</p>"
     chrome_bottom = f"<p>Copyright {site}. Follow us for more news from the region.</p>"
-    body = chrome_top + "".join(f"<p>{p}</p>" for p in paragraphs) + chrome_bottom
-    return SetArticle(index, story, original, kind, site, url, title, body, published)
+    # Half the sites set long pieces with subheads and a quote block; the words are the same.
+    styled = int(site.removeprefix("site").split(".")[0]) % 2 == 1 and len(paragraphs) > 4
+    parts = []
+    for number, paragraph in enumerate(paragraphs):
+        if styled and number == 2:
+            parts.append(f"<blockquote><p>{paragraph}</p></blockquote>")
+        else:
+            parts.append(f"<p>{paragraph}</p>")
+        if styled and number == 3:
+            parts.append("<h2>What happens next</h2>")
+    body = chrome_top + "".join(parts) + chrome_bottom
+    return SetArticle(index, story, original, kind, site, url, title, body, published, lede=paragraphs[0])

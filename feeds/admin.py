@@ -6,27 +6,26 @@ from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.db import models
 from django.db.models import Count, IntegerField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
+from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import mark_safe
+from django.utils.formats import date_format
+from django.utils.html import format_html
 
 from articles.models import Article, ArticleDailyViews
 from feeds.admin_actions import SourceActions
 from feeds.admin_forms import SourceAddForm, SourceChangeForm
 from feeds.admin_rules import APPLY, RulesFlow, rules_changed
 from feeds.models import ContentMode, FetchAttempt, Source
+from feeds.politeness import host_of, host_pause
 from feeds.republishing import source_looks_summary_only
 from feeds.scheduler import scheduler_missing
-from newsblog.charts import Bar, bar_chart
+from feeds.websub.admin import WebSubSourceAdmin
+from operations.charts import Bar, bar_chart
 
 RECENT_FETCHES = 20
 RULE_FIELDS = {"keep_rules", "block_rules"}
 CHARTED_FETCHES = 50
 BADGE = '<span class="desk-badge desk-badge-{}">{}</span>'
-FETCH_LEGEND = mark_safe(  # noqa: S308 - a constant
-    '<span class="desk-legend-ok">■ OK</span> · <span class="desk-legend-not_modified">■ not modified</span> · '
-    '<span class="desk-legend-error">■ error</span>'
-)
 
 
 def _per_source(queryset, source_field: str, aggregate) -> Coalesce:
@@ -71,10 +70,10 @@ class CategoryFilter(admin.SimpleListFilter):
 
 
 @admin.register(Source)
-class SourceAdmin(RulesFlow, SourceActions, admin.ModelAdmin):
+class SourceAdmin(WebSubSourceAdmin, RulesFlow, SourceActions, admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     # What fits in 1280 px: the failure count is in the health badge ("failing ×3").
-    list_display = ["name", "health", "last_success", "short_error", "next_poll", "posts", "views_7_days"]
+    list_display = ["name", "health", "last_success", "short_error", "next_poll_and_push", "posts", "views_7_days"]
     list_filter = ["is_active", FailingFilter, CategoryFilter]
     search_fields = ["name", "feed_url", "site_url"]
     prepopulated_fields = {"slug": ["name"]}
@@ -95,6 +94,8 @@ class SourceAdmin(RulesFlow, SourceActions, admin.ModelAdmin):
         "recent_fetches",
         "rules_error",
         "summary_hint",
+        "websub",
+        "host_status",
     ]
     fieldsets = [
         (
@@ -110,6 +111,7 @@ class SourceAdmin(RulesFlow, SourceActions, admin.ModelAdmin):
                     "poll_interval_minutes",
                     "priority",
                     "hide_when_original_removed",
+                    "user_agent",
                 ]
             },
         ),
@@ -118,6 +120,7 @@ class SourceAdmin(RulesFlow, SourceActions, admin.ModelAdmin):
             {
                 "fields": [
                     "health",
+                    "host_status",
                     "disabled_reason",
                     "last_polled_at",
                     "last_success_at",
@@ -145,6 +148,7 @@ class SourceAdmin(RulesFlow, SourceActions, admin.ModelAdmin):
                 ],
             },
         ),
+        ("WebSub push", {"fields": ["websub"]}),
         ("Recent fetches", {"fields": ["fetch_chart", "recent_fetches"]}),
         (
             "Details",
@@ -219,6 +223,14 @@ class SourceAdmin(RulesFlow, SourceActions, admin.ModelAdmin):
             return "Looks summary-only: try full text."
         return "–"
 
+    @admin.display(description="host")
+    def host_status(self, obj):
+        host = host_of(obj.feed_url)
+        pause = host_pause(host)
+        if pause is None:
+            return f"{host}: not backing off"
+        return f"{pause} Every source on it waits until then."
+
     @admin.display(description="health")
     def health(self, obj):
         if not obj.is_active:
@@ -272,33 +284,12 @@ class SourceAdmin(RulesFlow, SourceActions, admin.ModelAdmin):
         chart = bar_chart(
             bars, title="Recent fetches: duration and outcome", first_label=first, last_label="latest", unit="ms"
         )
-        return format_html("{}<p>{}</p>", chart, FETCH_LEGEND)
+        return render_to_string("admin/feeds/source/fetch_chart.html", {"chart": chart})
 
     @admin.display(description=f"last {RECENT_FETCHES} fetches")
     def recent_fetches(self, obj):
         attempts = obj.fetch_attempts.order_by("-started_at")[:RECENT_FETCHES]
-        rows = format_html_join(
-            "",
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{} ms</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            (
-                (
-                    _when(a),
-                    a.get_outcome_display(),
-                    a.http_status or "–",
-                    a.duration_ms,
-                    a.entries_new,
-                    a.entries_updated,
-                    a.entries_skipped,
-                    (a.error or a.entry_notes)[:200],
-                )
-                for a in attempts
-            ),
-        )
-        return format_html(
-            '<table class="recent-fetches"><thead><tr><th>when</th><th>outcome</th><th>HTTP</th><th>duration</th>'
-            "<th>new</th><th>updated</th><th>skipped</th><th>error</th></tr></thead><tbody>{}</tbody></table>",
-            rows or mark_safe('<tr><td colspan="8">No fetches yet.</td></tr>'),  # noqa: S308 - a constant
-        )
+        return render_to_string("admin/feeds/source/recent_fetches.html", {"attempts": attempts})
 
 
 def _start_afresh(source: Source, *, previous_url: str) -> None:
@@ -311,7 +302,7 @@ def _start_afresh(source: Source, *, previous_url: str) -> None:
 
 
 def _when(attempt: FetchAttempt) -> str:
-    return timezone.localtime(attempt.started_at).strftime("%d %b %H:%M")
+    return date_format(timezone.localtime(attempt.started_at), "SHORT_DATETIME_FORMAT")
 
 
 @admin.register(FetchAttempt)
@@ -319,6 +310,7 @@ class FetchAttemptAdmin(admin.ModelAdmin):
     list_display = [
         "source",
         "started_at",
+        "kind",
         "outcome",
         "http_status",
         "duration_ms",
@@ -326,7 +318,7 @@ class FetchAttemptAdmin(admin.ModelAdmin):
         "entries_updated",
         "entries_skipped",
     ]
-    list_filter = ["outcome", "source"]
+    list_filter = ["kind", "outcome", "source"]
     search_fields = ["source__name", "error"]
     list_select_related = ["source"]
     date_hierarchy = "started_at"

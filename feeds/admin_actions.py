@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from django.template.defaultfilters import pluralize
 from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -18,14 +19,10 @@ from django.views.decorators.http import require_POST
 from feeds.models import FetchAttempt, Source
 from feeds.services import feed_poll
 from feeds.tasks import poll_source
-from newsblog.admin_history import log_bulk_change
+from operations.admin_history import log_bulk_change
 
 # The buttons on a source's page: URL name suffix -> action method.
 OBJECT_ACTIONS = {"poll": "poll_now", "reset-backoff": "reset_backoff", "enable": "enable", "disable": "disable"}
-
-
-def plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 def poll_outcome(source: Source, attempt: FetchAttempt) -> str:
@@ -57,31 +54,33 @@ class SourceActions:
                 transaction.on_commit(partial(poll_source.delay, source.pk))
             self.message_user(
                 request,
-                f"{plural(len(sources), 'source')} queued for polling on the worker; "
+                f"{len(sources)} source{pluralize(len(sources))} queued for polling on the worker; "
                 "each result appears under Recent fetches on the source's page within a minute.",
             )
         skipped = queryset.filter(is_active=False).count()
         if skipped:
             them = "it" if skipped == 1 else "them"
-            self.message_user(request, f"{plural(skipped, 'disabled source')} skipped: enable {them} first.")
+            self.message_user(request, f"{skipped} disabled source{pluralize(skipped)} skipped: enable {them} first.")
 
     @admin.action(description="Enable selected sources", permissions=["change"])
     def enable(self, request: HttpRequest, queryset) -> None:
         log_bulk_change(request=request, objects=queryset, message="Enabled.")
         count = queryset.update(is_active=True, disabled_reason="", next_poll_at=timezone.now())
-        self.message_user(request, f"{plural(count, 'source')} enabled; they will be polled within a minute.")
+        self.message_user(request, f"{count} source{pluralize(count)} enabled; they will be polled within a minute.")
 
     @admin.action(description="Disable selected sources", permissions=["change"])
     def disable(self, request: HttpRequest, queryset) -> None:
         log_bulk_change(request=request, objects=queryset, message="Disabled.")
         count = queryset.update(is_active=False)
-        self.message_user(request, f"{plural(count, 'source')} disabled; they keep their posts and are not polled.")
+        self.message_user(
+            request, f"{count} source{pluralize(count)} disabled; they keep their posts and are not polled."
+        )
 
     @admin.action(description="Reset backoff (poll again within a minute)", permissions=["change"])
     def reset_backoff(self, request: HttpRequest, queryset) -> None:
         log_bulk_change(request=request, objects=queryset, message="Backoff reset.")
         count = queryset.update(consecutive_failures=0, next_poll_at=timezone.now())
-        self.message_user(request, f"Backoff reset for {plural(count, 'source')}: polled again within a minute.")
+        self.message_user(request, f"Backoff reset for {count} source{pluralize(count)}: polled again within a minute.")
 
     def get_urls(self):
         info = self.opts.app_label, self.opts.model_name

@@ -6,12 +6,12 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils.text import slugify
 
 from feeds.feed_check import feed_check
 from feeds.ingest.rules import rule_problems
 from feeds.ingest.selectors import compiled_selectors
 from feeds.models import Source
+from feeds.services import unique_source_slug
 
 FEED_CHECKED = "feed_checked"
 REPUBLISHING_FIELDS = [
@@ -34,16 +34,6 @@ def refuse_invalid_rules(text: str) -> str:
     if problems:
         raise ValidationError([f"Not a valid rule, {problem}" for problem in problems])
     return text
-
-
-def unique_slug(name: str) -> str:
-    """A slug for a new source from its name, numbered when another source already has it."""
-    base = slugify(name)[:90] or "source"
-    slug, number = base, 1
-    while Source.objects.filter(slug=slug).exists():
-        number += 1
-        slug = f"{base}-{number}"
-    return slug
 
 
 def https_by_default(db_field, **kwargs):
@@ -105,7 +95,7 @@ class SourceAddForm(forms.ModelForm):
         if not cleaned.get("name"):
             self.add_error("name", "Give the source a name; the feed has no title of its own.")
         elif not cleaned.get("slug"):
-            cleaned["slug"] = unique_slug(cleaned["name"])
+            cleaned["slug"] = unique_source_slug(cleaned["name"])
         return cleaned
 
     @property
@@ -132,7 +122,7 @@ class SourceAddForm(forms.ModelForm):
         if not data.get(self.add_prefix("site_url")):
             data[self.add_prefix("site_url")] = probe.site_url
         if not data.get(self.add_prefix("slug")) and data[self.add_prefix("name")]:
-            data[self.add_prefix("slug")] = unique_slug(data[self.add_prefix("name")])
+            data[self.add_prefix("slug")] = unique_source_slug(data[self.add_prefix("name")])
         self.data = data
         raise ValidationError("The feed was checked; look at what was found and save again.", code=FEED_CHECKED)
 

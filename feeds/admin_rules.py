@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from feeds.models import RulesRun, Source
 from feeds.rules_apply import EXTRACTION_FIELDS, PREVIEW_POSTS, rules_preview, rules_run_cancel, rules_run_start
 from feeds.tasks import apply_source_rules
-from newsblog.admin_history import log_bulk_change
+from operations.admin_history import log_bulk_change
 
 # Changing one of these is previewed on the stored posts before it is saved.
 PREVIEWED_FIELDS = ("keep_rules", "block_rules", *EXTRACTION_FIELDS)

@@ -1,8 +1,11 @@
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+
+from feeds.websub.models import WebSubPush, WebSubSubscription  # noqa: F401 - models of this app, kept in their package
 
 # Active sources whose fetches succeed but which stopped publishing (feeds/silence.py).
 SILENT = Q(is_active=True, consecutive_failures=0, silent_since__isnull=False)
@@ -129,6 +132,16 @@ class Source(models.Model):
         db_default=False,
         help_text="Hide a post as soon as its original article is found removed (404/410).",
     )
+    # For the sites that refuse our own User-Agent: sent instead of it for this source's feed and its pages.
+    user_agent = models.CharField(
+        "User-Agent",
+        max_length=300,
+        blank=True,
+        db_default="",
+        validators=[RegexValidator(r"^[ -~]*$", "A User-Agent is printable ASCII on one line.")],
+        help_text="Leave blank to send ours. Only for a site that refuses it: this value is sent instead, for the feed "
+        "and its article pages.",
+    )
     # Why the source was switched off automatically (e.g. the feed answered 410 Gone).
     disabled_reason = models.CharField(max_length=500, blank=True)
 
@@ -171,12 +184,18 @@ class Source(models.Model):
 
 
 class FetchAttempt(models.Model):
-    """One poll of a source, successful or not."""
+    """One poll of a source, successful or not, or one WebSub push ingested."""
 
     class Outcome(models.TextChoices):
         OK = "ok", "OK"
         NOT_MODIFIED = "not_modified", "Not modified"
         ERROR = "error", "Error"
+        # Not fetched: its host was backing off or busy (feeds/politeness); the next poll time says when.
+        DEFERRED = "deferred", "Deferred"
+
+    class Kind(models.TextChoices):
+        POLL = "poll", "Poll"
+        PUSH = "push", "Push"
 
     source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="fetch_attempts")
     started_at = models.DateTimeField(default=timezone.now)
@@ -190,6 +209,7 @@ class FetchAttempt(models.Model):
     # db_default: workers still running the previous release can record attempts while this one migrates.
     entries_skipped = models.PositiveIntegerField(default=0, db_default=0)
     outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.POLL, db_default=Kind.POLL)
     error = models.TextField(blank=True)
     # Entries stored with something missing, one line each (e.g. the feed's content kept when full text failed).
     entry_notes = models.TextField(blank=True, db_default="")
@@ -235,7 +255,7 @@ class RulesRun(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
     state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
-    # Selectors or the content mode changed: bodies are re-extracted at the next poll.
+    # Selectors or the content mode changed: the run re-extracts the bodies (feeds/reextract.py).
     refresh = models.BooleanField(default=False)
     total = models.PositiveIntegerField(default=0)
     done = models.PositiveIntegerField(default=0)
@@ -244,6 +264,8 @@ class RulesRun(models.Model):
     refreshed = models.PositiveIntegerField(default=0)
     # Posts left as an editor decided (hid, published, featured, rejected or edited them).
     kept = models.PositiveIntegerField(default=0)
+    # Posts that could not be re-extracted (they keep their body); error says which and why, one line each.
+    failed = models.PositiveIntegerField(default=0, db_default=0)
     error = models.TextField(blank=True)
 
     class Meta:

@@ -1,9 +1,12 @@
-"""A source's republishing rules as OPML outline attributes in the newsblog namespace, and back.
+"""A source's republishing rules (and its User-Agent override) as OPML outline attributes in the newsblog
+namespace, and back.
 
 Other readers ignore attributes in a namespace they do not know, so the file stays a plain subscription list.
 """
 
 import xml.etree.ElementTree as ET  # noqa: N817 - the conventional name
+
+from django.core.exceptions import ValidationError
 
 from feeds.ingest.rules import rule_problems
 from feeds.ingest.selectors import compiled_selectors
@@ -11,7 +14,7 @@ from feeds.models import ContentMode, PublishMode, Source
 
 NAMESPACE = "urn:newsblog:opml:1"
 PREFIX = "newsblog"
-TEXT_RULES = ("keep_rules", "block_rules", "remove_selectors", "author_mode")
+TEXT_RULES = ("keep_rules", "block_rules", "remove_selectors", "author_mode", "user_agent")
 CHOICE_RULES = {"publish_mode": PublishMode.values, "content_mode": ContentMode.values}
 FLAG_RULES = ("canonical_to_original", "noindex")
 
@@ -57,4 +60,16 @@ def _problem(field: str, value: str) -> str:
         return f"{value!r} is neither true nor false"
     if field == "author_mode" and not value.strip():
         return "empty"
+    if field == "user_agent":
+        return _user_agent_problem(value)
+    return ""
+
+
+def _user_agent_problem(value: str) -> str:
+    """Why a User-Agent override cannot be sent as a header, or "" (the model field's own validation)."""
+    field = Source._meta.get_field("user_agent")
+    try:
+        field.clean(value, None)
+    except ValidationError as error:
+        return "; ".join(error.messages)
     return ""

@@ -4,6 +4,7 @@ import time
 from datetime import datetime
 
 from django.db import transaction
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from articles.models import Article
@@ -13,6 +14,7 @@ from feeds.ingest.fetch import FetchResult
 from feeds.ingest.parse import ParsedFeed
 from feeds.ingest.store import StoreResult
 from feeds.models import FetchAttempt, Source
+from feeds.store_lock import serialized_writes
 
 
 def recent_post_dates(*, source: Source) -> list[datetime]:
@@ -47,7 +49,7 @@ def record_success(
         notes.append(f"The feed is broken but readable; ingested what could be read. Parser said: {parsed.warning}")
     if stored.skipped:
         notes.append(
-            f"{stored.skipped} entr{'y' if stored.skipped == 1 else 'ies'} skipped, the rest stored; "
+            f"{stored.skipped} entr{pluralize(stored.skipped, 'y,ies')} skipped, the rest stored; "
             f"the next poll tries again. First: {stored.first_skipped}"
         )
     return _record(
@@ -132,7 +134,7 @@ def _moved(source: Source, fetched: FetchResult, changes: dict) -> str:
 def _record(source: Source, changes: dict, **attempt) -> FetchAttempt:
     """Save the source's new state and its FetchAttempt together."""
     # Inside the poll's transaction no savepoint is needed: any failure there aborts the whole poll anyway.
-    with transaction.atomic(savepoint=False):
+    with serialized_writes(), transaction.atomic(savepoint=False):
         _save(source, changes)
         return FetchAttempt.objects.create(source=source, **attempt)
 

@@ -5,18 +5,19 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
+from django.conf import settings
 from django.utils.html import format_html, strip_tags
 from lxml import etree
 
 from articles.models import Article
 from feeds.ingest.extract import FullText, full_text
 from feeds.ingest.parse import ParsedEntry
-from feeds.ingest.politeness import MAX_IN_FLIGHT_PER_HOST
 from feeds.ingest.rules import RuleSet, entry_text, rule_set
-from feeds.ingest.sanitize import sanitize_html
 from feeds.ingest.selectors import compiled_selectors
 from feeds.ingest.store import PURGED, StoreResult
 from feeds.models import ContentMode, FetchAttempt, PublishMode, Source
+from feeds.politeness import HostBusy
+from untrusted.sanitize import sanitize_html
 
 logger = logging.getLogger("feeds.poll")
 # Full-text fetches of one poll stop starting after this long, within the poll task's soft time limit (60 s).
@@ -75,8 +76,9 @@ def with_content_mode(*, source: Source, entries: list[ParsedEntry]) -> tuple[li
     if source.content_mode != ContentMode.FULL_TEXT or not entries:
         return entries, [], False
     deadline = time.monotonic() + FULL_TEXT_BUDGET_SECONDS
-    with ThreadPoolExecutor(max_workers=MAX_IN_FLIGHT_PER_HOST, thread_name_prefix="full-text") as pool:
-        found = list(pool.map(lambda entry: _full_text_before(entry, deadline), entries))
+    workers = settings.FEEDS_HOST_MAX_IN_FLIGHT
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="full-text") as pool:
+        found = list(pool.map(lambda entry: _full_text_before(entry, deadline, source.user_agent), entries))
     later = [entry.guid for entry, text in found if text is None]
     notes = [
         f"{entry.guid}: full text failed, feed content kept: {text.error}"
@@ -89,13 +91,18 @@ def with_content_mode(*, source: Source, entries: list[ParsedEntry]) -> tuple[li
     return [_with_article(entry, text) for entry, text in found if text is not None], notes, bool(later)
 
 
-def _full_text_before(entry: ParsedEntry, deadline: float) -> tuple[ParsedEntry, FullText | None]:
-    """The entry's full text, or None when the poll's time for pages is up: the entry waits for the next poll."""
+def _full_text_before(entry: ParsedEntry, deadline: float, agent: str) -> tuple[ParsedEntry, FullText | None]:
+    """The entry's full text, or None when the poll's time for pages is up (or its host gave no turn within it):
+    the entry waits for the next poll."""
     if not entry.url:
         return entry, FullText(error="the entry links to no page")
-    if time.monotonic() > deadline:
+    left = deadline - time.monotonic()
+    if left <= 0:
         return entry, None
-    return entry, full_text(entry.url)
+    try:
+        return entry, full_text(entry.url, wait=left, agent=agent)
+    except HostBusy:
+        return entry, None
 
 
 def _with_article(entry: ParsedEntry, text: FullText) -> ParsedEntry:

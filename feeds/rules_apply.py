@@ -1,9 +1,11 @@
 """Rules reach stored posts: preview what a source's rules would change, then apply them in batches.
 
 What applying may change: a post the rules no longer take is hidden; a post the rules hid before and now take is
-shown again; with new selectors or a new content mode, posts are re-extracted (their stored hash is cleared, so the
-next poll prepares them again from the feed or the article page while they are still in the feed). It never
-touches a post an editor decided on (Article.decision) or edited by hand: that post keeps its state.
+shown again; with new selectors or a new content mode, posts are re-extracted here and now (feeds/reextract.py:
+the article page again in full-text mode, the stored content in the others), whether or not they are still in the
+feed; a post that cannot be re-extracted keeps its body and the run says why. In feed mode the stored hash is
+cleared too, so that posts still in the feed get the feed's own content at the next poll. It never touches a post
+an editor decided on (Article.decision) or edited by hand: that post keeps its state.
 """
 
 from collections.abc import Callable, Iterable
@@ -17,7 +19,9 @@ from django.utils.html import strip_tags
 from articles.models import Article
 from articles.pagecache import invalidate_posts_on_commit
 from feeds.ingest.rules import EntryText, RuleSet, rule_set
-from feeds.models import RulesRun, Source
+from feeds.models import ContentMode, RulesRun, Source
+from feeds.reextract import posts_reextract
+from feeds.republishing import source_rules
 
 PREVIEW_POSTS = 200
 BATCH = 200
@@ -83,7 +87,8 @@ def rules_run_start(*, source: Source, refresh: bool, user=None) -> RulesRun:
 def rules_run_execute(*, run: RulesRun, on_progress: Callable[[RulesRun], None] | None = None) -> RulesRun:
     """Apply the source's current rules to all its posts, a batch per transaction; stops when the run is cancelled."""
     source = run.source
-    rules = rule_set(keep_rules=source.keep_rules, block_rules=source.block_rules)
+    compiled = source_rules(source)
+    rules = compiled.rules
     queued = RulesRun.objects.filter(pk=run.pk, state=RulesRun.State.QUEUED)
     if not queued.update(state=RulesRun.State.RUNNING):
         run.refresh_from_db()
@@ -98,7 +103,13 @@ def rules_run_execute(*, run: RulesRun, on_progress: Callable[[RulesRun], None] 
         if not batch:
             run.state = RulesRun.State.DONE
             break
-        _apply(run, _changes(batch, rules, refresh=run.refresh))
+        change = _changes(batch, rules, refresh=run.refresh)
+        # Pages are fetched before the batch's transaction, which then only writes.
+        refresh_ids = {pk for pk, _title in change.refresh}
+        reextracted = posts_reextract(
+            source=source, posts=[post for post in batch if post.pk in refresh_ids], selectors=compiled.selectors
+        )
+        _apply(run, change, reextracted)
         last_id = batch[-1].pk
         if on_progress:
             on_progress(run)
@@ -113,22 +124,38 @@ def _batch_after(source: Source, last_id: int | None):
     return posts[:BATCH]
 
 
-def _apply(run: RulesRun, change: Change) -> None:
-    hide, show, refresh = ([pk for pk, _title in rows] for rows in (change.hide, change.show, change.refresh))
+def _apply(run: RulesRun, change: Change, reextracted) -> None:
+    hide, show = ([pk for pk, _title in rows] for rows in (change.hide, change.show))
     undecided = Article.objects.exclude(EDITOR_DECIDED)
     with transaction.atomic():
         undecided.filter(pk__in=hide, status__in=SHOWN).update(status=Article.Status.HIDDEN)
         undecided.filter(pk__in=show, status=Article.Status.HIDDEN).update(status=Article.Status.PUBLISHED)
-        if refresh:
-            undecided.filter(pk__in=refresh).update(content_hash="")
-            Source.objects.filter(pk=run.source_id).update(content_digest="")
-        invalidate_posts_on_commit(hide + show)
+        refreshed = _write_bodies(run, undecided, reextracted.bodies)
+        invalidate_posts_on_commit(hide + show + refreshed)
         run.done += change.checked
         run.hidden += len(hide)
         run.shown += len(show)
-        run.refreshed += len(refresh)
+        run.refreshed += len(refreshed)
         run.kept += change.kept
-        _save(run, "done", "hidden", "shown", "refreshed", "kept")
+        run.failed += len(reextracted.failures)
+        run.error = "\n".join(filter(None, [run.error, *reextracted.failures]))[-MAX_ERROR_CHARS:]
+        _save(run, "done", "hidden", "shown", "refreshed", "kept", "failed", "error")
+
+
+# The run keeps the last lines about posts that could not be re-extracted, not an unbounded log.
+MAX_ERROR_CHARS = 20_000
+
+
+def _write_bodies(run: RulesRun, undecided, bodies: dict[int, tuple[str, str]]) -> list[int]:
+    """Store the re-extracted bodies of posts still undecided (an editor may have acted meanwhile); their ids."""
+    ids = list(undecided.filter(pk__in=bodies).values_list("pk", flat=True))
+    now = timezone.now()
+    posts = [Article(pk=pk, body_html=bodies[pk][0], excerpt=bodies[pk][1], updated_at=now) for pk in ids]
+    Article.objects.bulk_update(posts, ["body_html", "excerpt", "updated_at"])
+    if ids and run.source.content_mode == ContentMode.FEED:
+        Article.objects.filter(pk__in=ids).update(content_hash="")
+        Source.objects.filter(pk=run.source_id).update(content_digest="")
+    return ids
 
 
 def _save(run: RulesRun, *fields: str, **changes) -> None:

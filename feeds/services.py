@@ -9,20 +9,23 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from django.db import DatabaseError, IntegrityError, connection, transaction
-from django.db.models import CharField, ExpressionWrapper, F, Func, Value
+from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 
+from articles.models import EXCERPT_MAX_CHARS
+from articles.pagecache import invalidate_posts_on_commit
+from feeds.deferral import host_sources_defer, source_defer
 from feeds.ingest.discover import feed_links, looks_like_html
 from feeds.ingest.errors import TRANSIENT_DATABASE_ERRORS, FetchTimeout, error_summary
-from feeds.ingest.fetch import FetchError, FetchLimits, FetchResult, check_url, content_type, fetch_feed
+from feeds.ingest.fetch import FetchError, FetchLimits, FetchResult, check_url, fetch_feed
 from feeds.ingest.fingerprint import feed_fingerprint
 from feeds.ingest.parse import ParsedEntry, ParsedFeed, ParseError, parse_feed
-from feeds.ingest.sanitize import excerpt_from_html, first_image, sanitize_html
 from feeds.ingest.selectors import without_selected
-from feeds.ingest.store import PreparedEntry, StoreResult, store_entries_tolerant, stored_hashes
+from feeds.ingest.store import PreparedEntry, StoredRows, StoreResult, store_entries_tolerant, stored_rows
 from feeds.models import FetchAttempt, Source
 from feeds.outcomes import record_failure, record_success
+from feeds.politeness import HostNotNow
 from feeds.republishing import (
     entries_to_prepare,
     entry_notes_record,
@@ -32,7 +35,12 @@ from feeds.republishing import (
     with_content_mode,
 )
 from feeds.scheduler import BEAT, scheduler_run_record
+from feeds.spread import first_poll_time
+from feeds.store_lock import serialized_writes
+from feeds.websub.lifecycle import websub_after_poll
 from newsblog import metrics
+from untrusted.sanitize import excerpt_from_html, first_image, sanitize_html
+from untrusted.text import content_type
 
 logger = logging.getLogger("feeds.poll")
 # A claimed source is not claimed again for this long, even if its poll task never runs.
@@ -74,13 +82,19 @@ def feed_poll(*, source: Source) -> FetchAttempt:
     fetched: FetchResult | None = None
     try:
         with _timed(timings, "fetch"):
-            fetched = fetch_feed(source.feed_url, etag=source.etag, last_modified=source.last_modified)
+            fetched = fetch_feed(
+                source.feed_url, etag=source.etag, last_modified=source.last_modified, agent=source.user_agent
+            )
         if fetched.not_modified:
             attempt = record_success(source=source, fetched=fetched, started_at=started_at, clock=clock)
         else:
             attempt = _ingest_fetched(source, fetched, started_at, clock, timings)
+    except HostNotNow as error:
+        attempt = source_defer(source=source, error=error, started_at=started_at, clock=clock)
     except (FetchError, ParseError) as error:
         attempt = record_failure(source=source, error=error, fetched=fetched, started_at=started_at, clock=clock)
+        if getattr(error, "host_pause", None) is not None:
+            host_sources_defer(pause=error.host_pause, exclude=source)
     except TRANSIENT_DATABASE_ERRORS:
         raise
     except DatabaseError as error:
@@ -96,6 +110,7 @@ def feed_poll(*, source: Source) -> FetchAttempt:
         attempt = record_failure(source=source, error=failure, fetched=fetched, started_at=started_at, clock=clock)
     _log(source, attempt, timings)
     _count(attempt, timings)
+    websub_after_poll(source=source, fetched=fetched, attempt=attempt)
     return attempt
 
 
@@ -159,18 +174,26 @@ def feed_ingest(
     with _timed(timings, "parse"):
         parsed = parse_feed(body, url=source.feed_url, headers=headers, fetched_at=now)
     unprepared = StoreResult()
+    entries = list({entry.guid: entry for entry in parsed.entries}.values())
+    # The poll's one read of the source's stored rows: it picks the entries to prepare, and the store uses it too.
+    stored = stored_rows(source=source, guids=[entry.guid for entry in entries])
     with _timed(timings, "sanitize"):
-        prepared = _prepare(source, parsed, unprepared)
+        prepared = _prepare(source, entries, stored, unprepared)
     for attempt in range(STORE_ATTEMPTS):
         try:
-            with _timed(timings, "store"), transaction.atomic():
+            with _timed(timings, "store"), serialized_writes(), transaction.atomic():
                 if prepared:
                     _lock_for_store(source)
-                stored = store_entries_tolerant(source=source, entries=prepared, now=now)
-                stored.add(unprepared)
+                # A retry after a refused write reads the rows again: the refusal may have been a concurrent poll's.
+                result = store_entries_tolerant(
+                    source=source, entries=prepared, now=now, stored=stored if attempt == 0 else None
+                )
+                result.add(unprepared)
+                # The reading side's pages that show these posts are dropped once readers can see the posts.
+                invalidate_posts_on_commit(result.written)
                 if finish is not None:
-                    finish(parsed, stored)
-                return stored
+                    finish(parsed, result)
+                return result
         except IntegrityError:
             # Another source took the same slug in the same month at the same moment: the retry sees it.
             if attempt == STORE_ATTEMPTS - 1:
@@ -181,25 +204,20 @@ def feed_ingest(
 def _lock_for_store(source: Source) -> None:
     """Lock the source row: polls of one source take turns here, so two workers never race on the same entries.
 
-    On PostgreSQL the same statement also stops this transaction from waiting for its WAL flush: a poll lost in a
-    database crash is redone by the next poll (its ETag and fingerprint are lost with it).
+    The commit waits for its WAL flush like any other: not waiting (synchronous_commit = off) bought under 5% of
+    a poll's time, so it went (bench/ingest.py's synchronous_commit line measures it).
     """
-    rows = Source.objects.select_for_update().filter(pk=source.pk).order_by()
-    if connection.vendor == "postgresql":
-        relax = Func(Value("synchronous_commit"), Value("off"), Value(True), function="set_config")
-        rows = rows.annotate(relaxed=ExpressionWrapper(relax, output_field=CharField()))
-        list(rows.values_list("relaxed", flat=True))
-    else:
-        list(rows.values_list("pk", flat=True))
+    list(Source.objects.select_for_update().filter(pk=source.pk).order_by().values_list("pk", flat=True))
 
 
-def _prepare(source: Source, parsed: ParsedFeed, skipped: StoreResult) -> list[PreparedEntry]:
+def _prepare(
+    source: Source, entries: list[ParsedEntry], stored: StoredRows, skipped: StoreResult
+) -> list[PreparedEntry]:
     """Sanitize only the entries whose raw hash is not stored yet (new ones the rules take, or changed upstream).
 
     An entry that cannot be prepared is left out and counted in `skipped`; the rest of the feed goes on.
     """
-    entries = list({entry.guid: entry for entry in parsed.entries}.values())
-    known = stored_hashes(source=source, guids=[entry.guid for entry in entries])
+    known = {guid: row.content_hash for guid, row in stored.items()}
     rules = source_rules(source)
     to_prepare = entries_to_prepare(rules, entries, known)
     wanted, skipped.notes, skipped.retry_next_poll = with_content_mode(source=source, entries=to_prepare)
@@ -218,7 +236,7 @@ def _prepare(source: Source, parsed: ParsedFeed, skipped: StoreResult) -> list[P
 def _prepared_entry(source: Source, entry: ParsedEntry, status: str, selectors: list) -> PreparedEntry:
     body = sanitize_html(without_selected(entry.content_html, selectors), base_url=entry.content_base)
     image = entry.image_url or first_image(body)
-    excerpt = excerpt_from_html(body)
+    excerpt = excerpt_from_html(body, limit=EXCERPT_MAX_CHARS)
     body = excerpt_only(source, excerpt=excerpt, url=entry.url) or body
     return PreparedEntry(parsed=entry, body_html=body, excerpt=excerpt, image_url=image, status=status)
 
@@ -286,7 +304,9 @@ def _limits_left(started: float, deadline_seconds: float | None) -> FetchLimits 
     if left <= 0:
         raise FetchTimeout(f"The check took longer than {deadline_seconds:g} s; gave up.")
     usual = FetchLimits()
-    return FetchLimits(connect_timeout=min(usual.connect_timeout, left), deadline=min(usual.deadline, left))
+    return FetchLimits(
+        connect_timeout=min(usual.connect_timeout, left), deadline=min(usual.deadline, left), host_wait=left
+    )
 
 
 def _sentence(message: str) -> str:
@@ -321,7 +341,8 @@ def source_create(
     poll_interval_minutes: int | None = None,
     category: str = "",
 ) -> Source:
-    """A new source for feed_url with a unique slug; ValueError if that feed is already a source."""
+    """A new source for feed_url with a unique slug, its first poll in the least busy minute of its interval;
+    ValueError if that feed is already a source."""
     feed_url = check_url(feed_url)
     existing = Source.objects.filter(feed_url=feed_url).first()
     if existing is not None:
@@ -329,15 +350,17 @@ def source_create(
     name = (name or urlsplit(feed_url).hostname or "Feed").strip()[:200]
     return Source.objects.create(
         name=name,
-        slug=_unique_source_slug(name),
+        slug=unique_source_slug(name),
         feed_url=feed_url,
         site_url=site_url,
         poll_interval_minutes=poll_interval_minutes,
         category=category.strip()[:200],
+        next_poll_at=first_poll_time(interval_minutes=poll_interval_minutes),
     )
 
 
-def _unique_source_slug(name: str) -> str:
+def unique_source_slug(name: str) -> str:
+    """A slug for a new source from its name, numbered when another source already has it."""
     base = slugify(name)[:90].strip("-") or "source"
     taken = set(Source.objects.filter(slug__startswith=base).values_list("slug", flat=True))
     return next(slug for n in range(1, 10_000) if (slug := base if n == 1 else f"{base}-{n}") not in taken)

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from articles.models import Article, StorySignature
 from articles.stories import stories_attach
-from feeds.ingest.identity import story_key, text_matcher
+from feeds.ingest.identity import near_copies, story_key
 
 BATCH_SIZE = 500
 
@@ -73,8 +73,8 @@ def _batch(ids: list[int]) -> int:
     Article.objects.bulk_update(articles, ["story_key"])
     movable = [article for article in articles if _story_of_one(article)]
     fixed = [article for article in articles if not _story_of_one(article)]
-    text_matcher(fixed)(fixed)  # what they match is left alone: only indexed, so later posts can find them
-    return stories_attach(articles=movable, by_text=text_matcher(movable))
+    near_copies(fixed)  # what they match is left alone: only indexed, so later posts can find them
+    return stories_attach(articles=movable, by_text=near_copies)
 
 
 def _story_of_one(article: Article) -> bool:

@@ -6,6 +6,7 @@ from feeds.models import RulesRun, Source
 from feeds.originals import originals_check_due
 from feeds.rules_apply import rules_run_execute
 from feeds.services import TRANSIENT_DATABASE_ERRORS, feed_poll, fetch_attempt_prune, source_claim_due
+from feeds.websub import tasks as websub_tasks  # noqa: F401 - registers the WebSub tasks with the worker
 
 # Only the database going away is transient here: feed failures (and refused data) are recorded by feed_poll.
 TRANSIENT = TRANSIENT_DATABASE_ERRORS

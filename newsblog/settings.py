@@ -48,7 +48,7 @@ SITE_NAME = env_str("SITE_NAME", "newsblog")
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "newsblog.apps.DeskAdminConfig",
+    "operations.apps.DeskAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "articles",
     "feeds",
+    "operations",
 ]
 
 MIDDLEWARE = [
@@ -73,7 +74,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "newsblog.security.ContentSecurityPolicyMiddleware",
     # Innermost: sees the view's own status, and counts a post view only for a 200.
-    "articles.middleware.CountViewsMiddleware",
+    "articles.popularity.middleware.CountViewsMiddleware",
 ]
 
 ROOT_URLCONF = "newsblog.urls"
@@ -112,14 +113,16 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Unset: local-memory cache, views written straight to the database, Celery tasks run in-process.
 REDIS_URL = env_redis_url("REDIS_URL")
 
+# Seconds a Redis call may take before it counts as failed: Redis is an accelerator, so a slow or dead one must cost
+# a page render or a health probe a moment, not the request. (The view counter keeps its own, shorter one.)
+REDIS_TIMEOUT_SECONDS = 0.5
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "newsblog.redis_cache.ReusedClientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "newsblog",
-            # Redis is an accelerator: a slow or dead Redis must not hang page renders.
-            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+            "OPTIONS": {"socket_connect_timeout": REDIS_TIMEOUT_SECONDS, "socket_timeout": REDIS_TIMEOUT_SECONDS},
         }
     }
 else:
@@ -171,11 +174,30 @@ FEEDS_DEFAULT_INTERVAL_MINUTES = env_int("FEEDS_DEFAULT_INTERVAL_MINUTES", 30, m
 # Seconds the admin's add-source check may take in all (page and feed), well under gunicorn's and
 # nginx's 30 s; a slower server's source is saved unchecked and its first poll tells.
 FEEDS_ADD_CHECK_SECONDS = env_int("FEEDS_ADD_CHECK_SECONDS", 10, minimum=1)
+# Per-host politeness (feeds/politeness/): requests in flight at once to one host, and milliseconds between the
+# starts of two requests to it, across every worker (per process without Redis).
+FEEDS_HOST_MAX_IN_FLIGHT = env_int("FEEDS_HOST_MAX_IN_FLIGHT", 2, minimum=1)
+FEEDS_HOST_MIN_GAP_MS = env_int("FEEDS_HOST_MIN_GAP_MS", 1000, minimum=0)
+# Seconds a poll waits at most for its turn at a busy host; then the source is deferred (never past the task's
+# soft time limit: the wait is cut to leave the fetch its 30 s within it).
+FEEDS_HOST_WAIT_SECONDS = env_int("FEEDS_HOST_WAIT_SECONDS", 20, minimum=0)
 
 # Re-checks of original articles after publishing (feeds/originals.py), at most this many a minute in all; 0: none.
 ORIGINAL_CHECKS_PER_MINUTE = env_int("ORIGINAL_CHECKS_PER_MINUTE", 60, minimum=0)
 if ORIGINAL_CHECKS_PER_MINUTE:
     CELERY_BEAT_SCHEDULE["check-originals"] = {"task": "feeds.tasks.check_originals", "schedule": timedelta(minutes=1)}
+
+# --- WebSub push (feeds/websub/, README "WebSub push") ---------------------------------------------
+
+# Subscribe to the hubs feeds name, so their new entries are pushed to SITE_URL/websub/<id>/ as they appear.
+WEBSUB_ENABLED = env_bool("WEBSUB_ENABLED", default=True)
+# The lease asked of hubs; renewed a day (at most half a lease) before it ends.
+WEBSUB_LEASE_SECONDS = env_int("WEBSUB_LEASE_SECONDS", 10 * 24 * 3600, minimum=60)
+if WEBSUB_ENABLED:
+    CELERY_BEAT_SCHEDULE["websub-maintain"] = {
+        "task": "feeds.websub.tasks.websub_maintain",
+        "schedule": timedelta(minutes=5),
+    }
 
 # --- Health (/healthz) -------------------------------------------------------------------------
 
@@ -213,10 +235,9 @@ if METRICS_ENABLED:
 
 # Approve reader comments without moderation.
 COMMENTS_AUTO_APPROVE = env_bool("COMMENTS_AUTO_APPROVE", default=False)
-# Popular-posts widget: window ("7d", "30d" or "all"), number of posts, thumbnails, snippet length.
+# Popular-posts widget: window ("7d", "30d" or "all"; the articles app refuses others at start-up), number of
+# posts, thumbnails, snippet length.
 POPULAR_WINDOW = env_str("POPULAR_WINDOW", "7d")
-if POPULAR_WINDOW not in {"7d", "30d", "all"}:
-    raise ImproperlyConfigured(f"POPULAR_WINDOW={POPULAR_WINDOW!r} is not a window; use 7d, 30d or all.")
 POPULAR_COUNT = env_int("POPULAR_COUNT", 5, minimum=1)
 POPULAR_THUMBNAILS = env_bool("POPULAR_THUMBNAILS", default=True)
 POPULAR_SNIPPET_CHARS = env_int("POPULAR_SNIPPET_CHARS", 900, minimum=50)
@@ -242,6 +263,8 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("DJANGO_TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
+# The one date format of pages, feeds and the desk: newsblog/formats/en/formats.py.
+FORMAT_MODULE_PATH = ["newsblog.formats"]
 
 # --- Static files -----------------------------------------------------------------------------
 

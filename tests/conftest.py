@@ -18,11 +18,16 @@ def _require_services(request):
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Each test starts with an empty cache, so counters and cached pages never leak between tests."""
+    """Each test starts with an empty cache, so counters and cached pages never leak between tests; and with no
+    host paused or spaced out (Redis: flushed with the cache; in-process: a new limiter)."""
     from django.core.cache import cache
 
+    from feeds import politeness
+
     cache.clear()
+    politeness.limiter_reset()
     yield
+    politeness.limiter_reset()
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -28,6 +28,10 @@ PAGE_CACHE_LOCAL_SECONDS = 0
 CELERY_TASK_ALWAYS_EAGER = True
 # Upstream feeds in tests are served from 127.0.0.1.
 FEEDS_ALLOW_PRIVATE_ADDRESSES = True
+# Every test upstream is the one host 127.0.0.1: no gap between request starts, unless the environment sets one
+# (the politeness tests set it, or FEEDS_HOST_MIN_GAP_MS for the worker processes they start).
+if "FEEDS_HOST_MIN_GAP_MS" not in os.environ:
+    FEEDS_HOST_MIN_GAP_MS = 0
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Serve static files from the finders, as in development; tests never run collectstatic.
 WHITENOISE_AUTOREFRESH = True

@@ -18,8 +18,9 @@ from articles.pagecache import invalidate_posts_on_commit
 STORY_LOCK = 0x5710_2416
 Decision = Article.StoryDecision
 
-# Given the new posts, the post each one should join by its text (or none): the near-duplicate rule's hook.
-TextMatcher = Callable[[list[Article]], dict[int, int]]
+# Given the new posts the URL rule left undecided, the post each one should join by its text (or none); the
+# second list holds the copies the URL rule decided, only to be indexed: the near-duplicate rule's hook.
+TextMatcher = Callable[[list[Article], list[Article]], dict[int, int]]
 
 
 def stories_lock() -> None:
@@ -43,7 +44,9 @@ def stories_attach(*, articles: Iterable[Article], by_text: TextMatcher | None =
         return 0
     stories_lock()
     leads = _leads_by_key(new)
-    text_matches = by_text(new) if by_text is not None else {}
+    by_url = _decided_by_url(new, leads)
+    undecided = [article for article in new if article.pk not in by_url]
+    text_matches = by_text(undecided, [a for a in new if a.pk in by_url]) if by_text is not None else {}
     # Where each post of the batch stands: the lead of its story (itself when it leads).
     story_of: dict[int, Article] = _leads_of(set(text_matches.values()) - {a.pk for a in new})
     copies: list[Article] = []
@@ -71,19 +74,49 @@ def stories_attach(*, articles: Iterable[Article], by_text: TextMatcher | None =
     return joined
 
 
+def _decided_by_url(new: list[Article], leads: dict[str, Article]) -> set[int]:
+    """Ids of the new posts the URL rule makes copies: a stored lead has their key, or an earlier post of the batch.
+    The text rule is not asked about them (its signature and band lookup are the identity check's main cost)."""
+    seen, decided = set(leads), set()
+    for article in new:
+        if article.story_key in seen:
+            decided.add(article.pk)
+        elif article.story_key:
+            seen.add(article.story_key)
+    return decided
+
+
 def _leads_by_key(new: list[Article]) -> dict[str, Article]:
-    """story_key -> the earliest matchable lead stored before this batch with that key, one query.
+    """story_key -> the earliest matchable lead stored before this batch with that key; one query, and one more to
+    load the leads when some are found.
 
     Not the lowest id of all: a concurrent poll that committed while this one waited for the lock may hold a
     higher id than this batch's posts, and it leads because it reached the lock first.
     """
     keys = {article.story_key for article in new if article.story_key}
-    if not keys:
+    lead_ids = _lead_ids_by_key(keys, batch=[article.pk for article in new]) if keys else {}
+    if not lead_ids:
         return {}
-    rows = Article.objects.filter(matchable_leads(), story_key__in=keys).exclude(pk__in=[a.pk for a in new])
-    rows = rows.select_related("source").order_by("-id")
-    # Ordered newest first, so the earliest post of each key is the one left in the dict.
-    return {row.story_key: row for row in rows.only(*LEAD_FIELDS)}
+    leads = Article.objects.filter(pk__in=lead_ids.values()).select_related("source").only(*LEAD_FIELDS).in_bulk()
+    return {key: leads[pk] for key, pk in lead_ids.items() if pk in leads}
+
+
+def _lead_ids_by_key(keys: set[str], *, batch: list[int]) -> dict[str, int]:
+    """story_key -> id of the earliest post with that key that matchable_leads() takes, outside the batch.
+
+    Only placeholders are formatted into the SQL. matchable_leads() is written out in SQL here: this lookup runs
+    for every new post, and compiling the ORM's query cost more than the database's work (bench/stories.py).
+    """
+    key_params, batch_params = ", ".join(["%s"] * len(keys)), ", ".join(["%s"] * len(batch))
+    sql = (
+        f"SELECT story_key, id FROM {Article._meta.db_table} WHERE story_key IN ({key_params}) "  # noqa: S608 - see above
+        f"AND story_lead_id IS NULL AND story_decision <> %s AND status <> %s AND id NOT IN ({batch_params}) "
+        "ORDER BY id DESC"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*keys, Decision.SPLIT, Article.Status.COPY, *batch])
+        # Newest first, so the earliest post of each key is the one left in the dict.
+        return dict(cursor.fetchall())
 
 
 LEAD_FIELDS = (

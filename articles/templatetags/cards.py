@@ -25,10 +25,14 @@ CARD_TEMPLATE = "includes/post_card.html"
 
 
 @functools.cache
-def card_version() -> str:
-    """A digest of the card template's source: a release that changes the card never shows an older one's."""
-    source = get_template(CARD_TEMPLATE).template.source
+def template_version(name: str) -> str:
+    """A digest of a template's source: a release that changes a kept fragment never shows an older one's."""
+    source = get_template(name).template.source
     return hashlib.blake2b(source.encode(), digest_size=6).hexdigest()
+
+
+def card_version() -> str:
+    return template_version(CARD_TEMPLATE)
 
 
 def card_key(post: Article) -> str:

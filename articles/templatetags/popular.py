@@ -4,8 +4,10 @@ from django import template
 from django.conf import settings
 from django.template.loader import render_to_string
 
+from articles.caching import cached
 from articles.pagecache import sidebar_generation
-from articles.ranking import CACHE_SECONDS, cached, popular_or_newest
+from articles.popularity import popular_or_newest
+from articles.popularity.ranking import CACHE_SECONDS
 
 register = template.Library()
 
@@ -13,6 +15,8 @@ register = template.Library()
 FRAGMENT_VERSION = 2
 
 
+# Not an inclusion tag: it keeps the rendered HTML, not the posts, because rendering the five posts costs
+# about 0.8 ms a page and reading the fragment about 0.05 ms (measured when the widget's templates were merged).
 @register.simple_tag
 def popular_posts_widget(*, newest_if_no_views: bool = False) -> str:
     """The widget's HTML: at most one query on a cache miss, none on a hit.
@@ -37,6 +41,6 @@ def popular_posts_widget(*, newest_if_no_views: bool = False) -> str:
             "thumbnails": thumbnails,
             "snippet_chars": snippet_chars,
         }
-        return render_to_string("includes/popular_posts_list.html", context)
+        return render_to_string("includes/popular_posts.html", context)
 
     return cached(key, render, CACHE_SECONDS)

@@ -10,8 +10,9 @@ from django.template.loader import render_to_string
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from articles.caching import cached
 from articles.models import Article
-from articles.pagecache import ARCHIVE_KEY, cache_get_or_compute, sidebar_generation
+from articles.pagecache import ARCHIVE_KEY, sidebar_generation
 from articles.search import highlighted_snippet
 from articles.stories import also_covered_by
 
@@ -54,7 +55,7 @@ def comment_html(text: str) -> SafeString:
 def blog_archive_widget() -> SafeString:
     """The "Blog archive" widget's HTML: post counts per year and month, newest first, rendered once per change."""
     # The sidebar's generation in the key: counts computed before a change committed are never kept after it.
-    html = cache_get_or_compute(archive_key(sidebar_generation()), _render_blog_archive)
+    html = cached(archive_key(sidebar_generation()), _render_blog_archive, settings.PAGE_CACHE_SECONDS or 1)
     return mark_safe(html)  # noqa: S308 - the output of blog_archive.html, which escapes
 
 

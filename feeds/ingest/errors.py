@@ -13,10 +13,14 @@ class ParseError(Exception):
 class FetchError(Exception):
     """A fetch that failed; the message is meant for an editor."""
 
-    def __init__(self, message: str, *, status: int | None = None, headers: dict[str, str] | None = None):
+    def __init__(
+        self, message: str, *, status: int | None = None, headers: dict[str, str] | None = None, host_pause=None
+    ):
         super().__init__(message)
         self.status = status
         self.headers = headers or {}
+        # The pause (feeds.politeness.HostPause) this failure put its host in, if any: every source on it waits.
+        self.host_pause = host_pause
 
 
 def error_summary(error: Exception) -> str:

@@ -3,22 +3,17 @@
 The result is still upstream HTML: the sanitize stage makes it safe, as it does feed content.
 """
 
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from urllib.parse import urlsplit
+from dataclasses import dataclass, replace
 
 import lxml.html
 import trafilatura
 
-from feeds.ingest import politeness
 from feeds.ingest.errors import FetchError
 from feeds.ingest.fetch import FetchLimits, fetch_feed
-from feeds.ingest.politeness import HostBackingOff, InProcessHostLimiter
-from feeds.ingest.schedule import retry_after
+from feeds.politeness import HostBusy
 
 MAX_PAGE_BYTES = 5 * 1024 * 1024
 PAGE_LIMITS = FetchLimits(max_bytes=MAX_PAGE_BYTES)
-SLOW_DOWN_STATUSES = frozenset({429, 503})
 # Less than this much text is a cookie wall, a paywall or an error page rather than the article.
 MIN_ARTICLE_CHARS = 200
 
@@ -32,19 +27,18 @@ class FullText:
     error: str = ""
 
 
-def full_text(url: str, *, limiter: InProcessHostLimiter | None = None, limits: FetchLimits = PAGE_LIMITS) -> FullText:
-    """The article at url, extracted; never raises for a page that cannot be had, says why instead."""
-    limiter = limiter or politeness.HOSTS
-    host = urlsplit(url).hostname or ""
+def full_text(url: str, *, wait: float, agent: str = "", limits: FetchLimits = PAGE_LIMITS) -> FullText:
+    """The article at url, extracted; never raises for a page that cannot be had, says why instead.
+
+    The fetch waits at most `wait` seconds for its turn at the page's host (feeds/politeness): HostBusy when the
+    turn did not come, so the caller can leave the entry for the next poll. A host that asked us to slow down
+    (429/503) is left alone for its Retry-After by every fetch, here and in other workers.
+    """
     try:
-        with limiter.acquire(host):
-            fetched = fetch_feed(url, limits=limits)
-    except HostBackingOff as error:
-        return FullText(error=str(error))
+        fetched = fetch_feed(url, limits=replace(limits, host_wait=max(wait, 0.0)), agent=agent)
+    except HostBusy:
+        raise
     except FetchError as error:
-        if error.status in SLOW_DOWN_STATUSES:
-            pause = retry_after(error.headers.get("retry-after", ""), now=datetime.now(UTC))
-            limiter.backoff(host, pause.total_seconds())
         return FullText(error=str(error).replace("The feed", "The page"))
     html = extract_article(fetched.body, url=fetched.url)
     if len(visible_text(html)) < MIN_ARTICLE_CHARS:

@@ -8,16 +8,17 @@ import socket
 import ssl
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from email.message import Message
-from urllib.parse import quote, urljoin, urlsplit
+from urllib.parse import quote, urlencode, urljoin, urlsplit
 
 from django.conf import settings
 
 from feeds.ingest.addresses import address_allowed
 from feeds.ingest.decompress import Decoder
 from feeds.ingest.errors import FetchError, FetchTimeout
-from feeds.ingest.text import MAX_URL_LENGTH
+from feeds.politeness import HostPause, host_of, host_turn
+from untrusted.text import MAX_URL_LENGTH
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 PERMANENT_REDIRECTS = frozenset({301, 308})
@@ -32,6 +33,9 @@ class FetchLimits:
     deadline: float = 30.0
     max_redirects: int = 5
     max_bytes: int = 15 * 1024 * 1024
+    # Seconds to wait at most for a turn at the host (feeds/politeness); None: FEEDS_HOST_WAIT_SECONDS, cut so the
+    # wait and the deadline together stay within the Celery task's soft time limit.
+    host_wait: float | None = None
 
 
 DEFAULT_LIMITS = FetchLimits()
@@ -46,6 +50,8 @@ class FetchResult:
     # The new address when every redirect on the way was permanent (301/308), else "".
     moved_to: str = ""
     bytes_received: int = 0
+    # The pause this answer put its host in (a 429, or one failure too many): every source on it waits.
+    host_pause: HostPause | None = None
 
     @property
     def not_modified(self) -> bool:
@@ -130,19 +136,31 @@ def user_agent() -> str:
     return f"{settings.SITE_NAME}/1.0 (feed reader; +{settings.SITE_URL})"
 
 
-def fetch_feed(url: str, *, etag: str = "", last_modified: str = "", limits: FetchLimits | None = None) -> FetchResult:
-    """GET the feed at url following at most limits.max_redirects redirects; FetchError on any failure."""
-    result, permanent, visited = _follow(url, method="GET", etag=etag, last_modified=last_modified, limits=limits)
+def fetch_feed(
+    url: str, *, etag: str = "", last_modified: str = "", limits: FetchLimits | None = None, agent: str = ""
+) -> FetchResult:
+    """GET the feed at url following at most limits.max_redirects redirects; FetchError on any failure.
+
+    agent: a User-Agent to send instead of ours (a source's override, for sites that require one).
+    """
+    result, permanent, visited = _follow(
+        url, method="GET", etag=etag, last_modified=last_modified, limits=limits, agent=agent
+    )
     return _finish(result, permanent, visited)
 
 
-def fetch_status(url: str, *, method: str = "HEAD", limits: FetchLimits | None = None) -> FetchResult:
+def fetch_status(url: str, *, method: str = "HEAD", limits: FetchLimits | None = None, agent: str = "") -> FetchResult:
     """The status of url after its redirects (HEAD, or GET without reading the body), with moved_to when every
     redirect was permanent; FetchError only when no answer came (network, address policy, redirect loop)."""
-    result, permanent, visited = _follow(url, method=method, limits=limits, read_body=False)
+    result, permanent, visited = _follow(url, method=method, limits=limits, read_body=False, agent=agent)
     if len(visited) > 1 and permanent:
         result.moved_to = result.url
     return result
+
+
+def post_form(url: str, fields: dict[str, str], *, limits: FetchLimits | None = None) -> FetchResult:
+    """POST a form (a WebSub hub request) under the same address policy and limits; no redirect is followed."""
+    return _get_once(check_url(url), "", "", time.monotonic(), limits or DEFAULT_LIMITS, method="POST", form=fields)
 
 
 def _follow(
@@ -153,13 +171,32 @@ def _follow(
     last_modified: str = "",
     limits: FetchLimits | None = None,
     read_body: bool = True,
+    agent: str = "",
 ) -> tuple[FetchResult, bool, set[str]]:
-    """The last answer after following redirects, whether every redirect was permanent, and the URLs visited."""
+    """The last answer after following redirects, whether every redirect was permanent, and the URLs visited.
+
+    Each request waits for its turn at its host (feeds/politeness); the wait is not counted in the deadline.
+    """
     started, limits = time.monotonic(), limits or DEFAULT_LIMITS
     url = check_url(url)
     permanent, visited, wire_bytes = True, {url}, 0
     for _hop in range(limits.max_redirects + 1):
-        result = _get_once(url, etag, last_modified, started, limits, method=method, read_body=read_body)
+        waiting = time.monotonic()
+        with host_turn(host_of(url), max_wait=_host_wait(limits)) as turn:
+            started += time.monotonic() - waiting
+            result = _get_once(
+                url,
+                etag,
+                last_modified,
+                started,
+                limits,
+                method=method,
+                read_body=read_body,
+                agent=agent,
+                on_start=turn.starting,
+            )
+            turn.answered(result.status, result.headers)
+        result.host_pause = turn.pause
         wire_bytes += result.bytes_received
         if result.status not in REDIRECT_STATUSES:
             result.bytes_received = wire_bytes
@@ -175,6 +212,15 @@ def _follow(
     raise FetchError(f"The server redirected more than {limits.max_redirects} times.")
 
 
+def _host_wait(limits: FetchLimits) -> float:
+    """How long a request may wait for its turn at a host: never so long that the wait and the deadline together
+    outlast the poll task's soft time limit."""
+    if limits.host_wait is not None:
+        return limits.host_wait
+    room = settings.CELERY_TASK_SOFT_TIME_LIMIT - limits.deadline - 5
+    return max(min(settings.FEEDS_HOST_WAIT_SECONDS, room), 0)
+
+
 def _finish(result: FetchResult, permanent: bool, visited: set[str]) -> FetchResult:
     if len(visited) > 1 and permanent:
         result.moved_to = result.url
@@ -184,7 +230,7 @@ def _finish(result: FetchResult, permanent: bool, visited: set[str]) -> FetchRes
     message = f"The feed answered HTTP {result.status} ({reason})."
     if result.status == 410:
         message = "The feed answered 410 Gone: the publisher has removed it."
-    raise FetchError(message, status=result.status, headers=result.headers)
+    raise FetchError(message, status=result.status, headers=result.headers, host_pause=result.host_pause)
 
 
 def _get_once(
@@ -196,6 +242,9 @@ def _get_once(
     *,
     method: str = "GET",
     read_body: bool = True,
+    form: dict[str, str] | None = None,
+    agent: str = "",
+    on_start: Callable[[], None] | None = None,
 ) -> FetchResult:
     parts = urlsplit(url)
     kind = _GuardedHTTPSConnection if parts.scheme.lower() == "https" else _GuardedHTTPConnection
@@ -206,7 +255,7 @@ def _get_once(
     connection = kind(host, port, timeout=limits.connect_timeout, **extra)
     # Feeds put spaces and non-ASCII in paths; HTTP wants them percent-encoded (existing escapes are kept).
     path = quote((parts.path or "/") + (f"?{parts.query}" if parts.query else ""), safe=_PATH_SAFE)
-    headers = {"User-Agent": user_agent(), "Accept": ACCEPT, "Accept-Encoding": "gzip, deflate"}
+    headers = {"User-Agent": agent or user_agent(), "Accept": ACCEPT, "Accept-Encoding": "gzip, deflate"}
     if etag:
         headers["If-None-Match"] = etag
     if last_modified:
@@ -216,10 +265,17 @@ def _get_once(
     watchdog.daemon = True
     watchdog.start()
     try:
-        connection.request(method, path, headers=headers)
+        if on_start is not None:
+            on_start()
+        if form is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        connection.request(method, path, body=urlencode(form) if form is not None else None, headers=headers)
         _arm(connection, started, limits)
         response = connection.getresponse()
         response_headers = {name.lower(): value for name, value in response.getheaders()}
+        # A feed may name its WebSub hub and self URL in two Link headers: keep both, joined as HTTP allows.
+        if links := response.headers.get_all("link"):
+            response_headers["link"] = ", ".join(links)
         result = FetchResult(url=url, status=response.status, headers=response_headers)
         if response.status == 200 and read_body and method == "GET":
             result.body, result.bytes_received = _read_body(response, connection, started, limits)
@@ -287,10 +343,3 @@ def _read_body(
 
 def _too_large(limits: FetchLimits) -> str:
     return f"The feed is larger than {limits.max_bytes // (1024 * 1024)} MiB (after decompression); refused."
-
-
-def content_type(headers: dict[str, str]) -> tuple[str, str]:
-    """The media type and charset of a response, lower-cased."""
-    message = Message()
-    message["content-type"] = headers.get("content-type", "")
-    return message.get_content_type().lower(), (message.get_content_charset() or "").lower()

@@ -12,7 +12,7 @@ import re
 import feedparser
 
 from feeds.ingest import parse
-from feeds.ingest.fetch import content_type
+from untrusted.text import content_type
 
 # feedparser lower-cases element names, so <Item> and <atom:ENTRY> are entries too.
 _ENTRY_START = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?:item|entry)[\s>/]", re.IGNORECASE)

@@ -21,12 +21,12 @@ import operator
 import re
 import struct
 import zlib
-from collections.abc import Callable
+from collections.abc import Sequence
 from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
 from articles.models import Article
 from articles.stories.nearcopies import text_matches
-from feeds.ingest.text import TRACKING_PARAMETERS
+from untrusted.text import TRACKING_PARAMETERS
 
 DEFAULT_PORTS = {"http": "80", "https": "443"}
 # Host prefixes of the same site's mobile and AMP editions ("www." is the same site too).
@@ -155,12 +155,10 @@ def signature_bands(signature: tuple[int, ...]) -> list[int]:
     return keys
 
 
-def text_matcher(articles: list[Article]) -> Callable[[list[Article]], dict[int, int]]:
-    """The near-duplicate rule for new, stored posts: a hook for stories_attach."""
-    signatures = {article.pk: text_signature(article.title, article.body_html) for article in articles}
+def near_copies(new: list[Article], url_copies: Sequence[Article] = ()) -> dict[int, int]:
+    """The near-duplicate rule for new, stored posts (stories_attach's hook): the earlier post each one matches by
+    text; every post is indexed, the copies the URL rule decided with an empty signature (not computed)."""
+    signatures = {article.pk: text_signature(article.title, article.body_html) for article in new}
+    signatures |= {article.pk: () for article in url_copies}
     bands = {pk: signature_bands(signature) for pk, signature in signatures.items()}
-
-    def matches(new: list[Article]) -> dict[int, int]:
-        return text_matches(new, signatures=signatures, bands=bands, similarity=estimated_similarity)
-
-    return matches
+    return text_matches([*new, *url_copies], signatures=signatures, bands=bands, similarity=estimated_similarity)

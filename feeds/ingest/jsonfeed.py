@@ -6,13 +6,11 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from feeds.ingest.errors import ParseError
-from feeds.ingest.text import clean_url
-
-MAX_ENTRIES = 200
+from untrusted.text import clean_url
 
 
-def parse_json_feed(body: bytes, *, url: str) -> dict:
-    """The feed's title, site URL and raw entries (the same keys parse.py builds from feedparser)."""
+def parse_json_feed(body: bytes, *, url: str, max_entries: int) -> dict:
+    """The feed's title, site URL and first max_entries raw entries (the same keys parse.py builds from feedparser)."""
     try:
         document = json.loads(body)
     except (ValueError, UnicodeDecodeError, RecursionError) as error:
@@ -22,7 +20,7 @@ def parse_json_feed(body: bytes, *, url: str) -> dict:
     items = document.get("items")
     if not isinstance(items, list):
         raise ParseError("broken feed with no entries: the JSON Feed has no items list.")
-    entries = [_raw_item(item, url) for item in items[:MAX_ENTRIES] if isinstance(item, Mapping)]
+    entries = [_raw_item(item, url) for item in items[:max_entries] if isinstance(item, Mapping)]
     return {
         "title": document.get("title", ""),
         "site_url": clean_url(document.get("home_page_url"), base=url),

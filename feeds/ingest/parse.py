@@ -13,8 +13,7 @@ import feedparser
 
 from feeds.ingest import jsonfeed, sax
 from feeds.ingest.errors import ParseError
-from feeds.ingest.fetch import content_type
-from feeds.ingest.text import clean_text, clean_title, clean_url
+from untrusted.text import clean_text, clean_title, clean_url, content_type
 
 MAX_ENTRIES = 200
 MAX_GUID = 512
@@ -28,7 +27,6 @@ PARSE_VERSION = 1
 # Dates before this are junk (epoch zero, year 1, negative years); the fetch time stands in for them.
 EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
 
-sax.install()
 
 _FIRST_ELEMENT = re.compile(rb"<[A-Za-z_]")
 _DOCTYPE = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
@@ -67,7 +65,7 @@ def parse_feed(body: bytes, *, url: str, headers: Mapping[str, str], fetched_at:
         raise ParseError("empty response: the feed address returned nothing.")
     media_type, _charset = content_type(dict(headers))
     if is_json_feed(body, media_type):
-        feed = jsonfeed.parse_json_feed(body, url=url)
+        feed = jsonfeed.parse_json_feed(body, url=url, max_entries=MAX_ENTRIES)
         return _finish(feed["title"], feed["site_url"], feed["entries"], "", url, fetched_at)
     return _parse_xml(body, url=url, headers=headers, fetched_at=fetched_at, media_type=media_type)
 

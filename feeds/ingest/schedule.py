@@ -32,10 +32,14 @@ def base_interval(*, override_minutes: int | None, recent_posts: Sequence[dateti
     return min(max(median(gaps) / 2, MIN_INTERVAL), MAX_INTERVAL)
 
 
-def next_poll_after_success(*, now: datetime, interval: timedelta, headers: dict[str, str]) -> datetime:
-    """The next poll time: the interval, but never sooner than Cache-Control max-age or Retry-After allow."""
+def next_poll_after_success(
+    *, now: datetime, interval: timedelta, headers: dict[str, str], rng: random.Random | None = None
+) -> datetime:
+    """The next poll time: the interval with +-10% jitter (so sources polled together drift apart instead of
+    staying in step), but never sooner than Cache-Control max-age or Retry-After allow."""
+    rng = rng or random.Random()  # noqa: S311 - jitter, not cryptography
     floor = max(max_age(headers.get("cache-control", "")), retry_after(headers.get("retry-after", ""), now=now))
-    return now + min(max(interval, floor), MAX_INTERVAL)
+    return now + min(max(interval * rng.uniform(0.9, 1.1), floor), MAX_INTERVAL)
 
 
 def next_poll_after_failure(

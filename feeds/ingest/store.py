@@ -1,4 +1,5 @@
-"""Store stage: the only stage that writes. Upserts articles on the (source, guid) constraint.
+"""Store stage: the only stage that writes. Inserts new articles and updates changed ones; the (source, guid)
+constraint guards against a concurrent poll storing the same entry.
 
 Update rule: an upstream change replaces url, title, author, body, excerpt, image and labels, unless an editor
 changed the post: then the editor's version stays and only upstream_changed_at (and the hash) move. published_at,
@@ -13,17 +14,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import count
 
-from django.db import DatabaseError, transaction
-from django.db.models import Q, Value
-from django.utils import timezone
+from django.db import DatabaseError, IntegrityError, transaction
+from django.db.models import IntegerField, Q, Value
 from django.utils.text import slugify
 
 from articles.models import Article, Label, PurgedPost
-from articles.pagecache import invalidate_posts_on_commit
 from articles.revisions import Edit, revisions_keep
 from articles.stories import stories_attach
 from feeds.ingest.errors import TRANSIENT_DATABASE_ERRORS, error_summary
-from feeds.ingest.identity import story_key, text_matcher
+from feeds.ingest.identity import near_copies, story_key
 from feeds.ingest.parse import ParsedEntry
 from feeds.models import Source
 from newsblog import metrics
@@ -57,6 +56,8 @@ class StoreResult:
     notes: list[str] = field(default_factory=list)
     # Some entries were left out to be taken by the next poll (e.g. its time for full-text pages ran out).
     retry_next_poll: bool = False
+    # The posts written (new or changed upstream): the caller drops the pages that show them once it commits.
+    written: list[int] = field(default_factory=list)
 
     def skip(self, *, guid: str, reason: str) -> None:
         self.skipped += 1
@@ -72,21 +73,44 @@ class StoreResult:
         self.first_skipped = self.first_skipped or other.first_skipped
         self.notes = self.notes + other.notes
         self.retry_next_poll = self.retry_next_poll or other.retry_next_poll
+        self.written = self.written + other.written
 
 
 # Stands for the hash of a purged post: it never equals an entry's hash, and such an entry is skipped.
 PURGED = "purged"
 
 
-def stored_hashes(*, source: Source, guids: Iterable[str]) -> dict[str, str]:
-    """guid -> content_hash of the source's articles among guids, or PURGED for purged ones (one query)."""
+@dataclass(frozen=True)
+class StoredRow:
+    """What the store needs to know of a guid already stored for the source (or purged: pk None, hash PURGED)."""
+
+    pk: int | None
+    content_hash: str
+    edited_by_editor: bool = False
+
+
+StoredRows = dict[str, StoredRow]
+
+
+def stored_rows(*, source: Source, guids: Iterable[str]) -> StoredRows:
+    """guid -> the source's stored row among guids, purged ones included (hash PURGED); one query a poll."""
     guids = list(guids)
-    stored = Article.objects.filter(source=source, guid__in=guids).order_by().values_list("guid", "content_hash")
-    purged = PurgedPost.objects.filter(source=source, guid__in=guids).values_list("guid", Value(PURGED))
-    return dict(stored.union(purged, all=True))
+    stored = (
+        Article.objects.filter(source=source, guid__in=guids)
+        .order_by()
+        .values_list("guid", "id", "content_hash", "edited_by_editor")
+    )
+    purged = PurgedPost.objects.filter(source=source, guid__in=guids).values_list(
+        "guid", Value(None, output_field=IntegerField()), Value(PURGED), Value(False)
+    )
+    return {
+        guid: StoredRow(pk, content_hash, edited) for guid, pk, content_hash, edited in stored.union(purged, all=True)
+    }
 
 
-def store_entries_tolerant(*, source: Source, entries: list[PreparedEntry], now: datetime) -> StoreResult:
+def store_entries_tolerant(
+    *, source: Source, entries: list[PreparedEntry], now: datetime, stored: StoredRows | None = None
+) -> StoreResult:
     """store_entries, but an entry the database refuses is skipped and reported instead of failing the feed.
 
     All entries go in one bulk write first; only if the database refuses that is each entry written on its own,
@@ -95,7 +119,7 @@ def store_entries_tolerant(*, source: Source, entries: list[PreparedEntry], now:
     """
     try:
         with transaction.atomic():
-            return store_entries(source=source, entries=entries, now=now)
+            return store_entries(source=source, entries=entries, now=now, stored=stored)
     except TRANSIENT_DATABASE_ERRORS:
         raise
     except DatabaseError as error:
@@ -117,49 +141,89 @@ def store_entries_tolerant(*, source: Source, entries: list[PreparedEntry], now:
     return result
 
 
-def store_entries(*, source: Source, entries: list[PreparedEntry], now: datetime) -> StoreResult:
-    """Insert new entries and apply upstream changes; call inside the poll's transaction with the source locked."""
+def store_entries(
+    *, source: Source, entries: list[PreparedEntry], now: datetime, stored: StoredRows | None = None
+) -> StoreResult:
+    """Insert new entries and apply upstream changes; call inside the poll's transaction with the source locked.
+
+    stored is the poll's one read of the source's rows (stored_rows), made before the entries were prepared; read
+    here when not given. A row another worker inserted since is caught by the (source, guid) constraint.
+    """
     result = StoreResult()
     if not entries:
         return result
-    existing = {
-        row["guid"]: row
-        for row in Article.objects.filter(source=source, guid__in=[e.parsed.guid for e in entries])
-        .order_by()
-        .values("id", "guid", "content_hash", "edited_by_editor", "slug", "url_year", "url_month", "published_at")
-    }
-    fresh, changed, kept = [], [], []
+    if stored is None:
+        stored = stored_rows(source=source, guids=[entry.parsed.guid for entry in entries])
+    fresh = [entry for entry in entries if entry.parsed.guid not in stored]
+    inserted, raced = _insert_new(source, fresh, now)
+    if raced:
+        # Stored by a concurrent poll between this poll's read and its lock: they are stored rows now.
+        stored = {**stored, **stored_rows(source=source, guids=[entry.parsed.guid for entry in raced])}
+    changed, kept = [], []
     for entry in entries:
-        row = existing.get(entry.parsed.guid)
-        if row is None:
-            fresh.append(entry)
-        elif row["content_hash"] != entry.parsed.raw_hash:
-            (kept if row["edited_by_editor"] else changed).append((entry, row))
-    updated = [_updated_article(source, e, row, now) for e, row in changed]
-    articles = _new_articles(source, fresh, now) + updated
-    # Before the upsert overwrites them: the replaced title and body become the post's revision.
-    edits = _edits(updated, [row["id"] for _e, row in changed])
-    if articles:
-        Article.objects.bulk_create(
-            articles,
-            update_conflicts=True,
-            unique_fields=["source", "guid"],
-            update_fields=[*FOLLOWS_UPSTREAM, "updated_at"],
+        row = stored.get(entry.parsed.guid)
+        if row is not None and row.pk is not None and row.content_hash != entry.parsed.raw_hash:
+            (kept if row.edited_by_editor else changed).append((entry, row))
+    updated = _apply_upstream_changes(source, changed, now)
+    new = [article for article, _entry in inserted]
+    if inserted or updated:
+        _set_labels(
+            new + updated,
+            [entry for _article, entry in inserted] + [entry for entry, _row in changed],
+            replace={row.pk for _entry, row in changed},
         )
-        _set_labels(articles, fresh + [entry for entry, _row in changed], replace={row["id"] for _e, row in changed})
         # A new post may be another copy of a stored story; an update keeps the story its post is in.
-        new = articles[: len(fresh)]
-        stories_attach(articles=new, by_text=text_matcher(new))
-        # Bulk writes send no signals: drop the pages showing these posts once readers can see them.
-        invalidate_posts_on_commit([article.pk for article in articles])
-        revisions_keep(edits=edits, now=now)
+        stories_attach(articles=new, by_text=near_copies)
+        # Bulk writes send no signals: the caller drops the pages showing these posts.
+        result.written = [article.pk for article in new + updated]
     if kept:
         Article.objects.bulk_update(
-            [Article(pk=row["id"], content_hash=e.parsed.raw_hash, upstream_changed_at=now) for e, row in kept],
+            [Article(pk=row.pk, content_hash=e.parsed.raw_hash, upstream_changed_at=now) for e, row in kept],
             ["content_hash", "upstream_changed_at"],
         )
-    result.new, result.updated, result.editor_kept = len(fresh), len(changed), len(kept)
+    result.new, result.updated, result.editor_kept = len(inserted), len(changed), len(kept)
     return result
+
+
+def _insert_new(
+    source: Source, fresh: list[PreparedEntry], now: datetime
+) -> tuple[list[tuple[Article, PreparedEntry]], list[PreparedEntry]]:
+    """Insert the new entries' posts: (post, entry) for each inserted, and the entries another worker stored first.
+
+    The insert runs in a savepoint: when the (source, guid) constraint refuses it, the guids stored meanwhile are
+    read and the others inserted again. Any other refusal (a slug taken at the same moment) goes to the caller.
+    """
+    if not fresh:
+        return [], []
+    articles = _new_articles(source, fresh, now)
+    try:
+        with transaction.atomic():
+            Article.objects.bulk_create(articles)
+    except IntegrityError:
+        taken = stored_rows(source=source, guids=[entry.parsed.guid for entry in fresh])
+        if not taken:
+            raise
+        inserted, _none = _insert_new(source, [entry for entry in fresh if entry.parsed.guid not in taken], now)
+        return inserted, [entry for entry in fresh if entry.parsed.guid in taken]
+    return list(zip(articles, fresh, strict=True)), []
+
+
+def _apply_upstream_changes(
+    source: Source, changed: list[tuple[PreparedEntry, StoredRow]], now: datetime
+) -> list[Article]:
+    """Write the upstream changes of stored posts (FOLLOWS_UPSTREAM only), keeping the replaced text as revisions."""
+    if not changed:
+        return []
+    updated = []
+    for entry, row in changed:
+        article = _article(source, entry, now)
+        article.pk, article.updated_at = row.pk, now
+        updated.append(article)
+    # Before the update overwrites them: the replaced title and body become the post's revision.
+    edits = _edits(updated, [row.pk for _entry, row in changed])
+    Article.objects.bulk_update(updated, [*FOLLOWS_UPSTREAM, "updated_at"])
+    revisions_keep(edits=edits, now=now)
+    return updated
 
 
 def _edits(updated: list[Article], ids: list[int]) -> list[Edit]:
@@ -199,19 +263,10 @@ def _article(source: Source, entry: PreparedEntry, now: datetime) -> Article:
     )
 
 
-def _updated_article(source: Source, entry: PreparedEntry, row: dict, now: datetime) -> Article:
-    article = _article(source, entry, now)
-    # Only needed to satisfy NOT NULL in the INSERT half of the upsert; the UPDATE half never touches them.
-    article.slug, article.url_year, article.url_month = row["slug"], row["url_year"], row["url_month"]
-    article.published_at = row["published_at"]
-    return article
-
-
 def _new_articles(source: Source, entries: list[PreparedEntry], now: datetime) -> list[Article]:
     articles = [_article(source, entry, now) for entry in entries]
     for article in articles:
-        local = timezone.localtime(article.published_at)
-        article.url_year, article.url_month = local.year, local.month
+        article.set_url_month()
     _assign_slugs(articles)
     return articles
 

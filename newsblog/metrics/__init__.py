@@ -5,7 +5,7 @@ counting cache backend and our request middleware, newsblog/metrics/requests.py)
 defined here, once, and recorded where things happen. Under gunicorn and in the Celery worker every process
 writes its own files in PROMETHEUS_MULTIPROC_DIR (set by gunicorn.conf.py and newsblog/celery.py before this
 module is imported) and a scrape adds them up; gauges that describe the database (sources by state, flush
-lag) are computed at scrape time instead (newsblog/metrics/state.py).
+lag) are computed at scrape time instead (operations/site_state.py).
 """
 
 import os
@@ -52,6 +52,11 @@ ENTRIES_SKIPPED = Counter(
     "Feed entries left out of a poll, by reason (unpreparable: sanitize failed; refused: the database refused it).",
     ["reason"],
 )
+WEBSUB_PUSHES = Counter(
+    "newsblog_websub_pushes",
+    "WebSub pushes to our callbacks, by result (accepted, replayed, unsigned, bad_signature, too_large, gone).",
+    ["result"],
+)
 FETCH_SECONDS = Histogram("newsblog_fetch_seconds", "Seconds fetching a feed document.", buckets=FETCH_BUCKETS)
 PARSE_SECONDS = Histogram("newsblog_parse_seconds", "Seconds parsing a feed document.", buckets=WORK_BUCKETS)
 SANITIZE_SECONDS = Histogram(
@@ -81,6 +86,8 @@ for _result in ("new", "updated"):
     ENTRIES.labels(result=_result)
 for _reason in ("unpreparable", "refused"):
     ENTRIES_SKIPPED.labels(reason=_reason)
+for _result in ("accepted", "replayed", "unsigned", "bad_signature", "too_large", "gone"):
+    WEBSUB_PUSHES.labels(result=_result)
 
 
 def multiprocess() -> bool:

@@ -4,7 +4,6 @@ django-prometheus's Redis backend wraps django-redis; ours is Django's built-in 
 records into django-prometheus's own cache metrics (same names, backend="redis").
 """
 
-from django.core.cache.backends.redis import RedisCache
 from django_prometheus.cache.metrics import (
     django_cache_get_fail_total,
     django_cache_get_total,
@@ -12,10 +11,12 @@ from django_prometheus.cache.metrics import (
     django_cache_misses_total,
 )
 
+from newsblog.redis_cache import ReusedClientRedisCache
+
 BACKEND = "redis"
 
 
-class CountingRedisCache(RedisCache):
+class CountingRedisCache(ReusedClientRedisCache):
     def get(self, key, default=None, version=None):
         django_cache_get_total.labels(backend=BACKEND).inc()
         try:

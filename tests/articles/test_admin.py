@@ -4,10 +4,11 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from articles.models import Article, Comment
 from tests.factories import ArticleDailyViewsFactory, ArticleFactory, CommentFactory
-from tests.newsblog.desk import action, editor_client, queries_for
+from tests.operations.desk import action, editor_client, queries_for
 
 pytestmark = pytest.mark.django_db
 POSTS = "/admin/articles/article/"
@@ -63,7 +64,7 @@ def test_hide_removes_a_post_from_the_site_and_publish_brings_it_back(client, dj
     assert "1 post hidden." in page
     client.logout()
     assert client.get(post.get_absolute_url()).status_code == 404
-    # The home page's list; the popular-posts widget is a fragment cached for up to 60 s (articles/ranking.py).
+    # The home page's list; the popular-posts widget is a fragment cached for up to 60 s (templatetags/popular.py).
     assert post not in client.get("/").context["posts"]
     with django_capture_on_commit_callbacks(execute=True):
         action(editor_client(client, "editor2"), POSTS, "publish", [post])
@@ -116,7 +117,7 @@ def test_change_page_says_when_upstream_changed_an_edited_post(client):
     post = ArticleFactory(edited_by_editor=True, upstream_changed_at=changed)
     page = editor.get(f"{POSTS}{post.pk}/change/").content.decode()
     assert "Edited by an editor, so ingest keeps this version" in page
-    assert f"The source changed the post on {timezone.localtime(changed):%d %b %Y %H:%M}" in page
+    assert f"The source changed the post on {date_format(timezone.localtime(changed), 'SHORT_DATETIME_FORMAT')}" in page
     assert f'href="{post.url}"' in page
 
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from articles.models import Comment
 from tests.factories import ArticleDailyViewsFactory, ArticleFactory, CommentFactory, LabelFactory, SourceFactory
-from tests.newsblog.desk import action, editor_client
+from tests.operations.desk import action, editor_client
 
 pytestmark = pytest.mark.django_db
 POSTS = "/admin/articles/article/"

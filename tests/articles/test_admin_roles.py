@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 
 from tests.factories import ArticleFactory, CommentFactory, SourceFactory
-from tests.newsblog.desk import editor_client, ensure_editors_group
+from tests.operations.desk import editor_client, ensure_editors_group
 
 pytestmark = pytest.mark.django_db
 
@@ -98,7 +98,7 @@ def test_a_403_outside_the_desk_is_not_dressed_as_the_desk(rf):
     from django.contrib.auth.models import AnonymousUser
     from django.core.exceptions import PermissionDenied
 
-    from newsblog.errors import permission_denied
+    from operations.errors import permission_denied
 
     request = rf.get("/admin/auth/user/")
     request.user = AnonymousUser()

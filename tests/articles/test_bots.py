@@ -1,7 +1,7 @@
 import pytest
 
 from articles.bots import is_bot, is_prefetch
-from tests.articles.popularity_helpers import reader
+from tests.articles.popularity.helpers import reader
 
 BROWSERS = [
     "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",

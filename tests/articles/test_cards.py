@@ -78,8 +78,8 @@ def test_a_changed_card_template_gives_every_card_a_new_key(monkeypatch):
             source = "<article>{{ post.title }} in the new card</article>"
 
     monkeypatch.setattr(cards, "get_template", lambda name: NewTemplate)
-    cards.card_version.cache_clear()
+    cards.template_version.cache_clear()
     try:
         assert cards.card_key(post) != old_key
     finally:
-        cards.card_version.cache_clear()
+        cards.template_version.cache_clear()

@@ -9,7 +9,7 @@ from articles.hotpages import HotPages
 from articles.models import Article
 from articles.pagecache import EPOCH_KEY
 from articles.popularity import flush_views
-from tests.articles.popularity_helpers import reader_headers, totals
+from tests.articles.popularity.helpers import reader_headers, totals
 from tests.factories import ArticleFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.redis]

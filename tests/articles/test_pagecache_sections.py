@@ -5,7 +5,7 @@ import pytest
 from articles.models import Article, Comment
 from tests.articles.pages import main_column
 from tests.factories import ArticleFactory, CommentFactory, LabelFactory, SourceFactory
-from tests.newsblog.desk import action, editor_client
+from tests.operations.desk import action, editor_client
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

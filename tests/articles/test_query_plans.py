@@ -18,7 +18,7 @@ from django.utils import timezone
 from articles.models import Article, Label
 from articles.sitemaps import LabelSitemap, SourceSitemap
 from feeds.models import Source
-from tests.newsblog.desk import editor_client
+from tests.operations.desk import editor_client
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 

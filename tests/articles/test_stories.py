@@ -8,7 +8,7 @@ import pytest
 from django.core.cache import caches
 
 from articles.models import Article
-from tests.articles.popularity_helpers import reader_headers, totals
+from tests.articles.popularity.helpers import reader_headers, totals
 from tests.articles.stories_helpers import FOLLOW_UP, SUMMIT, SUMMIT_BEGINS, entry, html_of, store
 from tests.factories import SourceFactory
 
@@ -44,6 +44,35 @@ def test_a_copy_from_a_source_with_a_higher_priority_takes_the_lead_with_the_sto
 def test_a_lower_priority_copy_never_takes_the_lead():
     first, second = two_copies(first_priority=1, second_priority=0)
     assert (first.status, second.story_lead) == ("published", first)
+
+
+def test_deleting_the_lead_makes_the_next_copy_by_priority_then_first_stored_the_lead_of_the_others(client):
+    paper, wire, agency, late = (SourceFactory(name=n, priority=p) for n, p in [("P", 0), ("W", 0), ("A", 3), ("L", 3)])
+    for source, guid, url in [
+        (paper, "paper-1", URL),
+        (wire, "wire-1", URL + "?utm_source=rss"),
+        (agency, "agency-1", URL.replace("www.", "m.")),
+        (late, "late-1", URL + "/"),
+    ]:
+        store(source, entry(guid, url))
+    lead = Article.objects.get(story_lead=None, guid__in=["paper-1", "wire-1", "agency-1", "late-1"])
+    assert lead.guid == "agency-1"  # the higher priority took the lead when it arrived
+    lead.delete()
+    posts = {post.guid: post for post in Article.objects.all()}
+    # Of the rest, priority 3 (late) outranks the first stored (paper): it leads, published, and the others follow.
+    assert (posts["late-1"].status, posts["late-1"].story_lead) == ("published", None)
+    assert {(posts[g].status, posts[g].story_lead_id) for g in ("paper-1", "wire-1")} == {("copy", posts["late-1"].pk)}
+    assert client.get(posts["paper-1"].get_absolute_url()).url == posts["late-1"].get_absolute_url()
+
+
+def test_deleting_a_lead_s_source_leaves_the_first_stored_copy_leading_the_story():
+    paper, wire, agency = (SourceFactory(name=name) for name in ("P", "W", "A"))
+    for source, guid in [(paper, "paper-1"), (wire, "wire-1"), (agency, "agency-1")]:
+        store(source, entry(guid, URL))
+    paper.delete()
+    posts = {post.guid: post for post in Article.objects.all()}
+    assert (posts["wire-1"].status, posts["wire-1"].story_lead) == ("published", None)
+    assert (posts["agency-1"].status, posts["agency-1"].story_lead) == ("copy", posts["wire-1"])
 
 
 def test_the_story_is_listed_once_on_the_home_page_source_pages_search_and_our_feeds(client):
@@ -179,7 +208,7 @@ class TestNearDuplicateText:
 
 
 def test_popular_and_trending_list_a_merged_story_once():
-    from articles.ranking import popular, trending
+    from articles.popularity import popular, trending
     from articles.stories.editing import story_merge
     from tests.factories import ArticleDailyViewsFactory
 

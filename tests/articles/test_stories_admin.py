@@ -5,7 +5,7 @@ import pytest
 from articles.models import Article
 from tests.articles.stories_helpers import entry, store
 from tests.factories import SourceFactory
-from tests.newsblog.desk import action, editor_client
+from tests.operations.desk import action, editor_client
 
 pytestmark = pytest.mark.django_db
 

@@ -28,8 +28,9 @@ def test_site_feeds_parse_cleanly_with_the_latest_25_posts_and_attribution(clien
     entry = feed.entries[0]
     assert entry.title == "Newest"
     assert entry.link == settings.SITE_URL + newest.get_absolute_url()
-    assert f"from {newest.source.name}" in entry.summary
-    assert 'href="https://origin.example.com/a?x=1&amp;y=2"' in entry.summary
+    # The post page's attribution line, word for word.
+    assert f">{newest.source.name}</a>" in entry.summary and entry.summary.count("from <a href=") == 1
+    assert '<a href="https://origin.example.com/a?x=1&amp;y=2">original article</a>' in entry.summary
     assert [tag.term for tag in entry.tags] == ["World"]
     assert feed.entries[1].title == "Tricky <title> & “quotes”"
 

@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from tests.factories import ArticleFactory, CommentFactory, SourceFactory
-from tests.newsblog.desk import editor_client
+from tests.operations.desk import editor_client
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

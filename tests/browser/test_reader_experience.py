@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.articles.popularity_helpers import viewed
+from tests.articles.popularity.helpers import viewed
 from tests.factories import ArticleFactory, LabelFactory, SourceFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

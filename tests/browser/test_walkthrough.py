@@ -10,7 +10,7 @@ from articles.models import Article, Comment
 from feeds.models import FetchAttempt, Source
 from tests.factories import ArticleFactory, SourceFactory
 from tests.feeds.feedserver import FeedServer
-from tests.newsblog.desk import editor_client
+from tests.operations.desk import editor_client
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

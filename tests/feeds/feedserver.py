@@ -26,18 +26,25 @@ class Route:
     trickle: float = 0.0
     # Seconds between single bytes of the status line and headers.
     slow_headers: float = 0.0
+    # Seconds to wait before answering at all (a slow upstream; overlapping requests for the politeness tests).
+    delay: float = 0.0
 
 
 @dataclass
 class SeenRequest:
     path: str
     headers: dict[str, str]
+    # time.time() when the request arrived, and how many requests were being answered then (this one included).
+    started: float = 0.0
+    in_flight: int = 0
 
 
 class FeedServer:
     def __init__(self, host: str = "127.0.0.1"):
         self.routes: dict[str, Route] = {}
         self.requests: list[SeenRequest] = []
+        self.in_flight = 0
+        self.lock = threading.Lock()
         self.httpd = _QuietServer((host, 0), _handler_for(self))
         self.httpd.daemon_threads = True
         self.host = host
@@ -82,8 +89,21 @@ def _handler_for(server: FeedServer) -> type[BaseHTTPRequestHandler]:
         protocol_version = "HTTP/1.1"
 
         def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
-            server.requests.append(SeenRequest(self.path, {k.lower(): v for k, v in self.headers.items()}))
+            with server.lock:
+                server.in_flight += 1
+                seen = SeenRequest(self.path, {k.lower(): v for k, v in self.headers.items()}, time.time())
+                seen.in_flight = server.in_flight
+                server.requests.append(seen)
+            try:
+                self._route()
+            finally:
+                with server.lock:
+                    server.in_flight -= 1
+
+        def _route(self) -> None:
             route = server.routes.get(self.path)
+            if route is not None and route.delay:
+                time.sleep(route.delay)
             if route is not None and route.slow_headers:
                 self._trickle(b"HTTP/1.1 200 OK\r\n" + b"X-Padding: " + b"." * 200 + b"\r\n\r\n", route.slow_headers)
             elif route is None:

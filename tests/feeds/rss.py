@@ -37,3 +37,25 @@ def entry(*, guid: str, title: str, content: str = "", author: str = "", categor
         published_at=datetime(2026, 11, 2, 10, tzinfo=UTC),
         categories=list(categories),
     )
+
+
+def atom(*entries: dict, hub: str = "", self_url: str = "") -> bytes:
+    """An Atom 1.0 feed naming a WebSub hub and self URL, one <entry> per dict (guid, title, content, updated)."""
+    links = (f'<link rel="hub" href="{escape(hub)}"/>' if hub else "") + (
+        f'<link rel="self" href="{escape(self_url)}"/>' if self_url else ""
+    )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
+        f'<title>Pushed feed</title><link rel="alternate" href="https://pushed.example.com/"/>{links}'
+        "<id>urn:test:pushed</id><updated>2026-11-30T10:00:00Z</updated>"
+        + "".join(_atom_entry(**entry) for entry in entries)
+        + "</feed>"
+    ).encode()
+
+
+def _atom_entry(guid: str, title: str, content: str = "", updated: str = "2026-11-30T10:00:00Z") -> str:
+    return (
+        f"<entry><id>{escape(guid)}</id><title>{escape(title)}</title>"
+        f'<link rel="alternate" href="https://pushed.example.com/{escape(guid)}"/>'
+        f'<updated>{updated}</updated><content type="html">{escape(content)}</content></entry>'
+    )

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from feeds.models import FetchAttempt, Source
 from tests.factories import ArticleDailyViewsFactory, ArticleFactory, FetchAttemptFactory, SourceFactory
-from tests.newsblog.desk import action, editor_client, queries_for
+from tests.operations.desk import action, editor_client, queries_for
 
 pytestmark = pytest.mark.django_db
 SOURCES = "/admin/feeds/source/"
@@ -131,7 +131,7 @@ def test_source_change_page_costs_the_same_queries_for_5_or_60_fetches(client):
 
 def test_the_folder_filter_names_every_choice_and_finds_sources_without_a_folder(client):
     from tests.factories import SourceFactory
-    from tests.newsblog.desk import editor_client
+    from tests.operations.desk import editor_client
 
     SourceFactory(name="Tech wire", category="Tech")
     SourceFactory(name="Loose feed", category="")

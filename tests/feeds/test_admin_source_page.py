@@ -9,7 +9,7 @@ from django.utils import timezone
 from articles.models import Article
 from feeds.models import FetchAttempt, Source
 from tests.factories import ArticleFactory, FetchAttemptFactory, SourceFactory
-from tests.newsblog.desk import action, editor_client
+from tests.operations.desk import action, editor_client
 
 pytestmark = pytest.mark.django_db
 SOURCES = "/admin/feeds/source/"

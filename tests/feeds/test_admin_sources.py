@@ -8,7 +8,7 @@ from articles.models import Article
 from feeds.models import FetchAttempt, Source
 from feeds.services import feed_probe
 from tests.feeds.feedserver import DATA
-from tests.newsblog.desk import action, editor_client
+from tests.operations.desk import action, editor_client
 
 pytestmark = pytest.mark.django_db
 ADD = "/admin/feeds/source/add/"

@@ -104,15 +104,15 @@ def test_pollfeeds_reports_a_database_failure_and_goes_on_with_the_next_source(f
 def test_pollfeeds_reconnects_after_the_database_drops_the_connection(feed_server, monkeypatch):
     first = SourceFactory(name="First feed", feed_url=feed_server.serve("/one.xml", file="feeds/rss20.xml"))
     second = SourceFactory(name="Second feed", feed_url=feed_server.serve("/two.xml", file="feeds/atom10.xml"))
-    real_hashes = services.stored_hashes
+    real_rows = services.stored_rows
 
-    def hashes(*, source, **kwargs):
+    def rows(*, source, **kwargs):
         if source.pk == first.pk:
             with connection.cursor() as cursor:  # the server ends this session, as in a restart or failover
                 cursor.execute("SELECT pg_terminate_backend(pg_backend_pid())")
-        return real_hashes(source=source, **kwargs)
+        return real_rows(source=source, **kwargs)
 
-    monkeypatch.setattr(services, "stored_hashes", hashes)
+    monkeypatch.setattr(services, "stored_rows", rows)
     output = run("pollfeeds", "--source", str(first.pk), str(second.pk))
     assert "2 polled, 1 fine, 1 failed." in output and "Database error, poll not recorded" in output
     assert Article.objects.filter(source=second).count() == 2

@@ -1,4 +1,5 @@
-"""OPML carries every republishing rule in the newsblog namespace: export, import into an empty site, compare."""
+"""OPML carries every republishing rule (and the User-Agent override) in the newsblog namespace: export, import
+into an empty site, compare."""
 
 from io import StringIO
 
@@ -19,6 +20,7 @@ RULES = {
     "content_mode": ContentMode.FULL_TEXT,
     "canonical_to_original": False,
     "noindex": True,
+    "user_agent": "HarbourReader/2.1 (+https://news.example.com/about)",
 }
 
 
@@ -50,11 +52,13 @@ def test_an_invalid_rule_in_a_file_is_refused_by_name_and_the_feed_still_added(t
     path.write_text(
         f'<opml version="2.0" xmlns:newsblog="{NAMESPACE}"><body>'
         '<outline text="Hand" xmlUrl="https://hand.example.com/feed.xml" newsblog:block_rules="re:a("'
-        ' newsblog:content_mode="everything" newsblog:noindex="true"/></body></opml>'
+        ' newsblog:content_mode="everything" newsblog:noindex="true" newsblog:user_agent="Reader&#10;X-Bad: 1"/>'
+        "</body></opml>"
     )
     output = run("importopml", str(path))
     assert "Added 1 sources" in output
     assert "Refused Hand's rule block_rules: line 1 (re:a(): missing ): a(" in output
     assert "Refused Hand's rule content_mode: unknown value 'everything'" in output
+    assert "Refused Hand's rule user_agent: A User-Agent is printable ASCII on one line." in output
     source = Source.objects.get()
-    assert (source.block_rules, source.content_mode, source.noindex) == ("", "feed", True)
+    assert (source.block_rules, source.content_mode, source.noindex, source.user_agent) == ("", "feed", True, "")

@@ -7,6 +7,9 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from articles.models import Article
+from feeds import politeness
+from feeds.ingest.errors import FetchError
+from feeds.ingest.fetch import fetch_feed
 from feeds.originals import original_check, originals_check_due, posts_due
 from tests.factories import ArticleFactory, SourceFactory
 from tests.newsblog.test_settings import manage
@@ -83,21 +86,32 @@ def test_a_permanent_redirect_updates_the_original_link_and_the_attribution(
     assert f'href="{new_home}"' in page
 
 
-def test_one_request_per_host_per_second_and_no_more_than_the_budget(feed_server, settings):
-    settings.ORIGINAL_CHECKS_PER_MINUTE = 2
+def test_checks_to_one_host_start_a_second_apart_and_stop_at_the_budget(feed_server, settings):
+    settings.ORIGINAL_CHECKS_PER_MINUTE = 3
+    settings.FEEDS_HOST_MIN_GAP_MS = 1000
+    politeness.limiter_reset()
     feed_server.serve("/ok", "<p>fine</p>", content_type="text/html")
-    same_host = [post_at(feed_server.url("/ok"), age=timedelta(hours=2, minutes=n)) for n in range(3)]
-    other_host = [
-        post_at(feed_server.url("/ok").replace("127.0.0.1", "localhost"), age=timedelta(hours=3, minutes=n))
-        for n in range(3)
-    ]
+    same_host = [post_at(feed_server.url("/ok"), age=timedelta(hours=2, minutes=n)) for n in range(5)]
 
     checks = originals_check_due(now=NOW)
 
-    assert len(checks) == 2  # one per host in this second, within a budget of two
-    assert {check.article_id for check in checks} <= {post.pk for post in same_host + other_host}
-    assert len({check.url.split("/")[2] for check in checks}) == 2
-    assert originals_check_due(now=NOW) == []  # both hosts were asked this second, and the budget is spent
+    assert len(checks) == 3  # the budget
+    assert {check.article_id for check in checks} <= {post.pk for post in same_host}
+    starts = [request.started for request in feed_server.hits("/ok")]
+    assert all(later - earlier >= 0.95 for earlier, later in zip(starts, starts[1:], strict=False))
+    assert originals_check_due(now=NOW) == []  # the budget is spent for this minute
+
+
+def test_a_paused_hosts_originals_wait_for_a_later_run(feed_server):
+    post = post_at(feed_server.serve("/ok", "<p>fine</p>", content_type="text/html"), age=timedelta(hours=2))
+    feed_server.serve("/busy", status=429, headers={"Retry-After": "600"})
+    with pytest.raises(FetchError):
+        fetch_feed(feed_server.url("/busy"))
+
+    assert originals_check_due(now=NOW) == []
+    assert feed_server.hits("/ok") == []
+    post.refresh_from_db()
+    assert post.original_checks_done == 0
 
 
 def test_the_fetchers_address_policy_applies(settings):

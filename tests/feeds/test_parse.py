@@ -1,6 +1,4 @@
 import contextlib
-import resource
-import time
 import xml.sax
 from datetime import UTC, datetime
 from pathlib import Path
@@ -113,12 +111,8 @@ def test_a_lying_charset_header_does_not_garble_utf8():
 
 @pytest.mark.parametrize("name", ["billion_laughs.xml", "quadratic_blowup.xml"])
 def test_entity_expansion_is_bounded(name):
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    started = time.monotonic()
+    """What the attack yields; its time and memory are measured by bench/hostile.py."""
     feed = parse(name)
-    assert time.monotonic() - started < 1.0
-    grown_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
-    assert grown_kib < 50 * 1024
     assert all(len(entry.content_html) < 10_000 and len(entry.title) < 100 for entry in feed.entries)
 
 

@@ -13,7 +13,7 @@ from feeds.models import PublishMode, Source
 from tests.factories import SourceFactory
 from tests.feeds.rss import rss
 from tests.feeds.test_admin_source_page import _change_data as source_change_data
-from tests.newsblog.desk import action, editor_client
+from tests.operations.desk import action, editor_client
 
 pytestmark = pytest.mark.django_db
 POSTS = "/admin/articles/article/"

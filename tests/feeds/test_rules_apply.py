@@ -8,12 +8,14 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from articles.models import Article
+from bench.news_pages import BOILERPLATE_MARKERS, news_page
 from feeds import rules_apply
-from feeds.models import RulesRun
+from feeds.ingest.extract import visible_text
+from feeds.models import ContentMode, RulesRun
 from feeds.rules_apply import rules_run_cancel, rules_run_execute, rules_run_start
 from tests.factories import ArticleFactory, SourceFactory
 from tests.feeds.test_republishing_rules import SOURCES, _change_data
-from tests.newsblog.desk import action, editor_client
+from tests.operations.desk import action, editor_client
 
 pytestmark = pytest.mark.django_db
 
@@ -104,7 +106,9 @@ def test_applyrules_applies_with_a_progress_bar(gazette):
     out = StringIO()
     call_command("applyrules", stdout=out)
     assert "Gazette [##############################] 4/4" in out.getvalue()
-    assert "Gazette: done, 4 posts checked, 1 hidden, 1 shown again, 1 kept as editors decided." in out.getvalue()
+    assert "Gazette: done, 4 posts checked, 1 hidden, 1 shown again, 0 re-extracted, 1 kept as editors decided." in (
+        out.getvalue()
+    )
     assert statuses(source)["Cup final tonight"] == "hidden"
 
 
@@ -125,3 +129,50 @@ def test_stopping_a_run_halts_it_after_the_current_batch(gazette, monkeypatch):
     rules_run_execute(run=run, on_progress=lambda current: rules_run_cancel(run=current))
     run.refresh_from_db()
     assert (run.state, run.done, run.total) == ("cancelled", 2, 4)
+
+
+def apply_with_re_extraction(source) -> RulesRun:
+    run = rules_run_start(source=source, refresh=True)
+    return rules_run_execute(run=run)
+
+
+def test_full_text_reaches_posts_that_left_the_feed_a_failing_page_keeps_its_text_and_edits_stay(feed_server):
+    page = news_page(3)
+    source = SourceFactory(name="Gazette", content_mode=ContentMode.FULL_TEXT)
+    summary = "<p>A short summary from the feed.</p>"
+    stored = ArticleFactory(source=source, url=feed_server.serve("/a.html", page.html, content_type="text/html"))
+    gone = ArticleFactory(source=source, title="Gone story", url=feed_server.url("/missing.html"))
+    edited = ArticleFactory(source=source, url=feed_server.url("/a.html"), edited_by_editor=True)
+    Article.objects.filter(pk__in=[stored.pk, gone.pk, edited.pk]).update(body_html=summary)
+    run = apply_with_re_extraction(source)
+    bodies = dict(Article.objects.values_list("pk", "body_html"))
+    text = visible_text(bodies[stored.pk])
+    assert page.article_text.split("\n")[1][:60] in text and "short summary" not in text
+    assert all(marker not in bodies[stored.pk] for marker in (*BOILERPLATE_MARKERS, "<script"))
+    assert bodies[gone.pk] == summary and bodies[edited.pk] == summary
+    assert (run.state, run.refreshed, run.failed, run.kept) == ("done", 1, 1, 1)
+    assert f"#{gone.pk} Gone story: full text failed" in run.error and "404" in run.error
+
+
+def test_new_remove_selectors_reach_stored_posts_in_feed_mode_but_not_an_edited_one(client):
+    source = SourceFactory(name="Gazette", remove_selectors="ul.related\nul")
+    body = '<p>The harbour wall was approved.</p><ul><li><a href="https://x.example/">Related: ferry</a></li></ul>'
+    post = ArticleFactory(source=source, body_html=body, content_hash="h1")
+    edited = ArticleFactory(source=source, body_html=body, edited_by_editor=True)
+    run = apply_with_re_extraction(source)
+    post.refresh_from_db(), edited.refresh_from_db()
+    assert "harbour wall" in post.body_html and "Related" not in post.body_html
+    assert "Related" not in client.get(post.get_absolute_url()).content.decode()
+    assert edited.body_html == body and (run.refreshed, run.kept, run.failed) == (1, 1, 0)
+    # Still in the feed, it gets the feed's own content (with the selectors) at the next poll.
+    assert post.content_hash == ""
+
+
+def test_applyrules_re_extract_rebuilds_excerpt_mode_bodies_with_a_progress_bar():
+    source = SourceFactory(name="Gazette", content_mode=ContentMode.EXCERPT)
+    post = ArticleFactory(source=source, body_html="<p>" + "Long text. " * 200 + "</p>", excerpt="Long text. Long.")
+    out = StringIO()
+    call_command("applyrules", "--source", str(source.pk), "--re-extract", stdout=out)
+    post.refresh_from_db()
+    assert "Continue reading at Gazette" in post.body_html and "Long text. Long." in post.body_html
+    assert "1 re-extracted" in out.getvalue() and "1/1" in out.getvalue()

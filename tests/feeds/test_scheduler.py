@@ -10,7 +10,7 @@ from django.utils import timezone
 from feeds.models import SchedulerRun
 from feeds.scheduler import BEAT, POLLFEEDS, scheduler_missing, scheduler_run_record
 from feeds.tasks import poll_due_sources
-from tests.newsblog.desk import editor_client
+from tests.operations.desk import editor_client
 
 pytestmark = pytest.mark.django_db
 

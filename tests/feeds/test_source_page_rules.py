@@ -10,7 +10,7 @@ from feeds.models import Source
 from tests.factories import ArticleFactory, SourceFactory
 from tests.feeds.rss import rss
 from tests.feeds.test_republishing_rules import SOURCES, _change_data, poll
-from tests.newsblog.desk import editor_client
+from tests.operations.desk import editor_client
 
 pytestmark = pytest.mark.django_db
 CLUTTERED = (

@@ -9,12 +9,12 @@ from django.db import IntegrityError
 from articles.models import Article, PurgedPost
 from feeds import services
 from feeds.ingest import store
-from feeds.ingest.sanitize import sanitize_html
 from feeds.models import Source
 from feeds.services import feed_poll
 from tests.concurrency import run_together
 from tests.factories import SourceFactory
-from tests.newsblog.desk import editor_client
+from tests.operations.desk import editor_client
+from untrusted.sanitize import sanitize_html
 
 pytestmark = pytest.mark.django_db
 

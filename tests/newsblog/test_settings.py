@@ -97,6 +97,12 @@ def test_a_bad_database_url_stops_start_up_with_a_clear_message():
     assert "Traceback" not in result.stderr.splitlines()[-1]
 
 
+def test_a_popular_window_the_ranking_does_not_know_stops_start_up_naming_the_windows_it_does():
+    result = manage("check", POPULAR_WINDOW="14d")
+    assert result.returncode != 0
+    assert "POPULAR_WINDOW='14d' is not a window; use 7d, 30d, all." in result.stderr
+
+
 def test_check_deploy_is_clean_in_production_settings():
     result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
     assert result.returncode == 0, result.stderr
@@ -115,7 +121,7 @@ def test_check_deploy_is_clean_in_production_settings():
         ),
         (
             {"REDIS_URL": "redis://127.0.0.1:6379/0", "METRICS_ENABLED": "false"},
-            "django.core.cache.backends.redis.RedisCache",
+            "newsblog.redis_cache.ReusedClientRedisCache",
             False,
             "django.db.backends.sqlite3",
         ),

@@ -7,7 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.concurrency import run_together
-from tests.newsblog.desk import editor_client
+from tests.operations.desk import editor_client
 
 pytestmark = pytest.mark.django_db
 

@@ -1,6 +1,9 @@
 """manage.py addsource URL [--name NAME] [--interval MINUTES]: check a feed by fetching it once, then add it."""
 
+from datetime import timedelta
+
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from feeds.services import feed_probe, source_create
 
@@ -41,6 +44,13 @@ class Command(BaseCommand):
             )
         except ValueError as error:
             raise CommandError(str(error)) from None
-        self.stdout.write(
-            self.style.SUCCESS(f'Added source {source.pk} "{source.name}"; it is polled within a minute.')
-        )
+        self.stdout.write(self.style.SUCCESS(f'Added source {source.pk} "{source.name}"; {_first_poll(source)}.'))
+
+
+def _first_poll(source) -> str:
+    """When the first poll comes: sources added together are spread over their interval (feeds/spread.py)."""
+    wait = source.next_poll_at - timezone.now()
+    if wait < timedelta(minutes=1):
+        return "it is polled within a minute"
+    first = timezone.localtime(source.next_poll_at)
+    return f"its first poll is at {first:%H:%M}, spread from the sources added with it"

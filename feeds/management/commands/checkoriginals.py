@@ -1,6 +1,7 @@
 """manage.py checkoriginals [--post ID] [--dry-run]: re-check originals of recent posts by hand."""
 
 from django.core.management.base import BaseCommand, CommandError
+from django.template.defaultfilters import pluralize
 
 from articles.models import Article
 from feeds.originals import original_check, originals_check_due
@@ -28,6 +29,4 @@ class Command(BaseCommand):
             checks = originals_check_due()
         for check in checks:
             self.stdout.write(str(check))
-        self.stdout.write(
-            f"{len(checks)} original{'s' if len(checks) != 1 else ''} checked{' (dry run)' if dry_run else ''}."
-        )
+        self.stdout.write(f"{len(checks)} original{pluralize(len(checks))} checked{' (dry run)' if dry_run else ''}.")

@@ -1,0 +1,5 @@
+from django.urls import path
+
+from feeds.websub.views import callback
+
+urlpatterns = [path("<str:callback_id>/", callback, name="websub-callback")]
