@@ -7,13 +7,13 @@ too, each with its own jitter, so they come back spread out instead of together.
 
 import random
 import re
-import time
 from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
 
 from feeds.models import FetchAttempt, Source
+from feeds.outcomes import elapsed_ms
 from feeds.politeness import HostNotNow, HostPause
 from feeds.store_lock import serialized_writes
 
@@ -39,7 +39,7 @@ def source_defer(*, source: Source, error: HostNotNow, started_at: datetime, clo
         return FetchAttempt.objects.create(
             source=source,
             started_at=started_at,
-            duration_ms=max(int((time.monotonic() - clock) * 1000), 0),
+            duration_ms=elapsed_ms(clock),
             outcome=FetchAttempt.Outcome.DEFERRED,
             error=message,
         )

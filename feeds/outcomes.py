@@ -56,7 +56,7 @@ def record_success(
         source,
         changes,
         started_at=started_at,
-        duration_ms=_elapsed_ms(clock),
+        duration_ms=elapsed_ms(clock),
         http_status=fetched.status,
         bytes_received=fetched.bytes_received,
         entries_seen=len(parsed.entries) if parsed else 0,
@@ -113,7 +113,7 @@ def record_failure(
         source,
         changes,
         started_at=started_at,
-        duration_ms=_elapsed_ms(clock),
+        duration_ms=elapsed_ms(clock),
         http_status=status,
         bytes_received=fetched.bytes_received if fetched else 0,
         outcome=FetchAttempt.Outcome.ERROR,
@@ -147,5 +147,6 @@ def _save(source: Source, changes: dict) -> None:
         setattr(source, name, value)
 
 
-def _elapsed_ms(clock: float) -> int:
+def elapsed_ms(clock: float) -> int:
+    """Milliseconds since clock (a time.monotonic() reading), never negative."""
     return max(int((time.monotonic() - clock) * 1000), 0)

@@ -17,6 +17,7 @@ from django.utils import timezone
 from feeds.ingest.parse import ParsedFeed, ParseError
 from feeds.ingest.store import StoreResult
 from feeds.models import FetchAttempt, Source
+from feeds.outcomes import elapsed_ms
 from feeds.republishing import entry_notes_record
 from feeds.services import feed_ingest
 from feeds.store_lock import serialized_writes
@@ -107,7 +108,7 @@ def _record(
         source=source,
         kind=FetchAttempt.Kind.PUSH,
         started_at=started_at,
-        duration_ms=max(int((time.monotonic() - clock) * 1000), 0),
+        duration_ms=elapsed_ms(clock),
         bytes_received=len(body),
         entries_seen=len(parsed.entries) if parsed else 0,
         entries_new=stored.new,
