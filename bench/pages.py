@@ -289,6 +289,7 @@ def _render_cpu(paths: dict[str, str], *, page_cache: bool, extra: tuple = ()) -
     """bench/render_cpu.py's figures for these pages, served in a child process with gunicorn's environment."""
     command = [sys.executable, str(ROOT / "bench/render_cpu.py"), "--names", ",".join(paths), *paths.values()]
     env = _production_env(page_cache=page_cache)
+    _collect_static(env)
     output = subprocess.run([*command, *extra], cwd=ROOT, env=env, check=True, capture_output=True, text=True)
     return json.loads(output.stdout)
 
@@ -531,13 +532,17 @@ def _production_env(*, page_cache: bool = True, metrics: bool | None = None) -> 
     }
 
 
+def _collect_static(env: dict) -> None:
+    """Production serves hashed static files from the manifest that collectstatic writes; pages need it."""
+    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+
+
 def _start_gunicorn(
     port: int, *, page_cache: bool, metrics: bool | None = None, wsgi: str = "newsblog.wsgi"
 ) -> subprocess.Popen:
     """gunicorn with 2 workers; with metrics named (on or off), run with gunicorn.conf.py as production runs it."""
     env = _production_env(page_cache=page_cache, metrics=metrics)
-    # Production serves hashed static files from the manifest that collectstatic writes.
-    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    _collect_static(env)
     command = [str(ROOT / ".venv/bin/gunicorn"), wsgi, "--workers", "2", "--bind", f"127.0.0.1:{port}"]
     if metrics is not None:
         command += ["--config", "gunicorn.conf.py"]
