@@ -97,22 +97,23 @@ def stories_index(*, articles: Sequence[Article], by_text: TextRule) -> None:
 def text_matches(check: TextCheck, rows: list[tuple], *, undecided: set[int]) -> dict[int, int]:
     """new post id -> the most similar earlier post's id, for the undecided new posts with a confirmed match.
     rows: text_index's (or index_statement's) for this batch."""
-    new = check.comparable
-    candidates, stored = _candidates(new, check.bands, rows)
-    stored |= {a.pk: Stored(a.source_id, a.published_at, check.signatures[a.pk]) for a in new}
+    new = {article.pk: article for article in check.comparable}
+    candidates, stored = _candidates(list(new), check.bands, rows)
+    in_batch = set().union(*candidates.values()) & new.keys()
+    stored |= {pk: Stored(new[pk].source_id, new[pk].published_at, check.signatures[pk]) for pk in in_batch}
     matches = {}
-    for article in new:
-        if article.pk not in undecided:
+    for pk, others in candidates.items():
+        if pk not in undecided:
             continue
-        mine = check.signatures[article.pk]
+        article, mine = new[pk], check.signatures[pk]
         scored = [
             (check.similarity(mine, stored[other].signature), -other)
-            for other in candidates[article.pk]
+            for other in others
             if other in stored and _comparable(article, stored[other])
         ]
         best = max(scored, default=(0.0, 0))
         if best[0] >= THRESHOLD:
-            matches[article.pk] = -best[1]
+            matches[pk] = -best[1]
     return matches
 
 
@@ -131,29 +132,27 @@ def _window(new: list[Article]) -> tuple[datetime, datetime] | None:
 
 
 def _candidates(
-    new: list[Article], bands: dict[int, list[int]], rows: list[tuple]
+    new: list[int], bands: dict[int, list[int]], rows: list[tuple]
 ) -> tuple[dict[int, set[int]], dict[int, Stored]]:
-    """new post id -> ids of earlier posts (stored before, or earlier in this batch) sharing one of its bands; and
-    the stored candidates' source, publication time and signature. rows: _BAND_LOOKUP's, for stored posts."""
+    """new post id -> ids of earlier posts (stored before, or earlier in this batch) sharing one of its bands, for
+    the new posts that have any; and the stored candidates' source, publication time and signature. new: ids of the
+    batch's posts with a signature; rows: _BAND_LOOKUP's, for stored posts."""
     by_band: dict[int, list[int]] = {}
     stored = {}
     for band, article_id, source_id, published_at, signature in rows:
         by_band.setdefault(band, []).append(article_id)
         if article_id not in stored:
             stored[article_id] = Stored(source_id, _aware(published_at), unpack_signature(signature or b""))
-    for article in new:
-        for key in bands[article.pk]:
-            by_band.setdefault(key, []).append(article.pk)
-    batch = {article.pk for article in new}
-    found = {
-        article.pk: {
-            other
-            for key in bands[article.pk]
-            for other in by_band.get(key, ())
-            if other < article.pk or other not in batch
-        }
-        for article in new
-    }
+    for pk in new:
+        for key in bands[pk]:
+            by_band.setdefault(key, []).append(pk)
+    batch, found = set(new), {}
+    for pk in new:
+        # Each band lists the post itself: only a band with more posts holds a candidate.
+        shared = [by_band[key] for key in bands[pk] if len(by_band[key]) > 1]
+        others = {other for posts in shared for other in posts if other < pk or other not in batch}
+        if others:
+            found[pk] = others
     return found, stored
 
 
@@ -185,20 +184,26 @@ _BAND_LOOKUP = (
 def index_statement(check: TextCheck) -> tuple[str, list]:
     """PostgreSQL: _add and _band_rows as one statement, (sql, params) (one round trip instead of three, a third of
     the identity check's time on a busy database). Its SELECT sees the snapshot taken before its INSERTs: earlier
-    posts only. The story step sends it in the same round trip as its lock and URL key lookup."""
+    posts only. The story step sends it in the same round trip as its lock and URL key lookup.
+
+    The band keys travel as array literals that unnest() opens: a poll's 800 keys written as VALUES rows and an IN
+    list cost the planner more than the database's work (bench/stories.py, ingest's drop)."""
     new, signatures, bands = check.articles, check.signatures, check.bands
     keys, window = check.keys, _window(check.comparable)
-    band_rows = ", ".join(f"({_integers((a.pk, key))})" for a in new for key in bands[a.pk])
+    owners = [pk for pk, keys in bands.items() for _key in keys]
     # A post whose signature was indexed before (ON CONFLICT) is not returned, and its bands are not added again.
     insert_bands = (
         f", bands AS (INSERT INTO {BAND_TABLE} (article_id, band, published_at) "  # noqa: S608 - see _integers
-        f"SELECT v.column1, v.column2, s.published_at FROM (VALUES {band_rows}) AS v "
-        "JOIN signatures AS s ON s.article_id = v.column1)"
-        if band_rows
+        f"SELECT v.article_id, v.band, s.published_at FROM unnest('{{{_integers(owners)}}}'::bigint[], "
+        f"'{{{_integers(key for keys in bands.values() for key in keys)}}}'::bigint[]) AS v(article_id, band) "
+        "JOIN signatures AS s ON s.article_id = v.article_id)"
+        if owners
         else ""
     )
     look_up = bool(keys and window)
-    lookup = _BAND_LOOKUP.format(keys=_integers(keys)) if look_up else "SELECT NULL, NULL, NULL, NULL, NULL WHERE FALSE"
+    lookup = (
+        _BAND_LOOKUP_PG.format(keys=_integers(keys)) if look_up else "SELECT NULL, NULL, NULL, NULL, NULL WHERE FALSE"
+    )
     signature_rows = ", ".join(["(%s, %s, %s, %s)"] * len(new))
     sql = (
         f"WITH signatures AS (INSERT INTO {SIGNATURE_TABLE} (article_id, source_id, published_at, signature) "  # noqa: S608
@@ -208,12 +213,20 @@ def index_statement(check: TextCheck) -> tuple[str, list]:
     return sql, params + (list(window) if look_up else [])
 
 
+_BAND_LOOKUP_PG = (
+    f"SELECT b.band, b.article_id, s.source_id, s.published_at, s.signature "  # noqa: S608 - see _integers
+    f"FROM unnest('{{{{{{keys}}}}}}'::bigint[]) AS k(band) JOIN {BAND_TABLE} AS b ON b.band = k.band "
+    f"JOIN {SIGNATURE_TABLE} AS s ON s.article_id = b.article_id "
+    f"WHERE b.published_at BETWEEN %s AND %s LIMIT {MAX_CANDIDATE_ROWS}"
+)
+
+
 def _integers(values: Iterable[int]) -> str:
     """Integers written into the SQL: only ever ids and band keys this code computed, each forced through int().
 
     A post's 16 band keys as 16 bound parameters cost the driver more time to bind than the database to run.
     """
-    return ", ".join(str(int(value)) for value in values)
+    return ", ".join(map(str, map(int, values)))
 
 
 def _add(new: Sequence[Article], signatures: dict[int, Signature], bands: dict[int, list[int]]) -> None:
