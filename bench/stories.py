@@ -389,7 +389,7 @@ def run(argv: list[str]) -> None:
     parser.add_argument("--index-posts", type=int, default=100_000)
     parser.add_argument("--feeds", type=int, default=40)
     parser.add_argument("--entries", type=int, default=50)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument(
         "--keep-index",
         action="store_true",

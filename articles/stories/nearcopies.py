@@ -5,9 +5,9 @@ StorySignature/StoryBand and finds, for a new post, an earlier post of another s
 it whose estimated Jaccard similarity reaches THRESHOLD. Precision first: THRESHOLD was calibrated with
 bench/stories.py so that different stories on the same topic stay apart.
 
-Cost (bench/stories.py): the band lookup reads the band index alone, with no join, because planning a join with
-the posts' table cost more than running the lookup; the few candidates' signatures and sources are read by
-primary key in a second query, only when a band is shared.
+Cost (bench/stories.py): a batch's signatures are computed first (text_check, no query); then, on PostgreSQL, one
+statement inserts them with their bands and reads the earlier posts sharing a band with the candidates' signatures
+(index_statement), sent in the story step's one round trip (lookup.py). The lookup never joins the posts' table.
 """
 
 import struct
@@ -52,7 +52,7 @@ class Stored(NamedTuple):
 @dataclass
 class TextCheck:
     """One batch of new, stored posts under the text rule: their signatures and band keys by post id (a text too
-    short to compare has an empty signature and no bands), and the window a candidate must be published in."""
+    short to compare has an empty signature and no bands), and how two signatures compare."""
 
     articles: list[Article]
     signatures: dict[int, Signature]
