@@ -1,8 +1,8 @@
 """The story step's reads for a batch of new posts: its lock, the URL key lookup and the text index.
 
-On PostgreSQL the three go to the database as three statements in one round trip (Django's psycopg cursors bind
-parameters client-side, which allows several statements in one execute): the round trips were most of the identity
-check's time (bench/stories.py). Each statement takes its own snapshot, so the key lookup and the band lookup,
+On PostgreSQL the three go to the database as three statements in one round trip (one execute without parameters,
+which psycopg sends by the simple query protocol): the round trips were most of the identity check's time
+(bench/stories.py). Each statement takes its own snapshot, so the key lookup and the band lookup,
 which come after the lock, see everything a poll that held the lock before committed.
 """
 
@@ -45,10 +45,17 @@ def story_reads(new: list[Article], check: TextCheck | None) -> tuple[dict[str, 
 
 def _run(statements: list[tuple[str, list]]) -> list[list[tuple]]:
     """Each statement's rows, the statements sent together in one execute."""
+    if len(statements) == 1:
+        sql, params = statements[0]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return [cursor.fetchall()]
+    # With its parameters written in (quoted by the driver, as client-side binding does), a query travels by the
+    # simple protocol, which takes several statements at once, also when server-side binding is on
+    # (DATABASE_PREPARED_STATEMENTS): that binding takes one statement an execute.
+    sql = "; ".join(connection.ops.compose_sql(sql, params) for sql, params in statements)
     with connection.cursor() as cursor:
-        cursor.execute(
-            "; ".join(sql for sql, _params in statements), [p for _sql, params in statements for p in params]
-        )
+        cursor.execute(sql)
         results = [cursor.fetchall()]
         for _statement in statements[1:]:
             cursor.nextset()
