@@ -22,6 +22,7 @@ from articles.comments import (
     comment_slot_reserved,
 )
 from articles.forms import CommentForm
+from articles.kept_parts import KeptParts
 from articles.models import Article, Label
 from articles.own_comments import own_comment_remember, own_pending_comments
 from articles.pagecache import (
@@ -187,10 +188,12 @@ def _to_story_lead(year: int, month: int, slug: str) -> HttpResponse:
 
 def _render_detail(request, article: Article, form: CommentForm, **extra) -> str:
     parts = post_page_parts(article)
+    comments = list(article.comments.approved().only(*SHOWN_COMMENT_FIELDS))
     context = {
         "article": article,
+        "kept_parts": KeptParts(article, comments),
         "labels": parts.labels,
-        "comments": list(article.comments.approved().only(*SHOWN_COMMENT_FIELDS)),
+        "comments": comments,
         "own_pending": own_pending_comments(request, article),
         "older": parts.older,
         "newer": parts.newer,

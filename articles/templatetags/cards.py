@@ -12,6 +12,7 @@ from django import template
 from django.conf import settings
 from django.core.cache import cache
 from django.template.loader import get_template
+from django.urls import get_script_prefix
 from django.utils.safestring import SafeString, mark_safe
 from redis import RedisError
 
@@ -49,6 +50,7 @@ def card_key(post: Article) -> str:
         post.url_month,
         post.slug,
         settings.TIME_ZONE,
+        get_script_prefix(),
     )
     digest = hashlib.blake2b(repr(shown).encode(), digest_size=12).hexdigest()
     return f"card:{card_version()}:{post.pk}:{digest}"

@@ -9,7 +9,7 @@ from articles.hotpages import HotPages
 from articles.models import Article
 from articles.pagecache import EPOCH_KEY
 from articles.popularity import flush_views
-from tests.articles.popularity.helpers import reader_headers, totals
+from tests.articles.popularity.helpers import reader_headers, sidebar, totals, viewed
 from tests.factories import ArticleFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.redis]
@@ -88,3 +88,31 @@ def test_the_layer_holds_a_bounded_number_of_pages(clock):
     for n in range(5):
         pages.put(f"page-{n}", n)
     assert [pages.get(f"page-{n}") for n in range(5)] == [None, None, 2, 3, 4]
+
+
+def test_the_sidebar_widgets_are_kept_in_the_process_and_follow_a_change_elsewhere_within_the_seconds(
+    client, settings, clock, redis_commands
+):
+    settings.PAGE_CACHE_SECONDS = 0  # every page rendered: only the widgets' copies are in play
+    viewed(ArticleFactory(title="Read most"), 5)
+    rising = ArticleFactory(title="Read more now")
+    assert "Read most" in sidebar(client, "/")
+    redis_commands.clear()
+    client.get("/")
+    widget_reads = [command for command in redis_commands if command in ("GET", "MGET")]
+    assert len(widget_reads) == 1  # the page's post cards; the two widgets and their generation came from memory
+    viewed(rising, 50)  # counted by a flush in another process, which also drops the widgets there
+    cache.set(EPOCH_KEY, 43, None)  # another process's change: this process keeps its copies a little longer
+    assert "Read more now" not in sidebar(client, "/")
+    clock[0] += 2.1
+    assert "Read more now" in sidebar(client, "/")
+
+
+def test_a_post_hidden_here_leaves_the_widgets_at_once(client, settings, clock):
+    settings.PAGE_CACHE_SECONDS = 0
+    post = viewed(ArticleFactory(title="Soon hidden"), 5)
+    ArticleFactory(title="Stays")
+    assert "Soon hidden" in sidebar(client, "/source/" + post.source.slug + "/")
+    post.status = Article.Status.HIDDEN
+    post.save()
+    assert "Soon hidden" not in sidebar(client, "/")
