@@ -42,8 +42,6 @@ from feeds.models import Source
 
 POSTS_PER_PAGE = 20
 TRENDING_COUNT = 20
-# What a post page shows of a comment ("article" too: the related manager sets it on each comment).
-SHOWN_COMMENT_FIELDS = ("article", "author_name", "body", "created_at", "status")
 
 
 def _page_of(request, posts) -> ListPage:
@@ -188,12 +186,11 @@ def _to_story_lead(year: int, month: int, slug: str) -> HttpResponse:
 
 def _render_detail(request, article: Article, form: CommentForm, **extra) -> str:
     parts = post_page_parts(article)
-    comments = list(article.comments.approved().only(*SHOWN_COMMENT_FIELDS))
     context = {
         "article": article,
-        "kept_parts": KeptParts(article, comments),
+        "kept_parts": KeptParts(article, parts.comments),
         "labels": parts.labels,
-        "comments": comments,
+        "comments": parts.comments,
         "own_pending": own_pending_comments(request, article),
         "older": parts.older,
         "newer": parts.newer,
