@@ -10,20 +10,16 @@ pending comments, which are rendered live.
 """
 
 import hashlib
-import logging
 from collections.abc import Callable
 
 from django.conf import settings
-from django.core.cache import cache
 from django.urls import get_script_prefix
 from django.utils.safestring import SafeString, mark_safe
-from redis import RedisError
 
+from articles.fragments import fragments_keep, fragments_read
 from articles.models import Article
 from articles.post_page import POST_PAGE_FIELDS, POST_PAGE_JSON
 from articles.templatetags.cards import CARD_SECONDS, template_version
-
-logger = logging.getLogger(__name__)
 
 # The templates the kept parts are rendered from: a release that changes one never shows an older part.
 PART_TEMPLATES = ("articles/detail.html", "includes/attribution.html", "articles/also_covered_by.html")
@@ -74,15 +70,8 @@ class KeptParts:
         return mark_safe(html)  # noqa: S308 - kept output of a template, which escapes
 
     def _read(self) -> dict:
-        try:
-            return cache.get_many(list(self.keys.values()))
-        except RedisError as error:
-            logger.warning("post page parts cache read failed, rendering them: %s", error)
-            return {}
+        return fragments_read(list(self.keys.values()), "post page parts")
 
     @staticmethod
     def _keep(key: str, html: str) -> None:
-        try:
-            cache.set(key, html, CARD_SECONDS)
-        except RedisError as error:
-            logger.warning("post page parts cache write failed: %s", error)
+        fragments_keep({key: html}, CARD_SECONDS, "post page parts")

@@ -99,6 +99,6 @@ def test_the_post_page_is_rendered_whole_when_the_cache_is_unreachable(client, m
         raise RedisError("connection refused")
 
     monkeypatch.setattr(cache, "get_many", unreachable)
-    monkeypatch.setattr(cache, "set", unreachable)
+    monkeypatch.setattr(cache, "set_many", unreachable)
     page = client.get(post.get_absolute_url()).content.decode()
     assert "Harbour reopens" in page and "First reader" in page and 'property="og:title"' in page
