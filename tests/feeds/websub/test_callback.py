@@ -13,7 +13,7 @@ from feeds.models import FetchAttempt
 from feeds.websub.models import WebSubPush, WebSubSubscription
 from tests.factories import SourceFactory
 from tests.feeds.rss import atom
-from tests.feeds.websub_hub import signature
+from tests.feeds.websub.hub import signature
 
 State = WebSubSubscription.State
 TOPIC = "https://pushed.example.com/feed.atom"

@@ -1,6 +1,6 @@
 """WebSub against a local hub written to the spec: subscribe and verify, push, renew, expire, deny, unsubscribe.
 
-Tasks run in-process here (as in the embedded default); tests/feeds/test_websub_worker.py runs the real worker.
+Tasks run in-process here (as in the embedded default); tests/feeds/websub/test_worker.py runs the real worker.
 """
 
 import time
@@ -17,7 +17,7 @@ from feeds.websub.lifecycle import SAFETY_POLL, subscriptions_maintain, websub_a
 from feeds.websub.models import WebSubSubscription
 from tests.factories import ArticleFactory, SourceFactory
 from tests.feeds.rss import atom
-from tests.feeds.websub_hub import hub_fixture  # noqa: F401 - the local hub fixture
+from tests.feeds.websub.hub import hub_fixture  # noqa: F401 - the local hub fixture
 
 State = WebSubSubscription.State
 FIRST = {"guid": "urn:w:1", "title": "First story"}
