@@ -3,7 +3,6 @@
 import time
 from datetime import datetime
 
-from django.db import transaction
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
@@ -14,7 +13,7 @@ from feeds.ingest.fetch import FetchResult
 from feeds.ingest.parse import ParsedFeed
 from feeds.ingest.store import StoreResult
 from feeds.models import FetchAttempt, Source
-from feeds.store_lock import serialized_writes
+from feeds.store_lock import write_transaction
 
 
 def recent_post_dates(*, source: Source) -> list[datetime]:
@@ -134,7 +133,7 @@ def _moved(source: Source, fetched: FetchResult, changes: dict) -> str:
 def _record(source: Source, changes: dict, **attempt) -> FetchAttempt:
     """Save the source's new state and its FetchAttempt together."""
     # Inside the poll's transaction no savepoint is needed: any failure there aborts the whole poll anyway.
-    with serialized_writes(), transaction.atomic(savepoint=False):
+    with write_transaction(savepoint=False):
         _save(source, changes)
         return FetchAttempt.objects.create(source=source, **attempt)
 

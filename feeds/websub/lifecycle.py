@@ -18,7 +18,7 @@ from feeds.ingest import schedule
 from feeds.ingest.fetch import FetchResult
 from feeds.models import FetchAttempt, Source
 from feeds.outcomes import recent_post_dates
-from feeds.store_lock import serialized_writes
+from feeds.store_lock import write_transaction
 from feeds.websub.discovery import HubLinks, discover
 from feeds.websub.hub import site_unreachable_reason
 from feeds.websub.models import WebSubPush, WebSubSubscription, new_callback_id
@@ -42,7 +42,7 @@ def websub_after_poll(*, source: Source, fetched: FetchResult | None, attempt: F
     if not settings.WEBSUB_ENABLED or fetched is None or attempt.outcome == FetchAttempt.Outcome.ERROR:
         return
     try:
-        with transaction.atomic(), serialized_writes():
+        with write_transaction():
             _after_poll(source, fetched, attempt)
     except Exception:
         logger.exception("websub: following the hub of %s failed; the source is polled as usual", source.slug)
@@ -147,7 +147,7 @@ def subscriptions_maintain(*, now: datetime | None = None) -> dict[str, int]:
     """Renew leases about to end, record those that ended, give up on unverified requests, end orphans."""
     now = now or timezone.now()
     done = {"renewed": 0, "expired": 0, "unverified": 0, "asked_again": 0, "ended": 0, "pruned": 0}
-    with transaction.atomic(), serialized_writes():
+    with write_transaction():
         for subscription in _locked(Q(state=State.ACTIVE, expires_at__lte=now)):
             _expire(subscription, now)
             done["expired"] += 1

@@ -20,7 +20,7 @@ from feeds.models import FetchAttempt, Source
 from feeds.outcomes import elapsed_ms
 from feeds.republishing import entry_notes_record
 from feeds.services import feed_ingest
-from feeds.store_lock import serialized_writes
+from feeds.store_lock import write_transaction
 from feeds.websub.models import WebSubPush, WebSubSubscription
 from feeds.websub.signature import signature_valid
 from newsblog import metrics
@@ -45,7 +45,7 @@ def _keep(subscription: WebSubSubscription, body: bytes, content_type: str) -> s
     digest = hashlib.sha256(body).hexdigest()
     now = timezone.now()
     try:
-        with transaction.atomic(), serialized_writes():
+        with write_transaction():
             push = WebSubPush.objects.create(
                 subscription=subscription, digest=digest, content_type=content_type, body=body, received_at=now
             )
