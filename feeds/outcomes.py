@@ -46,11 +46,6 @@ def record_success(
     notes = [_moved(source, fetched, changes)]
     if parsed is not None and parsed.warning:
         notes.append(f"The feed is broken but readable; ingested what could be read. Parser said: {parsed.warning}")
-    if stored.skipped:
-        notes.append(
-            f"{stored.skipped} entr{pluralize(stored.skipped, 'y,ies')} skipped, the rest stored; "
-            f"the next poll tries again. First: {stored.first_skipped}"
-        )
     return _record(
         source,
         changes,
@@ -58,13 +53,27 @@ def record_success(
         duration_ms=elapsed_ms(clock),
         http_status=fetched.status,
         bytes_received=fetched.bytes_received,
-        entries_seen=len(parsed.entries) if parsed else 0,
-        entries_new=stored.new,
-        entries_updated=stored.updated + stored.editor_kept,
-        entries_skipped=stored.skipped,
         outcome=FetchAttempt.Outcome.NOT_MODIFIED if fetched.not_modified or unchanged else FetchAttempt.Outcome.OK,
-        error=" ".join(note for note in notes if note),
+        **ingest_attempt_fields(parsed=parsed, stored=stored, notes=notes),
     )
+
+
+def ingest_attempt_fields(*, parsed: ParsedFeed | None, stored: StoreResult, notes: list[str]) -> dict:
+    """A FetchAttempt's account of one ingested document (a poll's or a push's): what it held, what was stored,
+    and the notes for editors, with the entries skipped last."""
+    if stored.skipped:
+        notes = [
+            *notes,
+            f"{stored.skipped} entr{pluralize(stored.skipped, 'y,ies')} skipped, the rest stored; "
+            f"the next poll tries again. First: {stored.first_skipped}",
+        ]
+    return {
+        "entries_seen": len(parsed.entries) if parsed else 0,
+        "entries_new": stored.new,
+        "entries_updated": stored.updated + stored.editor_kept,
+        "entries_skipped": stored.skipped,
+        "error": " ".join(note for note in notes if note),
+    }
 
 
 def _success_changes(source: Source, fetched: FetchResult, parsed: ParsedFeed | None) -> dict:
