@@ -4,20 +4,24 @@ Tasks run in-process here (as in the embedded default); tests/feeds/websub/test_
 """
 
 import time
+from contextlib import ExitStack
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
 from articles.models import Article
+from feeds import politeness
 from feeds.ingest.fetch import FetchResult
 from feeds.models import FetchAttempt, Source
+from feeds.politeness import HostPause
 from feeds.services import feed_poll
 from feeds.websub.lifecycle import SAFETY_POLL, subscriptions_maintain, websub_after_poll
 from feeds.websub.models import WebSubSubscription
 from tests.factories import ArticleFactory, SourceFactory
 from tests.feeds.rss import atom
 from tests.feeds.websub.hub import hub_fixture  # noqa: F401 - the local hub fixture
+from tests.operations.desk import editor_client
 
 State = WebSubSubscription.State
 FIRST = {"guid": "urn:w:1", "title": "First story"}
@@ -214,6 +218,58 @@ def test_a_feed_that_drops_its_hub_is_unsubscribed(pushed_source, hub, feed_serv
     feed_poll(source=source)
     wait_for_state(subscription, State.UNSUBSCRIBED)
     hub.wait_for(lambda h: h.subscribed(source.feed_url) is None)
+
+
+# --- the hub's host takes turns like every other host (feeds/politeness) ---------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_subscribe_to_a_paused_hub_host_is_held_back_shown_and_sent_when_the_pause_ends(
+    client, live_server, hub, feed_server, settings
+):
+    settings.SITE_URL = live_server.url
+    pause = HostPause(host="127.0.0.1", until=timezone.now() + timedelta(seconds=2), reason="it asked us to slow down")
+    politeness.limiter().pause("127.0.0.1", pause, 2)
+    topic = feed_server.url("/feed.atom")
+    source = SourceFactory(feed_url=topic)
+    ok_poll(source, atom(FIRST, hub=hub.url, self_url=topic))
+
+    assert hub.requests == []  # the paused host was not asked
+    assert subscriptions_maintain()["held_back"] == 0  # nor asked again before the pause ends
+    subscription = WebSubSubscription.objects.get(source=source)
+    assert (subscription.state, subscription.retry_at, subscription.awaiting) == (State.REQUESTING, pause.until, "")
+    assert "subscribe request was not sent" in subscription.note and "backing off" in subscription.note
+    page = editor_client(client).get(f"/admin/feeds/source/{source.pk}/change/").content.decode()
+    assert "subscribe request was not sent" in page and "asks again" in page
+
+    time.sleep(max((pause.until - timezone.now()).total_seconds(), 0) + 0.1)
+    assert subscriptions_maintain()["held_back"] == 1
+    subscription = wait_for_state(subscription, State.ACTIVE)
+    assert subscription.retry_at is None and len(hub.requests) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_subscribe_to_a_busy_hub_host_waits_its_turn_and_the_next_poll_sends_it(
+    live_server, hub, feed_server, settings
+):
+    settings.SITE_URL, settings.FEEDS_HOST_WAIT_SECONDS = live_server.url, 0.2
+    settings.FEEDS_HOST_MAX_IN_FLIGHT = 2
+    politeness.limiter_reset()
+    topic = feed_server.url("/feed.atom")
+    source = SourceFactory(feed_url=topic)
+    with ExitStack() as held:  # two requests to 127.0.0.1 in flight
+        held.enter_context(politeness.host_turn("127.0.0.1", max_wait=5))
+        held.enter_context(politeness.host_turn("127.0.0.1", max_wait=5))
+        ok_poll(source, atom(FIRST, hub=hub.url, self_url=topic))
+    assert hub.requests == []
+    subscription = WebSubSubscription.objects.get(source=source)
+    assert subscription.state == State.REQUESTING and subscription.retry_at > timezone.now()
+    assert "no free request slot" in subscription.note
+
+    WebSubSubscription.objects.filter(pk=subscription.pk).update(retry_at=timezone.now())  # its time has come
+    ok_poll(source, atom(FIRST, hub=hub.url, self_url=topic))
+    subscription = wait_for_state(subscription, State.ACTIVE)
+    assert subscription.retry_at is None and len(hub.requests) == 1
 
 
 # --- what is not subscribed, and why ---------------------------------------------------------------------------
