@@ -272,6 +272,36 @@ def test_a_subscribe_to_a_busy_hub_host_waits_its_turn_and_the_next_poll_sends_i
     assert subscription.retry_at is None and len(hub.requests) == 1
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_hub_asking_us_to_slow_down_gets_the_subscribe_again_after_its_pause_not_a_failure(
+    live_server, hub, feed_server, settings
+):
+    settings.SITE_URL, hub.request_status = live_server.url, 429
+    topic = feed_server.url("/feed.atom")
+    source = SourceFactory(feed_url=topic)
+    ok_poll(source, atom(FIRST, hub=hub.url, self_url=topic))
+    subscription = WebSubSubscription.objects.get(source=source)
+    assert subscription.state == State.REQUESTING and subscription.retry_at > timezone.now()
+    assert "subscribe request was answered" in subscription.note and "HTTP 429" in subscription.note
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_unsubscribe_held_back_by_a_paused_hub_host_is_sent_when_the_pause_ends(pushed_source, hub):
+    source, subscription = pushed_source()
+    pause = HostPause(host="127.0.0.1", until=timezone.now() + timedelta(seconds=2), reason="it asked us to slow down")
+    politeness.limiter().pause("127.0.0.1", pause, 2)
+    source.is_active = False
+    source.save()
+    subscription.refresh_from_db()
+    assert (subscription.state, subscription.retry_at) == (State.UNSUBSCRIBING, pause.until)
+    assert hub.subscribed(source.feed_url) is not None  # not asked yet
+
+    time.sleep(max((pause.until - timezone.now()).total_seconds(), 0) + 0.1)
+    assert subscriptions_maintain()["held_back"] == 1
+    wait_for_state(subscription, State.UNSUBSCRIBED)
+    hub.wait_for(lambda h: h.subscribed(source.feed_url) is None)
+
+
 # --- what is not subscribed, and why ---------------------------------------------------------------------------
 
 
