@@ -58,4 +58,9 @@ def _seconds() -> float:
     return settings.PAGE_CACHE_LOCAL_SECONDS if settings.REDIS_URL else 0
 
 
+def in_process_layer_on() -> bool:
+    """Whether this process keeps copies of what it reads from Redis (off without Redis: the cache is local)."""
+    return bool(_seconds())
+
+
 hot_pages = HotPages()

@@ -3,9 +3,9 @@ from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
-from django.urls import reverse
 from django.utils import timezone
 
+from articles.links import link
 from articles.search_document import SearchDocument
 
 EXCERPT_MAX_CHARS = 900
@@ -31,7 +31,7 @@ class Label(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("articles:label", args=[self.slug])
+        return link("articles:label", self.slug)
 
 
 # What includes/post_card.html and its cache key read.
@@ -255,7 +255,7 @@ class Article(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("articles:detail", args=[self.url_year, f"{self.url_month:02d}", self.slug])
+        return link("articles:detail", self.url_year, f"{self.url_month:02d}", self.slug)
 
     def set_url_month(self) -> None:
         """The public URL's year and month: the month it was published in, in the site's time zone."""

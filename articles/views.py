@@ -22,6 +22,7 @@ from articles.comments import (
     comment_slot_reserved,
 )
 from articles.forms import CommentForm
+from articles.kept_parts import KeptParts
 from articles.models import Article, Label
 from articles.own_comments import own_comment_remember, own_pending_comments
 from articles.pagecache import (
@@ -41,8 +42,6 @@ from feeds.models import Source
 
 POSTS_PER_PAGE = 20
 TRENDING_COUNT = 20
-# What a post page shows of a comment ("article" too: the related manager sets it on each comment).
-SHOWN_COMMENT_FIELDS = ("article", "author_name", "body", "created_at", "status")
 
 
 def _page_of(request, posts) -> ListPage:
@@ -189,8 +188,9 @@ def _render_detail(request, article: Article, form: CommentForm, **extra) -> str
     parts = post_page_parts(article)
     context = {
         "article": article,
+        "kept_parts": KeptParts(article, parts.comments),
         "labels": parts.labels,
-        "comments": list(article.comments.approved().only(*SHOWN_COMMENT_FIELDS)),
+        "comments": parts.comments,
         "own_pending": own_pending_comments(request, article),
         "older": parts.older,
         "newer": parts.newer,

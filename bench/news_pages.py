@@ -3,7 +3,7 @@
 news_page(seed) -> NewsPage(html, article_text, boilerplate): navigation, a share bar, inline ads, a script and a
 style block, a related-stories box, a comments thread and a footer around a 600-2,000-word article with headings,
 a list, an image and links. The article's own text is returned, to score what an extractor keeps (bench/ingest.py,
-tests/feeds/test_full_text.py). Deterministic for a seed.
+tests/feeds/ingest/test_extract.py). Deterministic for a seed.
 """
 
 import random

@@ -9,13 +9,12 @@ import random
 import re
 from datetime import datetime, timedelta
 
-from django.db import transaction
 from django.utils import timezone
 
 from feeds.models import FetchAttempt, Source
 from feeds.outcomes import elapsed_ms
 from feeds.politeness import HostNotNow, HostPause
-from feeds.store_lock import serialized_writes
+from feeds.store_lock import write_transaction
 
 MIN_SPREAD = timedelta(minutes=1)
 MAX_SPREAD = timedelta(minutes=30)
@@ -33,7 +32,7 @@ def source_defer(*, source: Source, error: HostNotNow, started_at: datetime, clo
     now = timezone.now()
     next_poll = return_time(error.retry_at, now=now)
     message = f"Not fetched: {error} Next poll at {timezone.localtime(next_poll):%Y-%m-%d %H:%M %Z}."
-    with serialized_writes(), transaction.atomic(savepoint=False):
+    with write_transaction(savepoint=False):
         Source.objects.filter(pk=source.pk).update(next_poll_at=next_poll, updated_at=now)
         source.next_poll_at = next_poll
         return FetchAttempt.objects.create(
@@ -52,7 +51,7 @@ def host_sources_defer(*, pause: HostPause, exclude: Source | None = None) -> in
     if exclude is not None:
         on_host = on_host.exclude(pk=exclude.pk)
     rng = random.Random()  # noqa: S311 - spreading, not secrecy
-    with serialized_writes(), transaction.atomic():
+    with write_transaction():
         sources = list(on_host.exclude(next_poll_at__gte=pause.until).select_for_update().only("pk", "next_poll_at"))
         for source in sources:
             source.next_poll_at = return_time(pause.until, now=now, rng=rng)

@@ -3,7 +3,6 @@
 import time
 from datetime import datetime
 
-from django.db import transaction
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
@@ -14,7 +13,7 @@ from feeds.ingest.fetch import FetchResult
 from feeds.ingest.parse import ParsedFeed
 from feeds.ingest.store import StoreResult
 from feeds.models import FetchAttempt, Source
-from feeds.store_lock import serialized_writes
+from feeds.store_lock import write_transaction
 
 
 def recent_post_dates(*, source: Source) -> list[datetime]:
@@ -47,11 +46,6 @@ def record_success(
     notes = [_moved(source, fetched, changes)]
     if parsed is not None and parsed.warning:
         notes.append(f"The feed is broken but readable; ingested what could be read. Parser said: {parsed.warning}")
-    if stored.skipped:
-        notes.append(
-            f"{stored.skipped} entr{pluralize(stored.skipped, 'y,ies')} skipped, the rest stored; "
-            f"the next poll tries again. First: {stored.first_skipped}"
-        )
     return _record(
         source,
         changes,
@@ -59,13 +53,27 @@ def record_success(
         duration_ms=elapsed_ms(clock),
         http_status=fetched.status,
         bytes_received=fetched.bytes_received,
-        entries_seen=len(parsed.entries) if parsed else 0,
-        entries_new=stored.new,
-        entries_updated=stored.updated + stored.editor_kept,
-        entries_skipped=stored.skipped,
         outcome=FetchAttempt.Outcome.NOT_MODIFIED if fetched.not_modified or unchanged else FetchAttempt.Outcome.OK,
-        error=" ".join(note for note in notes if note),
+        **ingest_attempt_fields(parsed=parsed, stored=stored, notes=notes),
     )
+
+
+def ingest_attempt_fields(*, parsed: ParsedFeed | None, stored: StoreResult, notes: list[str]) -> dict:
+    """A FetchAttempt's account of one ingested document (a poll's or a push's): what it held, what was stored,
+    and the notes for editors, with the entries skipped last."""
+    if stored.skipped:
+        notes = [
+            *notes,
+            f"{stored.skipped} entr{pluralize(stored.skipped, 'y,ies')} skipped, the rest stored; "
+            f"the next poll tries again. First: {stored.first_skipped}",
+        ]
+    return {
+        "entries_seen": len(parsed.entries) if parsed else 0,
+        "entries_new": stored.new,
+        "entries_updated": stored.updated + stored.editor_kept,
+        "entries_skipped": stored.skipped,
+        "error": " ".join(note for note in notes if note),
+    }
 
 
 def _success_changes(source: Source, fetched: FetchResult, parsed: ParsedFeed | None) -> dict:
@@ -134,7 +142,7 @@ def _moved(source: Source, fetched: FetchResult, changes: dict) -> str:
 def _record(source: Source, changes: dict, **attempt) -> FetchAttempt:
     """Save the source's new state and its FetchAttempt together."""
     # Inside the poll's transaction no savepoint is needed: any failure there aborts the whole poll anyway.
-    with serialized_writes(), transaction.atomic(savepoint=False):
+    with write_transaction(savepoint=False):
         _save(source, changes)
         return FetchAttempt.objects.create(source=source, **attempt)
 

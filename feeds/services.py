@@ -36,7 +36,7 @@ from feeds.republishing import (
 )
 from feeds.scheduler import BEAT, scheduler_run_record
 from feeds.spread import first_poll_time
-from feeds.store_lock import serialized_writes
+from feeds.store_lock import write_transaction
 from feeds.websub.lifecycle import websub_after_poll
 from newsblog import metrics
 from untrusted.sanitize import excerpt_from_html, first_image, sanitize_html
@@ -181,7 +181,7 @@ def feed_ingest(
         prepared = _prepare(source, entries, stored, unprepared)
     for attempt in range(STORE_ATTEMPTS):
         try:
-            with _timed(timings, "store"), serialized_writes(), transaction.atomic():
+            with _timed(timings, "store"), write_transaction():
                 if prepared:
                     _lock_for_store(source)
                 # A retry after a refused write reads the rows again: the refusal may have been a concurrent poll's.

@@ -35,3 +35,9 @@ if "FEEDS_HOST_MIN_GAP_MS" not in os.environ:
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Serve static files from the finders, as in development; tests never run collectstatic.
 WHITENOISE_AUTOREFRESH = True
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # An SQLite file, as the embedded default has, not Django's shared in-memory database: with that one the live
+    # server's threads would share the test's own connection, so a request answered while the test writes (a hub
+    # verifying a subscription) runs inside the test's transaction. pytest-django adds each xdist worker's suffix.
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test-db.sqlite3")}  # noqa: F405

@@ -6,18 +6,16 @@ the site's time zone makes a new key: nothing needs dropping, and an unchanged c
 
 import functools
 import hashlib
-import logging
 
 from django import template
 from django.conf import settings
-from django.core.cache import cache
 from django.template.loader import get_template
+from django.urls import get_script_prefix
 from django.utils.safestring import SafeString, mark_safe
-from redis import RedisError
 
+from articles.fragments import fragments_keep, fragments_read
 from articles.models import Article
 
-logger = logging.getLogger(__name__)
 register = template.Library()
 
 CARD_SECONDS = 24 * 60 * 60
@@ -49,6 +47,7 @@ def card_key(post: Article) -> str:
         post.url_month,
         post.slug,
         settings.TIME_ZONE,
+        get_script_prefix(),
     )
     digest = hashlib.blake2b(repr(shown).encode(), digest_size=12).hexdigest()
     return f"card:{card_version()}:{post.pk}:{digest}"
@@ -72,15 +71,8 @@ def post_cards(context, posts) -> SafeString:
 
 
 def _read(keys: list[str]) -> dict[str, str]:
-    try:
-        return cache.get_many(keys)
-    except RedisError as error:
-        logger.warning("card cache read failed, rendering every card: %s", error)
-        return {}
+    return fragments_read(keys, "card")
 
 
 def _keep(cards: dict[str, str]) -> None:
-    try:
-        cache.set_many(cards, CARD_SECONDS)
-    except RedisError as error:
-        logger.warning("card cache write failed: %s", error)
+    fragments_keep(cards, CARD_SECONDS, "card")

@@ -4,7 +4,7 @@ from django import template
 from django.conf import settings
 from django.template.loader import render_to_string
 
-from articles.caching import cached
+from articles.caching import cached_nearby
 from articles.pagecache import sidebar_generation
 from articles.popularity import popular_or_newest
 from articles.popularity.ranking import CACHE_SECONDS
@@ -26,10 +26,11 @@ def popular_posts_widget(*, newest_if_no_views: bool = False) -> str:
     """
     window, count = settings.POPULAR_WINDOW, settings.POPULAR_COUNT
     thumbnails, snippet_chars = settings.POPULAR_THUMBNAILS, settings.POPULAR_SNIPPET_CHARS
-    # The sidebar's generation in the key: a post hidden or added drops the widget.
-    generation = sidebar_generation()
-    key = f"popular-widget:{FRAGMENT_VERSION}:{generation}:{window}:{count}:{int(thumbnails)}:{snippet_chars}"
-    key += f":{int(newest_if_no_views)}"
+    shape = f"{FRAGMENT_VERSION}:{window}:{count}:{int(thumbnails)}:{snippet_chars}:{int(newest_if_no_views)}"
+
+    def key() -> str:
+        # The sidebar's generation in the key: a post hidden or added drops the widget.
+        return f"popular-widget:{sidebar_generation()}:{shape}"
 
     def render() -> str:
         posts, is_popular = popular_or_newest(window, count)
@@ -43,4 +44,4 @@ def popular_posts_widget(*, newest_if_no_views: bool = False) -> str:
         }
         return render_to_string("includes/popular_posts.html", context)
 
-    return cached(key, render, CACHE_SECONDS)
+    return cached_nearby(f"popular-widget:{shape}", key, render, CACHE_SECONDS)

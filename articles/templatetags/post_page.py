@@ -1,56 +1,60 @@
 """The post page's parts that many requests show alike, rendered once and then kept.
 
-- The approved comments: kept a day in the cache under a digest of what they show, as the post cards are, so a
-  comment approved, edited or removed gives the list a new key and nothing needs dropping.
+- The parts that show only the post's row, and the approved comments: kept a day in the cache under digests of
+  what they show, as the post cards are (articles/kept_parts.py), so a change gives a part a new key and nothing
+  needs dropping.
 - The comment form's fields before anything is typed: the same on every post for every reader, rendered once
   per process for each setting that changes them. A form with the reader's values or errors is rendered live.
 """
 
 import functools
-import hashlib
-import logging
 
 from django import template
 from django.conf import settings
-from django.core.cache import cache
 from django.template.loader import get_template, render_to_string
 from django.utils.safestring import SafeString, mark_safe
-from redis import RedisError
 
 from articles.forms import CommentForm
-from articles.templatetags.cards import CARD_SECONDS, template_version
+from articles.kept_parts import COMMENTS_TEMPLATE, KeptParts
 
-logger = logging.getLogger(__name__)
 register = template.Library()
 
-COMMENTS_TEMPLATE = "includes/comments.html"
 FORM_FIELDS_TEMPLATE = "includes/comment_form_fields.html"
 
 
-def comments_key(comments) -> str:
-    shown = [(comment.pk, comment.author_name, comment.body, comment.created_at.isoformat()) for comment in comments]
-    digest = hashlib.blake2b(repr((shown, settings.TIME_ZONE)).encode(), digest_size=12).hexdigest()
-    return f"comments:{template_version(COMMENTS_TEMPLATE)}:{digest}"
-
-
-@register.simple_tag
-def approved_comments(comments) -> SafeString:
-    """The approved comments' HTML, read from the cache in one round trip or rendered and kept."""
+@register.simple_tag(takes_context=True)
+def approved_comments(context, comments) -> SafeString:
+    """The approved comments' HTML, from the page's kept parts (articles/kept_parts.py) or rendered and kept."""
     if not comments:
         return mark_safe("")
-    key = comments_key(comments)
-    try:
-        html = cache.get(key)
-    except RedisError as error:
-        logger.warning("comments cache read failed, rendering them: %s", error)
-        return mark_safe(render_to_string(COMMENTS_TEMPLATE, {"comments": comments}))  # noqa: S308 - escapes
-    if html is None:
-        html = render_to_string(COMMENTS_TEMPLATE, {"comments": comments})
-        try:
-            cache.set(key, html, CARD_SECONDS)
-        except RedisError as error:
-            logger.warning("comments cache write failed: %s", error)
-    return mark_safe(html)  # noqa: S308 - the output of comments.html, which escapes
+    return _kept_parts(context).html("comments", lambda: render_to_string(COMMENTS_TEMPLATE, {"comments": comments}))
+
+
+@register.tag
+def kept(parser, token):
+    """{% kept "name" %}...{% endkept %}: a part of the post page that shows only its row, read from the page's
+    kept parts, or rendered and kept when missing."""
+    bits = token.split_contents()
+    if len(bits) != 2 or bits[1][0] not in "\"'" or bits[1][0] != bits[1][-1]:
+        raise template.TemplateSyntaxError('{% kept %} takes one quoted name: {% kept "post" %}')
+    nodelist = parser.parse(("endkept",))
+    parser.delete_first_token()
+    return KeptNode(bits[1][1:-1], nodelist)
+
+
+class KeptNode(template.Node):
+    def __init__(self, name: str, nodelist):
+        self.name, self.nodelist = name, nodelist
+
+    def render(self, context) -> SafeString:
+        return _kept_parts(context).html(self.name, lambda: self.nodelist.render(context))
+
+
+def _kept_parts(context) -> KeptParts:
+    parts = context.get("kept_parts")
+    if parts is None:
+        raise template.TemplateSyntaxError("the post page's view puts kept_parts in the context")
+    return parts
 
 
 @register.simple_tag

@@ -10,7 +10,8 @@ from django.template.loader import render_to_string
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from articles.caching import cached
+from articles.caching import cached_nearby
+from articles.links import link as kept_link
 from articles.models import Article
 from articles.pagecache import ARCHIVE_KEY, sidebar_generation
 from articles.search import highlighted_snippet
@@ -55,7 +56,8 @@ def comment_html(text: str) -> SafeString:
 def blog_archive_widget() -> SafeString:
     """The "Blog archive" widget's HTML: post counts per year and month, newest first, rendered once per change."""
     # The sidebar's generation in the key: counts computed before a change committed are never kept after it.
-    html = cached(archive_key(sidebar_generation()), _render_blog_archive, settings.PAGE_CACHE_SECONDS or 1)
+    current_key = lambda: archive_key(sidebar_generation())  # noqa: E731 - read only when this process has no copy
+    html = cached_nearby("blog-archive", current_key, _render_blog_archive, settings.PAGE_CACHE_SECONDS or 1)
     return mark_safe(html)  # noqa: S308 - the output of blog_archive.html, which escapes
 
 
@@ -123,3 +125,9 @@ def _organization(name: str) -> dict:
 def search_snippet(post: Article, query: str) -> SafeString:
     """The post's text around the searched words, escaped, with the matches in <mark>."""
     return highlighted_snippet(post, query)
+
+
+@register.simple_tag(name="link")
+def link_tag(name: str, *args) -> str:
+    """{% url %} for our own pages, reversed once per process (articles/links.py)."""
+    return kept_link(name, *args)

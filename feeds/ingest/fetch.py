@@ -159,8 +159,14 @@ def fetch_status(url: str, *, method: str = "HEAD", limits: FetchLimits | None =
 
 
 def post_form(url: str, fields: dict[str, str], *, limits: FetchLimits | None = None) -> FetchResult:
-    """POST a form (a WebSub hub request) under the same address policy and limits; no redirect is followed."""
-    return _get_once(check_url(url), "", "", time.monotonic(), limits or DEFAULT_LIMITS, method="POST", form=fields)
+    """POST a form (a WebSub hub request) under the same address policy, limits and host turns; no redirect is
+    followed. HostBusy or HostBackingOff (feeds/politeness) when the hub's host cannot be asked now."""
+    url, limits = check_url(url), limits or DEFAULT_LIMITS
+    with host_turn(host_of(url), max_wait=_host_wait(limits)) as turn:
+        result = _get_once(url, "", "", time.monotonic(), limits, method="POST", form=fields, on_start=turn.starting)
+        turn.answered(result.status, result.headers)
+    result.host_pause = turn.pause
+    return result
 
 
 def _follow(

@@ -12,6 +12,7 @@ from django.utils import timezone
 from feeds.ingest.addresses import address_allowed
 from feeds.ingest.errors import FetchError
 from feeds.ingest.fetch import post_form
+from feeds.politeness import HostBackingOff, HostNotNow
 from feeds.websub.models import WebSubSubscription, new_secret
 
 logger = logging.getLogger("feeds.websub")
@@ -54,16 +55,40 @@ def subscription_request(*, subscription: WebSubSubscription, mode: str) -> None
             subscription.state = State.PENDING
     else:
         subscription.state = State.UNSUBSCRIBING
-    subscription.awaiting, subscription.requested_at = mode, timezone.now()
-    subscription.save(update_fields=["pending_secret", "state", "awaiting", "requested_at", "updated_at"])
+    was_active = subscription.state == State.ACTIVE
+    subscription.awaiting, subscription.requested_at, subscription.retry_at = mode, timezone.now(), None
+    subscription.save(update_fields=["pending_secret", "state", "awaiting", "requested_at", "retry_at", "updated_at"])
     try:
         answer = post_form(subscription.hub_url, fields)
+    except HostNotNow as error:
+        _held_back(subscription, mode, error, was_active=was_active)
+        return
     except FetchError as error:
         _refused(subscription, mode, f"The hub could not be reached: {error}")
+        return
+    if answer.host_pause is not None and answer.status in (429, 503):
+        # It asked us to slow down (feeds/politeness paused its host): ask again when the pause ends.
+        _held_back(subscription, mode, HostBackingOff(answer.host_pause), was_active=was_active, sent=True)
         return
     if not 200 <= answer.status < 300:
         reason = http.client.responses.get(answer.status, "error")
         _refused(subscription, mode, f"The hub answered HTTP {answer.status} ({reason}) to our {mode} request.")
+
+
+def _held_back(
+    subscription: WebSubSubscription, mode: str, error: HostNotNow, *, was_active: bool, sent: bool = False
+) -> None:
+    """The hub's host cannot be asked now (feeds/politeness): ask again when it can be.
+
+    A renewal keeps its lease meanwhile; a new subscription waits to ask, an unsubscribe stays under way.
+    """
+    logger.info("websub %s of %s held back: %s", mode, subscription.topic_url, error)
+    changes = {"awaiting": "", "pending_secret": "", "retry_at": error.retry_at, "updated_at": timezone.now()}
+    said = "was answered" if sent else "was not sent"
+    changes["note"] = f"Our {mode} request {said}: {error} It is sent again from {error.retry_at:%Y-%m-%d %H:%M} UTC."
+    if mode == SUBSCRIBE and not was_active:
+        changes["state"] = State.REQUESTING
+    WebSubSubscription.objects.filter(pk=subscription.pk).update(**changes)
 
 
 def _refused(subscription: WebSubSubscription, mode: str, message: str) -> None:

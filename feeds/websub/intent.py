@@ -4,10 +4,9 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
-from feeds.store_lock import serialized_writes
+from feeds.store_lock import write_transaction
 from feeds.websub.hub import SUBSCRIBE, UNSUBSCRIBE
 from feeds.websub.models import WebSubSubscription
 
@@ -21,7 +20,7 @@ def intent_verify(*, callback_id: str, mode: str, topic: str, challenge: str, le
     """The challenge to echo when the hub verifies the mode and topic we asked for; None (a 404) otherwise."""
     if not challenge or mode not in (SUBSCRIBE, UNSUBSCRIBE):
         return None
-    with transaction.atomic(), serialized_writes():
+    with write_transaction():
         subscription = _locked(callback_id)
         if subscription is None or subscription.awaiting != mode or subscription.topic_url != topic:
             return None
@@ -34,7 +33,7 @@ def intent_verify(*, callback_id: str, mode: str, topic: str, challenge: str, le
 
 def intent_denied(*, callback_id: str, topic: str, reason: str) -> bool:
     """Record the hub's refusal (hub.mode=denied) of a subscription of ours to that topic; False if none."""
-    with transaction.atomic(), serialized_writes():
+    with write_transaction():
         subscription = _locked(callback_id)
         if subscription is None or subscription.topic_url != topic or not subscription.live:
             return False

@@ -18,7 +18,7 @@ from feeds.ingest import schedule
 from feeds.ingest.fetch import FetchResult
 from feeds.models import FetchAttempt, Source
 from feeds.outcomes import recent_post_dates
-from feeds.store_lock import serialized_writes
+from feeds.store_lock import write_transaction
 from feeds.websub.discovery import HubLinks, discover
 from feeds.websub.hub import site_unreachable_reason
 from feeds.websub.models import WebSubPush, WebSubSubscription, new_callback_id
@@ -42,7 +42,7 @@ def websub_after_poll(*, source: Source, fetched: FetchResult | None, attempt: F
     if not settings.WEBSUB_ENABLED or fetched is None or attempt.outcome == FetchAttempt.Outcome.ERROR:
         return
     try:
-        with transaction.atomic(), serialized_writes():
+        with write_transaction():
             _after_poll(source, fetched, attempt)
     except Exception:
         logger.exception("websub: following the hub of %s failed; the source is polled as usual", source.slug)
@@ -83,6 +83,9 @@ def _follow_links(source: Source, current: WebSubSubscription | None, links: Hub
         current.state in (State.DENIED, State.FAILED) and current.updated_at < timezone.now() - RETRY_AFTER
     ):
         _restart(current, note=f"Subscribing again (was: {current.get_state_display().lower()}).")
+    elif current.retry_at is not None and current.retry_at <= timezone.now():
+        # Held back while the hub's host was busy or paused; without Redis no maintenance task sends it.
+        _request_again(current)
     return current
 
 
@@ -100,8 +103,9 @@ def _restart(subscription: WebSubSubscription, *, note: str) -> None:
     """Subscribe afresh: a new callback id (pushes to the old one are refused) and, with the request, a new secret."""
     subscription.callback_id, subscription.state, subscription.note = new_callback_id(), State.REQUESTING, note
     subscription.awaiting = subscription.secret = subscription.pending_secret = ""
+    subscription.retry_at = None
     subscription.save(
-        update_fields=["callback_id", "state", "note", "awaiting", "secret", "pending_secret", "updated_at"]
+        update_fields=["callback_id", "state", "note", "awaiting", "secret", "pending_secret", "retry_at", "updated_at"]
     )
     _start(subscription)
 
@@ -111,14 +115,14 @@ def _end(subscription: WebSubSubscription, *, note: str) -> None:
     if subscription.live:
         subscription_unsubscribe_later(subscription=subscription, note=note)
     else:
-        subscription.state, subscription.note = State.UNSUBSCRIBED, note
-        subscription.save(update_fields=["state", "note", "updated_at"])
+        subscription.state, subscription.note, subscription.retry_at = State.UNSUBSCRIBED, note, None
+        subscription.save(update_fields=["state", "note", "retry_at", "updated_at"])
 
 
 def subscription_unsubscribe_later(*, subscription: WebSubSubscription, note: str) -> None:
     """Mark a subscription as ending and queue its unsubscribe request, after the current transaction commits."""
-    subscription.state, subscription.note = State.UNSUBSCRIBING, note
-    subscription.save(update_fields=["state", "note", "updated_at"])
+    subscription.state, subscription.note, subscription.retry_at = State.UNSUBSCRIBING, note, None
+    subscription.save(update_fields=["state", "note", "retry_at", "updated_at"])
     _enqueue("websub_unsubscribe", subscription.pk)
 
 
@@ -146,12 +150,17 @@ def sources_subscriptions_end(*, source_ids: list[int], note: str) -> None:
 def subscriptions_maintain(*, now: datetime | None = None) -> dict[str, int]:
     """Renew leases about to end, record those that ended, give up on unverified requests, end orphans."""
     now = now or timezone.now()
-    done = {"renewed": 0, "expired": 0, "unverified": 0, "asked_again": 0, "ended": 0, "pruned": 0}
-    with transaction.atomic(), serialized_writes():
+    done = {"renewed": 0, "expired": 0, "unverified": 0, "asked_again": 0, "held_back": 0, "ended": 0, "pruned": 0}
+    with write_transaction():
         for subscription in _locked(Q(state=State.ACTIVE, expires_at__lte=now)):
             _expire(subscription, now)
             done["expired"] += 1
-        for subscription in _locked(Q(state=State.ACTIVE, awaiting="", expires_at__lte=now + RENEW_AHEAD)):
+        # Requests held back while the hub's host was busy or paused, now that it may be asked.
+        for subscription in _locked(Q(retry_at__lte=now)):
+            _request_again(subscription)
+            done["held_back"] += 1
+        waiting = Q(retry_at__isnull=False)
+        for subscription in _locked(Q(state=State.ACTIVE, awaiting="", expires_at__lte=now + RENEW_AHEAD) & ~waiting):
             if subscription.expires_at - now <= _renew_ahead(subscription) and _source_active(subscription):
                 _enqueue("websub_subscribe", subscription.pk)
                 done["renewed"] += 1
@@ -159,7 +168,7 @@ def subscriptions_maintain(*, now: datetime | None = None) -> dict[str, int]:
             _unverified(subscription, now)
             done["unverified"] += 1
         # A subscribe task lost on the way (a broker restart): ask again.
-        for subscription in _locked(Q(state=State.REQUESTING, updated_at__lt=now - VERIFY_TIMEOUT)):
+        for subscription in _locked(Q(state=State.REQUESTING, updated_at__lt=now - VERIFY_TIMEOUT) & ~waiting):
             if _source_active(subscription):
                 _enqueue("websub_subscribe", subscription.pk)
                 done["asked_again"] += 1
@@ -183,11 +192,22 @@ def _source_active(subscription: WebSubSubscription) -> bool:
     return Source.objects.active().filter(pk=subscription.source_id).exists()
 
 
+def _request_again(subscription: WebSubSubscription) -> None:
+    """Send a held-back request: an unsubscribe for a subscription that is ending, else a subscribe (or renewal)."""
+    subscription.retry_at = None
+    subscription.save(update_fields=["retry_at", "updated_at"])
+    if subscription.state == State.UNSUBSCRIBING:
+        _enqueue("websub_unsubscribe", subscription.pk)
+    elif _source_active(subscription):
+        _enqueue("websub_subscribe", subscription.pk)
+
+
 def _expire(subscription: WebSubSubscription, now: datetime) -> None:
     """Record the end of the lease; the source is polled normally at once, and that poll subscribes again."""
     subscription.state, subscription.expired_at, subscription.awaiting = State.EXPIRED, now, ""
     subscription.note = f"The lease ended at {subscription.expires_at:%Y-%m-%d %H:%M} UTC without a renewal."
-    subscription.save(update_fields=["state", "expired_at", "awaiting", "note", "updated_at"])
+    subscription.retry_at = None  # the poll that follows subscribes afresh
+    subscription.save(update_fields=["state", "expired_at", "awaiting", "note", "retry_at", "updated_at"])
     Source.objects.active().filter(pk=subscription.source_id).update(next_poll_at=now)
     logger.warning("websub lease of %s at %s expired", subscription.topic_url, subscription.hub_url)
 

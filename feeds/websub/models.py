@@ -50,6 +50,9 @@ class WebSubSubscription(models.Model):
     awaiting = models.CharField(max_length=12, blank=True)
     lease_seconds = models.PositiveIntegerField(null=True, blank=True)
     requested_at = models.DateTimeField(null=True, blank=True)
+    # A request held back because the hub's host could not be asked (busy, or paused: feeds/politeness): it is
+    # sent again from this time on (by the maintenance task, or the source's next poll).
+    retry_at = models.DateTimeField("request again at", null=True, blank=True)
     verified_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField("lease ends", null=True, blank=True)
     denied_at = models.DateTimeField(null=True, blank=True)

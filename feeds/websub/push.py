@@ -17,10 +17,10 @@ from django.utils import timezone
 from feeds.ingest.parse import ParsedFeed, ParseError
 from feeds.ingest.store import StoreResult
 from feeds.models import FetchAttempt, Source
-from feeds.outcomes import elapsed_ms
+from feeds.outcomes import elapsed_ms, ingest_attempt_fields
 from feeds.republishing import entry_notes_record
 from feeds.services import feed_ingest
-from feeds.store_lock import serialized_writes
+from feeds.store_lock import write_transaction
 from feeds.websub.models import WebSubPush, WebSubSubscription
 from feeds.websub.signature import signature_valid
 from newsblog import metrics
@@ -45,7 +45,7 @@ def _keep(subscription: WebSubSubscription, body: bytes, content_type: str) -> s
     digest = hashlib.sha256(body).hexdigest()
     now = timezone.now()
     try:
-        with transaction.atomic(), serialized_writes():
+        with write_transaction():
             push = WebSubPush.objects.create(
                 subscription=subscription, digest=digest, content_type=content_type, body=body, received_at=now
             )
@@ -100,20 +100,12 @@ def _record(
     stored: StoreResult | None = None,
     error: str = "",
 ) -> FetchAttempt:
-    stored = stored or StoreResult()
-    notes = [error] if error else []
-    if stored.skipped:
-        notes.append(f"{stored.skipped} entries skipped, the rest stored. First: {stored.first_skipped}")
     return FetchAttempt.objects.create(
         source=source,
         kind=FetchAttempt.Kind.PUSH,
         started_at=started_at,
         duration_ms=elapsed_ms(clock),
         bytes_received=len(body),
-        entries_seen=len(parsed.entries) if parsed else 0,
-        entries_new=stored.new,
-        entries_updated=stored.updated + stored.editor_kept,
-        entries_skipped=stored.skipped,
         outcome=FetchAttempt.Outcome.ERROR if error else FetchAttempt.Outcome.OK,
-        error=" ".join(notes)[:2000],
+        **ingest_attempt_fields(parsed=parsed, stored=stored or StoreResult(), notes=[error]),
     )

@@ -4,12 +4,12 @@ import pytest
 import redis
 from django.core.cache import cache
 
-from articles import hotpages
+from articles import fragments, hotpages
 from articles.hotpages import HotPages
 from articles.models import Article
 from articles.pagecache import EPOCH_KEY
 from articles.popularity import flush_views
-from tests.articles.popularity.helpers import reader_headers, totals
+from tests.articles.popularity.helpers import reader_headers, sidebar, totals, viewed
 from tests.factories import ArticleFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.redis]
@@ -19,8 +19,10 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.redis]
 def _two_seconds_in_process(settings):
     settings.PAGE_CACHE_LOCAL_SECONDS = 2
     hotpages.hot_pages.clear()
+    fragments.memory.clear()
     yield
     hotpages.hot_pages.clear()
+    fragments.memory.clear()
 
 
 @pytest.fixture
@@ -88,3 +90,56 @@ def test_the_layer_holds_a_bounded_number_of_pages(clock):
     for n in range(5):
         pages.put(f"page-{n}", n)
     assert [pages.get(f"page-{n}") for n in range(5)] == [None, None, 2, 3, 4]
+
+
+def test_the_sidebar_widgets_are_kept_in_the_process_and_follow_a_change_elsewhere_within_the_seconds(
+    client, settings, clock, redis_commands
+):
+    settings.PAGE_CACHE_SECONDS = 0  # every page rendered: only the widgets' copies are in play
+    viewed(ArticleFactory(title="Read most"), 5)
+    rising = ArticleFactory(title="Read more now")
+    assert "Read most" in sidebar(client, "/")
+    redis_commands.clear()
+    client.get("/")
+    # The two widgets, their generation and the page's post cards all came from memory.
+    assert not [command for command in redis_commands if command in ("GET", "MGET")]
+    viewed(rising, 50)  # counted by a flush in another process, which also drops the widgets there
+    cache.set(EPOCH_KEY, 43, None)  # another process's change: this process keeps its copies a little longer
+    assert "Read more now" not in sidebar(client, "/")
+    clock[0] += 2.1
+    assert "Read more now" in sidebar(client, "/")
+
+
+def test_a_post_hidden_here_leaves_the_widgets_at_once(client, settings, clock):
+    settings.PAGE_CACHE_SECONDS = 0
+    post = viewed(ArticleFactory(title="Soon hidden"), 5)
+    ArticleFactory(title="Stays")
+    assert "Soon hidden" in sidebar(client, "/source/" + post.source.slug + "/")
+    post.status = Article.Status.HIDDEN
+    post.save()
+    assert "Soon hidden" not in sidebar(client, "/")
+
+
+def test_an_uncached_page_reads_its_cards_and_post_parts_from_memory_and_still_shows_every_change(
+    client, settings, clock, redis_commands
+):
+    settings.PAGE_CACHE_SECONDS = 0
+    post = ArticleFactory(title="Harbour reopens")
+    for url in ("/", post.get_absolute_url()):
+        client.get(url)
+        redis_commands.clear()
+        assert "Harbour reopens" in client.get(url).content.decode()
+        assert not [command for command in redis_commands if command in ("GET", "MGET")], url
+    # No signal, no invalidation: the fragments' keys are digests of what they show, so memory cannot serve the old.
+    Article.objects.filter(pk=post.pk).update(title="Harbour reopened")
+    for url in ("/", post.get_absolute_url()):
+        assert "Harbour reopened" in client.get(url).content.decode(), url
+
+
+def test_fragments_in_memory_are_bounded_by_their_size():
+    memory = fragments._Memory(max_bytes=10)
+    memory.put_many({"a": "12345", "b": "12345"})
+    memory.get_many(["a"])  # a is now the most recently used
+    memory.put_many({"c": "123"})
+    assert memory.get_many(["a", "b", "c"]) == {"a": "12345", "c": "123"}
+    assert memory.size == 8

@@ -6,6 +6,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
+from django.urls import set_script_prefix
 
 from articles.models import Article
 from tests.articles.conftest import MAX_PAGE_QUERIES
@@ -263,13 +264,30 @@ def test_query_counts_do_not_grow_with_the_number_of_posts(client, count_queries
 
 @pytest.mark.postgres
 @override_settings(PAGE_CACHE_SECONDS=0)
-def test_a_post_page_renders_in_two_queries(client, populated_site, count_queries):
-    # The post with its source and, beside it, its labels, its story's other copies and both neighbours; then its
-    # comments.
+def test_a_post_page_renders_in_one_query(client, populated_site, count_queries):
+    # The post with its source and, beside it, its approved comments, its labels, its story's other copies and both
+    # neighbours.
     article = populated_site(5)
     cache.clear()
     other = Article.objects.exclude(pk=article.pk).first()
     client.get(other.get_absolute_url())  # the sidebar's widgets (a post page's own) are cached; this page is not
     response, queries = count_queries(client, article.get_absolute_url())
-    assert response.status_code == 200 and 'rel="prev"' in response.content.decode()
-    assert queries == 2
+    page = response.content.decode()
+    assert response.status_code == 200 and 'rel="prev"' in page and "5 comments" in page
+    assert queries == 1
+
+
+def test_a_site_served_under_a_path_prefix_links_inside_it_and_one_served_at_the_root_does_not(client, settings):
+    settings.PAGE_CACHE_SECONDS = 0
+    post = ArticleFactory(title="Harbour reopens")
+    label = post.labels.create(name="Ports", slug="ports")
+    path = post.get_absolute_url()
+    for prefix in ("/news", "", "/news"):
+        set_script_prefix(prefix + "/")  # what the WSGI handler does for a request under SCRIPT_NAME
+        try:
+            page = client.get(path).content.decode()
+        finally:
+            set_script_prefix("/")
+        assert f'href="{prefix}/trending/"' in page  # the site's navigation
+        assert f'href="{prefix}/source/{post.source.slug}/"' in page
+        assert f'href="{prefix}/label/{label.slug}/"' in page

@@ -136,7 +136,7 @@ def test_429_and_503_honour_retry_after(source_at, status, retry_after):
 
 
 def test_failures_back_off_exponentially_and_are_shown_to_editors(source_at, monkeypatch):
-    # The source's own back-off; the host's (tests/feeds/test_politeness.py) would pause 127.0.0.1 after three.
+    # The source's own back-off; the host's (tests/feeds/politeness/) would pause 127.0.0.1 after three.
     monkeypatch.setattr(politeness, "FAILURES_BEFORE_PAUSE", 100)
     source = source_at("/broken.xml", status=500)
     delays = []

@@ -167,3 +167,22 @@ def test_beats_poll_and_flush_intervals_come_from_the_environment():
     assert manage("shell", "--verbosity", "0", "-c", code).stdout.split() == ["60.0", "60.0"]
     fast = manage("shell", "--verbosity", "0", "-c", code, FEEDS_SCHEDULE_SECONDS="3", BEAT_FLUSH_VIEWS_SECONDS="5")
     assert fast.stdout.split() == ["3.0", "5.0"]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("switch", "prepared"), [({}, True), ({"DATABASE_PREPARED_STATEMENTS": "false"}, False)])
+def test_postgresql_prepares_a_query_a_connection_repeats_unless_the_operator_turns_it_off(switch, prepared):
+    script = (
+        "from django.db import connection\n"
+        "for _ in range(3):\n"
+        "    connection.cursor().execute('SELECT count(*) FROM pg_class WHERE relname = %s', ['pg_class'])\n"
+        "cursor = connection.cursor()\n"
+        "cursor.execute('SELECT count(*) FROM pg_prepared_statements')\n"
+        "print('prepared', cursor.fetchone()[0])\n"
+    )
+    # The server's own database: the query needs no schema of ours.
+    database = {"DATABASE_URL": "postgres://postgres@127.0.0.1:5432/postgres"}
+    result = manage("shell", "-c", script, **{**PRODUCTION, **database, **switch})
+    assert result.returncode == 0, result.stderr
+    count = int(result.stdout.split("prepared")[1])
+    assert (count > 0) is prepared

@@ -67,3 +67,9 @@ def viewed(article: Article, views: int, days_ago: int = 0) -> Article:
     Article.objects.filter(pk=article.pk).update(total_views=article.total_views + views)
     article.total_views += views
     return article
+
+
+def sidebar(client, url="/") -> str:
+    """The sidebar of the page at url, as served."""
+    page = client.get(url).content.decode()
+    return page[page.index('<aside class="sidebar"') :]

@@ -5,15 +5,10 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.articles.popularity.helpers import viewed
+from tests.articles.popularity.helpers import sidebar, viewed
 from tests.factories import ArticleFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def sidebar(client, url="/") -> str:
-    page = client.get(url).content.decode()
-    return page[page.index('<aside class="sidebar"') :]
 
 
 def test_every_page_shows_the_most_read_posts_with_title_link_thumbnail_and_snippet(client):

@@ -9,11 +9,12 @@ from django.utils import timezone
 from prometheus_client import REGISTRY
 
 from articles.models import Article
+from feeds import services
 from feeds.models import FetchAttempt
 from feeds.websub.models import WebSubPush, WebSubSubscription
 from tests.factories import SourceFactory
 from tests.feeds.rss import atom
-from tests.feeds.websub_hub import signature
+from tests.feeds.websub.hub import signature
 
 State = WebSubSubscription.State
 TOPIC = "https://pushed.example.com/feed.atom"
@@ -218,3 +219,26 @@ def test_an_unreadable_pushed_body_is_recorded_as_a_failed_push(client, django_c
         push(client, sub, body, X_Hub_Signature=signature(body, SECRET))
     attempt = FetchAttempt.objects.get()
     assert (attempt.kind, attempt.outcome) == ("push", "error") and "could not be read" in attempt.error
+
+
+@pytest.mark.django_db
+def test_a_pushed_entry_that_cannot_be_stored_is_counted_and_named_as_a_polls_would_be(
+    client, monkeypatch, django_capture_on_commit_callbacks
+):
+    def sanitize(markup: str, *, base_url: str) -> str:
+        if "POISON" in markup:
+            raise ValueError("the sanitizer choked on this entry")
+        return markup
+
+    monkeypatch.setattr(services, "sanitize_html", sanitize)
+    sub = subscription()
+    body = atom(
+        {"guid": "urn:p:1", "title": "Pushed story", "content": "<p>Fresh.</p>"},
+        {"guid": "urn:p:2", "title": "Poisoned", "content": "<p>POISON</p>"},
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        push(client, sub, body, X_Hub_Signature=signature(body, SECRET))
+    attempt = FetchAttempt.objects.get()
+    assert (attempt.kind, attempt.outcome, attempt.entries_new, attempt.entries_skipped) == ("push", "ok", 1, 1)
+    assert attempt.error.startswith("1 entry skipped, the rest stored") and "urn:p:2" in attempt.error
+    assert "the sanitizer choked on this entry" in attempt.error

@@ -1,23 +1,27 @@
 """WebSub against a local hub written to the spec: subscribe and verify, push, renew, expire, deny, unsubscribe.
 
-Tasks run in-process here (as in the embedded default); tests/feeds/test_websub_worker.py runs the real worker.
+Tasks run in-process here (as in the embedded default); tests/feeds/websub/test_worker.py runs the real worker.
 """
 
 import time
+from contextlib import ExitStack
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
 from articles.models import Article
+from feeds import politeness
 from feeds.ingest.fetch import FetchResult
 from feeds.models import FetchAttempt, Source
+from feeds.politeness import HostPause
 from feeds.services import feed_poll
 from feeds.websub.lifecycle import SAFETY_POLL, subscriptions_maintain, websub_after_poll
 from feeds.websub.models import WebSubSubscription
 from tests.factories import ArticleFactory, SourceFactory
 from tests.feeds.rss import atom
-from tests.feeds.websub_hub import hub_fixture  # noqa: F401 - the local hub fixture
+from tests.feeds.websub.hub import hub_fixture  # noqa: F401 - the local hub fixture
+from tests.operations.desk import editor_client
 
 State = WebSubSubscription.State
 FIRST = {"guid": "urn:w:1", "title": "First story"}
@@ -212,6 +216,88 @@ def test_a_feed_that_drops_its_hub_is_unsubscribed(pushed_source, hub, feed_serv
     source, subscription = pushed_source()
     feed_server.serve("/feed.atom", atom(FIRST, SECOND), content_type="application/atom+xml")
     feed_poll(source=source)
+    wait_for_state(subscription, State.UNSUBSCRIBED)
+    hub.wait_for(lambda h: h.subscribed(source.feed_url) is None)
+
+
+# --- the hub's host takes turns like every other host (feeds/politeness) ---------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_subscribe_to_a_paused_hub_host_is_held_back_shown_and_sent_when_the_pause_ends(
+    client, live_server, hub, feed_server, settings
+):
+    settings.SITE_URL = live_server.url
+    pause = HostPause(host="127.0.0.1", until=timezone.now() + timedelta(seconds=2), reason="it asked us to slow down")
+    politeness.limiter().pause("127.0.0.1", pause, 2)
+    topic = feed_server.url("/feed.atom")
+    source = SourceFactory(feed_url=topic)
+    ok_poll(source, atom(FIRST, hub=hub.url, self_url=topic))
+
+    assert hub.requests == []  # the paused host was not asked
+    assert subscriptions_maintain()["held_back"] == 0  # nor asked again before the pause ends
+    subscription = WebSubSubscription.objects.get(source=source)
+    assert (subscription.state, subscription.retry_at, subscription.awaiting) == (State.REQUESTING, pause.until, "")
+    assert "subscribe request was not sent" in subscription.note and "backing off" in subscription.note
+    page = editor_client(client).get(f"/admin/feeds/source/{source.pk}/change/").content.decode()
+    assert "subscribe request was not sent" in page and "asks again" in page
+
+    time.sleep(max((pause.until - timezone.now()).total_seconds(), 0) + 0.1)
+    assert subscriptions_maintain()["held_back"] == 1
+    subscription = wait_for_state(subscription, State.ACTIVE)
+    assert subscription.retry_at is None and len(hub.requests) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_subscribe_to_a_busy_hub_host_waits_its_turn_and_the_next_poll_sends_it(
+    live_server, hub, feed_server, settings
+):
+    settings.SITE_URL, settings.FEEDS_HOST_WAIT_SECONDS = live_server.url, 0.2
+    settings.FEEDS_HOST_MAX_IN_FLIGHT = 2
+    politeness.limiter_reset()
+    topic = feed_server.url("/feed.atom")
+    source = SourceFactory(feed_url=topic)
+    with ExitStack() as held:  # two requests to 127.0.0.1 in flight
+        held.enter_context(politeness.host_turn("127.0.0.1", max_wait=5))
+        held.enter_context(politeness.host_turn("127.0.0.1", max_wait=5))
+        ok_poll(source, atom(FIRST, hub=hub.url, self_url=topic))
+    assert hub.requests == []
+    subscription = WebSubSubscription.objects.get(source=source)
+    assert subscription.state == State.REQUESTING and subscription.retry_at > timezone.now()
+    assert "no free request slot" in subscription.note
+
+    WebSubSubscription.objects.filter(pk=subscription.pk).update(retry_at=timezone.now())  # its time has come
+    ok_poll(source, atom(FIRST, hub=hub.url, self_url=topic))
+    subscription = wait_for_state(subscription, State.ACTIVE)
+    assert subscription.retry_at is None and len(hub.requests) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_hub_asking_us_to_slow_down_gets_the_subscribe_again_after_its_pause_not_a_failure(
+    live_server, hub, feed_server, settings
+):
+    settings.SITE_URL, hub.request_status = live_server.url, 429
+    topic = feed_server.url("/feed.atom")
+    source = SourceFactory(feed_url=topic)
+    ok_poll(source, atom(FIRST, hub=hub.url, self_url=topic))
+    subscription = WebSubSubscription.objects.get(source=source)
+    assert subscription.state == State.REQUESTING and subscription.retry_at > timezone.now()
+    assert "subscribe request was answered" in subscription.note and "HTTP 429" in subscription.note
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_unsubscribe_held_back_by_a_paused_hub_host_is_sent_when_the_pause_ends(pushed_source, hub):
+    source, subscription = pushed_source()
+    pause = HostPause(host="127.0.0.1", until=timezone.now() + timedelta(seconds=2), reason="it asked us to slow down")
+    politeness.limiter().pause("127.0.0.1", pause, 2)
+    source.is_active = False
+    source.save()
+    subscription.refresh_from_db()
+    assert (subscription.state, subscription.retry_at) == (State.UNSUBSCRIBING, pause.until)
+    assert hub.subscribed(source.feed_url) is not None  # not asked yet
+
+    time.sleep(max((pause.until - timezone.now()).total_seconds(), 0) + 0.1)
+    assert subscriptions_maintain()["held_back"] == 1
     wait_for_state(subscription, State.UNSUBSCRIBED)
     hub.wait_for(lambda h: h.subscribed(source.feed_url) is None)
 

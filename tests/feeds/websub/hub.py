@@ -195,7 +195,7 @@ def _handler_for(hub: WebSubHub) -> type[BaseHTTPRequestHandler]:
 
 @pytest.fixture(name="hub")
 def hub_fixture():
-    """A local WebSub hub (tests/feeds/websub_hub.py), stopped after the test."""
+    """A local WebSub hub (tests/feeds/websub/hub.py), stopped after the test."""
     server = WebSubHub().start()
     yield server
     server.stop()

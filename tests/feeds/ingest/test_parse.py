@@ -1,7 +1,6 @@
 import contextlib
 import xml.sax
 from datetime import UTC, datetime
-from pathlib import Path
 from xml.sax.expatreader import ExpatParser
 
 import feedparser.api
@@ -11,8 +10,9 @@ from feedparser.parsers.strict import _StrictFeedParser
 from feeds.ingest import sax
 from feeds.ingest.errors import ParseError
 from feeds.ingest.parse import MAX_ENTRIES, parse_feed
+from tests.feeds import feedserver
 
-DATA = Path(__file__).resolve().parent.parent / "data" / "feeds"
+DATA = feedserver.DATA / "feeds"
 FETCHED = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 FEED_URL = "https://feeds.example.com/news/feed.xml"
 

@@ -15,8 +15,8 @@ from feeds.websub.models import WebSubSubscription
 from newsblog.celery import app as celery_app
 from tests.factories import SourceFactory
 from tests.feeds.rss import atom
-from tests.feeds.test_websub_flow import FIRST, wait_for_state
-from tests.feeds.websub_hub import hub_fixture  # noqa: F401 - the local hub fixture
+from tests.feeds.websub.hub import hub_fixture  # noqa: F401 - the local hub fixture
+from tests.feeds.websub.test_flow import FIRST, wait_for_state
 from tests.newsblog.test_metrics_processes import BIN, service_env, started, stop
 
 PUSH_TO_HOME_PAGE_SECONDS = 5
