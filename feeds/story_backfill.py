@@ -15,8 +15,8 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from articles.models import Article, StorySignature
-from articles.stories import stories_attach
-from feeds.ingest.identity import near_copies, story_key
+from articles.stories import stories_attach, stories_index
+from feeds.ingest.identity import NEAR_COPIES, story_key
 
 BATCH_SIZE = 500
 
@@ -73,8 +73,8 @@ def _batch(ids: list[int]) -> int:
     Article.objects.bulk_update(articles, ["story_key"])
     movable = [article for article in articles if _story_of_one(article)]
     fixed = [article for article in articles if not _story_of_one(article)]
-    near_copies(fixed)  # what they match is left alone: only indexed, so later posts can find them
-    return stories_attach(articles=movable, by_text=near_copies)
+    stories_index(articles=fixed, by_text=NEAR_COPIES)  # only indexed, so that later posts can find them
+    return stories_attach(articles=movable, by_text=NEAR_COPIES)
 
 
 def _story_of_one(article: Article) -> bool:

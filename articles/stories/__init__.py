@@ -4,7 +4,17 @@ The public face of the package: ingest joins new posts to stories (attach), the 
 "Also covered by" and sends a copy's readers to its lead (reading), editors split and merge (editing).
 """
 
-from articles.stories.attach import stories_attach, stories_lock
+from articles.stories.attach import stories_attach
+from articles.stories.lookup import stories_lock
+from articles.stories.nearcopies import TextRule, stories_index
 from articles.stories.reading import also_covered_by, copies_prefetch, copy_lead_url
 
-__all__ = ["also_covered_by", "copies_prefetch", "copy_lead_url", "stories_attach", "stories_lock"]
+__all__ = [
+    "TextRule",
+    "also_covered_by",
+    "copies_prefetch",
+    "copy_lead_url",
+    "stories_attach",
+    "stories_index",
+    "stories_lock",
+]

@@ -5,29 +5,17 @@ takes the lead over, with every copy the story had. An editor's decision (a spli
 chose) is never undone here: a split post is never matched, and a lead an editor chose is never taken over.
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from django.db import connection
 from django.db.models import Q
 
 from articles.models import Article
 from articles.pagecache import invalidate_posts_on_commit
+from articles.stories.lookup import story_reads
+from articles.stories.nearcopies import TextRule, text_check, text_matches
 
-# One advisory lock for every worker's story step, so that two copies of one story stored at the same moment (by
-# two sources, in two transactions) cannot both see no earlier copy: the second waits, then sees the first.
-STORY_LOCK = 0x5710_2416
 Decision = Article.StoryDecision
-
-# Given the new posts the URL rule left undecided, the post each one should join by its text (or none); the
-# second list holds the copies the URL rule decided, only to be indexed: the near-duplicate rule's hook.
-TextMatcher = Callable[[list[Article], list[Article]], dict[int, int]]
-
-
-def stories_lock() -> None:
-    """Hold the story step's lock until the transaction ends (PostgreSQL; SQLite writes one at a time anyway)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [STORY_LOCK])
 
 
 def matchable_leads() -> "Q":
@@ -35,26 +23,33 @@ def matchable_leads() -> "Q":
     return Q(story_lead__isnull=True) & ~Q(story_decision=Decision.SPLIT) & ~Q(status=Article.Status.COPY)
 
 
-def stories_attach(*, articles: Iterable[Article], by_text: TextMatcher | None = None) -> int:
+def stories_attach(*, articles: Iterable[Article], by_text: TextRule | None = None) -> int:
     """Join each new, stored post to the story it belongs to; how many became copies. Call inside the store's
-    transaction, after the insert (so two copies in one batch find each other). A fixed number of queries a batch,
-    plus three for each rare takeover by a source of higher priority."""
+    transaction, after the insert (so two copies in one batch find each other). by_text: the near-duplicate rule
+    (feeds/ingest/identity.NEAR_COPIES), or None for the URL rule alone.
+
+    One round trip a batch on PostgreSQL (lookup.story_reads), then the writes: one more to load the leads the batch
+    found, two to load the leads of text matches, one to save the copies, and three for each rare takeover by a
+    source of higher priority."""
     new = sorted((article for article in articles if article.pk is not None), key=lambda a: a.pk)
     if not new:
         return 0
-    stories_lock()
-    leads = _leads_by_key(new)
+    # Every new post is signed and indexed, the URL rule's copies too: the signature is computed before the round
+    # trip that tells which those are, and a later post matching one by text joins its story all the same.
+    check = text_check(new, by_text) if by_text is not None else None
+    lead_ids, text_rows = story_reads(new, check)
+    leads = _leads_by_key(lead_ids)
     by_url = _decided_by_url(new, leads)
-    undecided = [article for article in new if article.pk not in by_url]
-    text_matches = by_text(undecided, [a for a in new if a.pk in by_url]) if by_text is not None else {}
+    undecided = {article.pk for article in new if article.pk not in by_url}
+    by_text_match = text_matches(check, text_rows, undecided=undecided) if check is not None else {}
     # Where each post of the batch stands: the lead of its story (itself when it leads).
-    story_of: dict[int, Article] = _leads_of(set(text_matches.values()) - {a.pk for a in new})
+    story_of: dict[int, Article] = _leads_of(set(by_text_match.values()) - {a.pk for a in new})
     copies: list[Article] = []
     touched, joined = set(), 0
     for article in new:
         lead = leads.get(article.story_key) if article.story_key else None
-        if lead is None and article.pk in text_matches:
-            lead = story_of.get(text_matches[article.pk])
+        if lead is None and article.pk in by_text_match:
+            lead = story_of.get(by_text_match[article.pk])
         if lead is None:
             # The first of the batch with this key leads; the next ones join it.
             leads.setdefault(article.story_key or f"id:{article.pk}", article)
@@ -76,7 +71,7 @@ def stories_attach(*, articles: Iterable[Article], by_text: TextMatcher | None =
 
 def _decided_by_url(new: list[Article], leads: dict[str, Article]) -> set[int]:
     """Ids of the new posts the URL rule makes copies: a stored lead has their key, or an earlier post of the batch.
-    The text rule is not asked about them (its signature and band lookup are the identity check's main cost)."""
+    The text rule's matches are not asked for them."""
     seen, decided = set(leads), set()
     for article in new:
         if article.story_key in seen:
@@ -86,37 +81,13 @@ def _decided_by_url(new: list[Article], leads: dict[str, Article]) -> set[int]:
     return decided
 
 
-def _leads_by_key(new: list[Article]) -> dict[str, Article]:
-    """story_key -> the earliest matchable lead stored before this batch with that key; one query, and one more to
-    load the leads when some are found.
-
-    Not the lowest id of all: a concurrent poll that committed while this one waited for the lock may hold a
-    higher id than this batch's posts, and it leads because it reached the lock first.
-    """
-    keys = {article.story_key for article in new if article.story_key}
-    lead_ids = _lead_ids_by_key(keys, batch=[article.pk for article in new]) if keys else {}
+def _leads_by_key(lead_ids: dict[str, int]) -> dict[str, Article]:
+    """story_key -> the lead stored before this batch with that key (lead_ids: story_reads'); one query, none when
+    no key was found."""
     if not lead_ids:
         return {}
     leads = Article.objects.filter(pk__in=lead_ids.values()).select_related("source").only(*LEAD_FIELDS).in_bulk()
     return {key: leads[pk] for key, pk in lead_ids.items() if pk in leads}
-
-
-def _lead_ids_by_key(keys: set[str], *, batch: list[int]) -> dict[str, int]:
-    """story_key -> id of the earliest post with that key that matchable_leads() takes, outside the batch.
-
-    Only placeholders are formatted into the SQL. matchable_leads() is written out in SQL here: this lookup runs
-    for every new post, and compiling the ORM's query cost more than the database's work (bench/stories.py).
-    """
-    key_params, batch_params = ", ".join(["%s"] * len(keys)), ", ".join(["%s"] * len(batch))
-    sql = (
-        f"SELECT story_key, id FROM {Article._meta.db_table} WHERE story_key IN ({key_params}) "  # noqa: S608 - see above
-        f"AND story_lead_id IS NULL AND story_decision <> %s AND status <> %s AND id NOT IN ({batch_params}) "
-        "ORDER BY id DESC"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*keys, Decision.SPLIT, Article.Status.COPY, *batch])
-        # Newest first, so the earliest post of each key is the one left in the dict.
-        return dict(cursor.fetchall())
 
 
 LEAD_FIELDS = (
@@ -166,7 +137,16 @@ def _join(article: Article, lead: Article, copies: list[Article]) -> Article:
 
 
 def _save_copies(copies: list[Article]) -> None:
-    """Write the batch's new copies in one UPDATE."""
-    if copies:
-        Article.objects.bulk_update(copies, ["story_lead", "status"])
-        copies.clear()
+    """Write the batch's new copies in one UPDATE: plain SQL, because compiling bulk_update's CASE for a poll's
+    copies cost more than the rest of the story step's writes (bench/stories.py, ingest's drop)."""
+    if not copies:
+        return
+    values = ", ".join(f"({int(copy.pk)}, {int(copy.story_lead_id)})" for copy in copies)
+    table = Article._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET story_lead_id = v.column2, status = %s "  # noqa: S608 - ids forced through int()
+            f"FROM (VALUES {values}) AS v WHERE {table}.id = v.column1",
+            [Article.Status.COPY],
+        )
+    copies.clear()

@@ -5,14 +5,15 @@ StorySignature/StoryBand and finds, for a new post, an earlier post of another s
 it whose estimated Jaccard similarity reaches THRESHOLD. Precision first: THRESHOLD was calibrated with
 bench/stories.py so that different stories on the same topic stay apart.
 
-Cost (bench/stories.py): the band lookup reads the band index alone, with no join, because planning a join with
-the posts' table cost more than running the lookup; the few candidates' signatures and sources are read by
-primary key in a second query, only when a band is shared.
+Cost (bench/stories.py): a batch's signatures are computed first (text_check, no query); then, on PostgreSQL, one
+statement inserts them with their bands and reads the earlier posts sharing a band with the candidates' signatures
+(index_statement), sent in the story step's one round trip (lookup.py). The lookup never joins the posts' table.
 """
 
 import struct
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
 from django.db import connection
@@ -31,6 +32,15 @@ Signature = tuple[int, ...]
 Similarity = Callable[[Signature, Signature], float]
 
 
+class TextRule(NamedTuple):
+    """The near-duplicate rule's pure parts (feeds/ingest/identity.py): a text's signature, its band keys, and the
+    estimated similarity of two signatures."""
+
+    signature: Callable[[str, str], Signature]
+    bands: Callable[[Signature], list[int]]
+    similarity: Similarity
+
+
 class Stored(NamedTuple):
     """What confirming a stored candidate needs: its source, its publication time and its signature."""
 
@@ -39,42 +49,71 @@ class Stored(NamedTuple):
     signature: Signature
 
 
-def text_matches(
-    articles: Sequence[Article],
-    *,
-    signatures: dict[int, Signature],
-    bands: dict[int, list[int]],
-    similarity: Similarity,
-) -> dict[int, int]:
-    """new post id -> the most similar earlier post's id, for the new posts with a confirmed match; then the
-    new posts are added to the index. signatures and bands are by new post id."""
-    if not articles:
-        return {}
-    new = [article for article in articles if signatures.get(article.pk)]
-    # Every post is indexed, a text too short to compare with an empty signature: mergestories then knows it. The
-    # lookup sees only earlier posts: it runs before the insert, or in the same statement (which sees its snapshot).
-    keys = {key for article in new for key in bands[article.pk]}
-    window = _window(new)
+@dataclass
+class TextCheck:
+    """One batch of new, stored posts under the text rule: their signatures and band keys by post id (a text too
+    short to compare has an empty signature and no bands), and how two signatures compare."""
+
+    articles: list[Article]
+    signatures: dict[int, Signature]
+    bands: dict[int, list[int]]
+    similarity: Similarity
+
+    @property
+    def comparable(self) -> list[Article]:
+        return [article for article in self.articles if self.signatures[article.pk]]
+
+    @property
+    def keys(self) -> set[int]:
+        return {key for keys in self.bands.values() for key in keys}
+
+
+def text_check(articles: Sequence[Article], rule: TextRule) -> TextCheck:
+    """The batch's signatures and band keys: CPU only, no query."""
+    signatures = {article.pk: rule.signature(article.title, article.body_html) for article in articles}
+    bands = {pk: rule.bands(signature) for pk, signature in signatures.items()}
+    return TextCheck(list(articles), signatures, bands, rule.similarity)
+
+
+def text_index(check: TextCheck) -> list[tuple]:
+    """Add the batch to the index; the rows of earlier posts sharing one of its bands (_BAND_LOOKUP's columns). The
+    lookup sees only earlier posts: it runs before the insert, or in the same statement (which sees its snapshot)."""
+    if not check.articles:
+        return []
     if connection.vendor == "postgresql":
-        rows = _add_and_look_up(articles, signatures, bands, keys, window)
-    else:
-        rows = _band_rows(keys, window)
-        _add(articles, signatures, bands)
-    if not new:
-        return {}
-    candidates, stored = _candidates(new, bands, rows)
-    stored |= {article.pk: Stored(article.source_id, article.published_at, signatures[article.pk]) for article in new}
+        with connection.cursor() as cursor:
+            cursor.execute(*index_statement(check))
+            return cursor.fetchall()
+    rows = _band_rows(check.keys, _window(check.comparable))
+    _add(check.articles, check.signatures, check.bands)
+    return rows
+
+
+def stories_index(*, articles: Sequence[Article], by_text: TextRule) -> None:
+    """Add stored posts to the text index without joining them to stories (mergestories: posts an editor placed)."""
+    text_index(text_check(articles, by_text))
+
+
+def text_matches(check: TextCheck, rows: list[tuple], *, undecided: set[int]) -> dict[int, int]:
+    """new post id -> the most similar earlier post's id, for the undecided new posts with a confirmed match.
+    rows: text_index's (or index_statement's) for this batch."""
+    new = {article.pk: article for article in check.comparable}
+    candidates, stored = _candidates(list(new), check.bands, rows)
+    in_batch = set().union(*candidates.values()) & new.keys()
+    stored |= {pk: Stored(new[pk].source_id, new[pk].published_at, check.signatures[pk]) for pk in in_batch}
     matches = {}
-    for article in new:
-        mine = signatures[article.pk]
+    for pk, others in candidates.items():
+        if pk not in undecided:
+            continue
+        article, mine = new[pk], check.signatures[pk]
         scored = [
-            (similarity(mine, stored[other].signature), -other)
-            for other in candidates[article.pk]
+            (check.similarity(mine, stored[other].signature), -other)
+            for other in others
             if other in stored and _comparable(article, stored[other])
         ]
         best = max(scored, default=(0.0, 0))
         if best[0] >= THRESHOLD:
-            matches[article.pk] = -best[1]
+            matches[pk] = -best[1]
     return matches
 
 
@@ -93,31 +132,39 @@ def _window(new: list[Article]) -> tuple[datetime, datetime] | None:
 
 
 def _candidates(
-    new: list[Article], bands: dict[int, list[int]], rows: list[tuple[int, int]]
+    new: list[int], bands: dict[int, list[int]], rows: list[tuple]
 ) -> tuple[dict[int, set[int]], dict[int, Stored]]:
-    """new post id -> ids of earlier posts (stored before, or earlier in this batch) sharing one of its bands; and
-    the stored candidates' source, publication time and signature. rows: (band, post id) of stored posts."""
+    """new post id -> ids of earlier posts (stored before, or earlier in this batch) sharing one of its bands, for
+    the new posts that have any; and the stored candidates' source, publication time and signature. new: ids of the
+    batch's posts with a signature; rows: _BAND_LOOKUP's, for stored posts."""
     by_band: dict[int, list[int]] = {}
-    for band, article_id in rows:
+    stored = {}
+    for band, article_id, source_id, published_at, signature in rows:
         by_band.setdefault(band, []).append(article_id)
-    for article in new:
-        for key in bands[article.pk]:
-            by_band.setdefault(key, []).append(article.pk)
-    batch = {article.pk for article in new}
-    found = {
-        article.pk: {
-            other
-            for key in bands[article.pk]
-            for other in by_band.get(key, ())
-            if other < article.pk or other not in batch
-        }
-        for article in new
-    }
-    return found, _stored(set().union(*found.values()) - batch)
+        if article_id not in stored:
+            stored[article_id] = Stored(source_id, _aware(published_at), unpack_signature(signature or b""))
+    for pk in new:
+        for key in bands[pk]:
+            by_band.setdefault(key, []).append(pk)
+    batch, found = set(new), {}
+    for pk in new:
+        # Each band lists the post itself: only a band with more posts holds a candidate.
+        shared = [by_band[key] for key in bands[pk] if len(by_band[key]) > 1]
+        others = {other for posts in shared for other in posts if other < pk or other not in batch}
+        if others:
+            found[pk] = others
+    return found, stored
 
 
-def _band_rows(keys: set[int], window: tuple[datetime, datetime] | None) -> list[tuple[int, int]]:
-    """(band, post id) of the stored posts sharing one of these bands and published within the window."""
+def _aware(value: datetime | str) -> datetime:
+    """A raw row's timestamp: PostgreSQL's is an aware datetime, SQLite's text or a naive datetime in UTC."""
+    value = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _band_rows(keys: set[int], window: tuple[datetime, datetime] | None) -> list[tuple]:
+    """(band, post id, its source id, publication time, signature) of the stored posts sharing one of these bands
+    and published within the window."""
     if not keys or window is None:
         return []
     adapt = connection.ops.adapt_datetimefield_value
@@ -126,65 +173,69 @@ def _band_rows(keys: set[int], window: tuple[datetime, datetime] | None) -> list
         return cursor.fetchall()
 
 
+# The candidates' signatures come with their band rows, joined by primary key: no second round trip.
 _BAND_LOOKUP = (
-    f"SELECT band, article_id FROM {BAND_TABLE} WHERE band IN ({{keys}}) "  # noqa: S608 - see _integers
-    f"AND published_at BETWEEN %s AND %s LIMIT {MAX_CANDIDATE_ROWS}"
+    f"SELECT b.band, b.article_id, s.source_id, s.published_at, s.signature FROM {BAND_TABLE} AS b "  # noqa: S608
+    f"JOIN {SIGNATURE_TABLE} AS s ON s.article_id = b.article_id WHERE b.band IN ({{keys}}) "
+    f"AND b.published_at BETWEEN %s AND %s LIMIT {MAX_CANDIDATE_ROWS}"
 )
 
 
-def _add_and_look_up(
-    new: Sequence[Article],
-    signatures: dict[int, Signature],
-    bands: dict[int, list[int]],
-    keys: set[int],
-    window: tuple[datetime, datetime] | None,
-) -> list[tuple[int, int]]:
-    """PostgreSQL: _add and _band_rows in one statement (one round trip instead of three, a third of the identity
-    check's time on a busy database). Its SELECT sees the snapshot taken before its INSERTs: earlier posts only."""
-    band_rows = ", ".join(f"({_integers((a.pk, key))})" for a in new for key in bands[a.pk])
+def index_statement(check: TextCheck) -> tuple[str, list]:
+    """PostgreSQL: _add and _band_rows as one statement, (sql, params) (one round trip instead of three, a third of
+    the identity check's time on a busy database). Its SELECT sees the snapshot taken before its INSERTs: earlier
+    posts only. The story step sends it in the same round trip as its lock and URL key lookup.
+
+    The band keys travel as array literals that unnest() opens: a poll's 800 keys written as VALUES rows and an IN
+    list cost the planner more than the database's work (bench/stories.py, ingest's drop)."""
+    new, signatures, bands = check.articles, check.signatures, check.bands
+    keys, window = check.keys, _window(check.comparable)
+    owners = [pk for pk, keys in bands.items() for _key in keys]
     # A post whose signature was indexed before (ON CONFLICT) is not returned, and its bands are not added again.
     insert_bands = (
         f", bands AS (INSERT INTO {BAND_TABLE} (article_id, band, published_at) "  # noqa: S608 - see _integers
-        f"SELECT v.column1, v.column2, s.published_at FROM (VALUES {band_rows}) AS v "
-        "JOIN signatures AS s ON s.article_id = v.column1)"
-        if band_rows
+        f"SELECT v.article_id, v.band, s.published_at FROM unnest('{{{_integers(owners)}}}'::bigint[], "
+        f"'{{{_integers(key for keys in bands.values() for key in keys)}}}'::bigint[]) AS v(article_id, band) "
+        "JOIN signatures AS s ON s.article_id = v.article_id)"
+        if owners
         else ""
     )
     look_up = bool(keys and window)
-    lookup = _BAND_LOOKUP.format(keys=_integers(keys)) if look_up else "SELECT NULL, NULL WHERE FALSE"
+    lookup = (
+        _BAND_LOOKUP_PG.format(keys=_integers(keys)) if look_up else "SELECT NULL, NULL, NULL, NULL, NULL WHERE FALSE"
+    )
     signature_rows = ", ".join(["(%s, %s, %s, %s)"] * len(new))
     sql = (
         f"WITH signatures AS (INSERT INTO {SIGNATURE_TABLE} (article_id, source_id, published_at, signature) "  # noqa: S608
         f"VALUES {signature_rows} ON CONFLICT DO NOTHING RETURNING article_id, published_at){insert_bands} {lookup}"
     )
     params = [v for a in new for v in (a.pk, a.source_id, a.published_at, pack_signature(signatures[a.pk]))]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params + (list(window) if look_up else []))
-        return cursor.fetchall()
+    return sql, params + (list(window) if look_up else [])
+
+
+# The signatures come through a LATERAL subquery that OFFSET 0 keeps from being turned into a join: planning that
+# join reads the actual ends of both tables' id indexes, which after posts are deleted (and before autovacuum has
+# passed) means walking their dead entries: 3 ms a lookup instead of 0.2 (bench/stories.py).
+_BAND_LOOKUP_PG = (
+    f"SELECT b.band, b.article_id, s.source_id, s.published_at, s.signature "  # noqa: S608 - see _integers
+    f"FROM unnest('{{{{{{keys}}}}}}'::bigint[]) AS k(band) JOIN {BAND_TABLE} AS b ON b.band = k.band "
+    f"CROSS JOIN LATERAL (SELECT source_id, published_at, signature FROM {SIGNATURE_TABLE} "
+    "WHERE article_id = b.article_id OFFSET 0) AS s "
+    f"WHERE b.published_at BETWEEN %s AND %s LIMIT {MAX_CANDIDATE_ROWS}"
+)
 
 
 def _integers(values: Iterable[int]) -> str:
     """Integers written into the SQL: only ever ids and band keys this code computed, each forced through int().
 
-    A post's 32 band keys as 32 bound parameters cost the driver more time to bind than the database to run.
+    A post's 16 band keys as 16 bound parameters cost the driver more time to bind than the database to run.
     """
-    return ", ".join(str(int(value)) for value in values)
-
-
-def _stored(ids: set[int]) -> dict[int, Stored]:
-    """post id -> its source id, publication time and signature, by primary key; no query when no band was shared."""
-    if not ids:
-        return {}
-    rows = StorySignature.objects.filter(article_id__in=ids)
-    rows = rows.values_list("article_id", "source_id", "published_at", "signature")
-    return {
-        pk: Stored(source, published, unpack_signature(signature or b"")) for pk, source, published, signature in rows
-    }
+    return ", ".join(map(str, map(int, values)))
 
 
 def _add(new: Sequence[Article], signatures: dict[int, Signature], bands: dict[int, list[int]]) -> None:
     """Index the new posts: their signatures, then their band keys (which take each post's publication time from
-    its signature row). Plain SQL, because building a model instance for each of a post's 32 bands cost more than
+    its signature row). Plain SQL, because building a model instance for each of a post's 16 bands cost more than
     the database's work."""
     if not new:
         return

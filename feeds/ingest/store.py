@@ -22,7 +22,7 @@ from articles.models import Article, Label, PurgedPost
 from articles.revisions import Edit, revisions_keep
 from articles.stories import stories_attach
 from feeds.ingest.errors import TRANSIENT_DATABASE_ERRORS, error_summary
-from feeds.ingest.identity import near_copies, story_key
+from feeds.ingest.identity import NEAR_COPIES, story_key
 from feeds.ingest.parse import ParsedEntry
 from feeds.models import Source
 from newsblog import metrics
@@ -173,7 +173,7 @@ def store_entries(
             replace={row.pk for _entry, row in changed},
         )
         # A new post may be another copy of a stored story; an update keeps the story its post is in.
-        stories_attach(articles=new, by_text=near_copies)
+        stories_attach(articles=new, by_text=NEAR_COPIES)
         # Bulk writes send no signals: the caller drops the pages showing these posts.
         result.written = [article.pk for article in new + updated]
     if kept:
