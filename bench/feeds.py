@@ -14,10 +14,10 @@ def entry_guid(source: int, entry: int) -> str:
     return f"urn:bench:source-{source}:entry-{entry}"
 
 
-def rss_feed(source: int, entries: int, base: str = "https://news.example.org") -> bytes:
-    """One RSS 2.0 feed of `entries` news posts of about 1.5 KB each."""
+def rss_feed(source: int, entries: int, base: str = "https://news.example.org", *, first: int = 0) -> bytes:
+    """One RSS 2.0 feed of `entries` news posts of about 1.5 KB each, numbered from `first` (a feed that grew)."""
     items = []
-    for entry in range(entries):
+    for entry in range(first, first + entries):
         topic = TOPICS[(source + entry) % len(TOPICS)]
         body = "".join(f"<p>{PARAGRAPH.format(day=f'day {entry}', topic=topic)}</p>" for _ in range(4))
         items.append(

@@ -3,7 +3,10 @@
 Prints requests/s, p50/p99, errors and 5xx, and the resident memory of every process in the first
 and the last 10 s. Exits 1 on any error or 5xx, or when a process grew more than 20% (and 20 MB).
 
-    .venv/bin/python bench/load.py [--seconds 60] [--connections 32]
+gunicorn runs 3 workers, as docs/deploy.md and the Dockerfile run it (--web-workers); the worker polls two sources
+every 5 s, each bringing five new posts.
+
+    .venv/bin/python bench/load.py [--seconds 60] [--connections 32] [--web-workers 3]
 """
 
 import argparse
@@ -22,6 +25,7 @@ from bench.measure import NotMeasured, not_measured  # noqa: E402
 from bench.system import FeedServer, System, rss_kib  # noqa: E402
 
 SOURCES, ENTRIES = 20, 30
+NEW_PER_FETCH = 5
 LUA = """
 paths = {%s}
 counter = 0
@@ -46,7 +50,8 @@ class GrowingFeeds(dict):
         if path not in self.fetches:
             return default
         self.fetches[path] += 1
-        return rss_feed(int(path[1:-4]) + 1000 * self.fetches[path], ENTRIES)
+        # The feed's newest ENTRIES posts: each fetch after the first, five posts have come and five have gone.
+        return rss_feed(int(path[1:-4]), ENTRIES, first=NEW_PER_FETCH * (self.fetches[path] - 1))
 
 
 def keep_ingesting(system: System, stop: threading.Event) -> None:
@@ -117,6 +122,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument(
+        "--web-workers", type=int, default=3, help="gunicorn workers (3, as docs/deploy.md and the Dockerfile run it)"
+    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         print("wrk is not installed: apt-get install -y wrk", file=sys.stderr)
@@ -129,7 +137,7 @@ def main() -> int:
             f"    Source.objects.create(name=f'Load {{i}}', slug=f'load-{{i}}', feed_url=f'{server.base}s{{i}}.xml')"
         )
         system.manage("pollfeeds", "--all")
-        web, worker = system.start_web(workers=2), system.start_worker(concurrency=1)
+        web, worker = system.start_web(workers=args.web_workers), system.start_worker(concurrency=1)
         paths = wrk_paths(system)
         print(f"{len(paths)} URLs in the mix; warming up ...", flush=True)
         for path in paths:
