@@ -3,8 +3,8 @@
 Prints requests/s, p50/p99, errors and 5xx, and the resident memory of every process in the first
 and the last 10 s. Exits 1 on any error or 5xx, or when a process grew more than 20% (and 20 MB).
 
-gunicorn runs 3 workers, as docs/deploy.md and the Dockerfile run it (--web-workers); the worker polls two sources
-every 5 s, each bringing five new posts.
+gunicorn runs 3 workers, as docs/deploy.md and the Dockerfile run it (--web-workers); beat and the worker poll
+about two sources every 5 s, each bringing five new posts.
 
     .venv/bin/python bench/load.py [--seconds 60] [--connections 32] [--web-workers 3]
 """
@@ -26,6 +26,7 @@ from bench.system import FeedServer, System, rss_kib  # noqa: E402
 
 SOURCES, ENTRIES = 20, 30
 NEW_PER_FETCH = 5
+SCHEDULE_SECONDS = 5
 LUA = """
 paths = {%s}
 counter = 0
@@ -54,21 +55,20 @@ class GrowingFeeds(dict):
         return rss_feed(int(path[1:-4]), ENTRIES, first=NEW_PER_FETCH * (self.fetches[path] - 1))
 
 
-def keep_ingesting(system: System, stop: threading.Event) -> None:
-    """Every 5 s two more sources fall due and beat's task polls them: about two new posts a second.
+def stagger_polls(system: System) -> None:
+    """Each source polled once a minute, their turns three seconds apart: beat (every SCHEDULE_SECONDS) finds about
+    two due each time, and each poll brings five new posts: about 1.7 posts a second, a very busy newsroom.
 
-    That is a very busy newsroom (200 sources polled every 30 minutes bring a post every few seconds).
+    Polls are started by beat, as in production: a `manage.py shell` per poll would itself cost the machine about a
+    second of CPU every few seconds.
     """
-    tick = 0
-    while not stop.wait(5):
-        due = [f"load-{(tick * 2 + n) % SOURCES}" for n in range(2)]
-        system.shell(
-            "from django.utils import timezone\nfrom feeds.models import Source\n"
-            "from feeds.tasks import poll_due_sources\n"
-            f"Source.objects.filter(slug__in={due!r}).update(next_poll_at=timezone.now())\n"
-            "poll_due_sources.delay()"
-        )
-        tick += 1
+    system.shell(
+        "from datetime import timedelta\nfrom django.utils import timezone\nfrom feeds.models import Source\n"
+        "now = timezone.now()\n"
+        f"for i in range({SOURCES}):\n"
+        "    Source.objects.filter(slug=f'load-{i}').update(\n"
+        "        poll_interval_minutes=1, next_poll_at=now + timedelta(seconds=5 + 3 * i))\n"
+    )
 
 
 def sample_memory(processes, samples: list, stop: threading.Event) -> None:
@@ -130,7 +130,7 @@ def main() -> int:
         print("wrk is not installed: apt-get install -y wrk", file=sys.stderr)
         return 2
     server = FeedServer(GrowingFeeds(SOURCES))
-    with System() as system:
+    with System(settings={"FEEDS_SCHEDULE_SECONDS": str(SCHEDULE_SECONDS)}) as system:
         system.shell(
             "from feeds.models import Source\n"
             f"for i in range({SOURCES}):\n"
@@ -138,18 +138,19 @@ def main() -> int:
         )
         system.manage("pollfeeds", "--all")
         web, worker = system.start_web(workers=args.web_workers), system.start_worker(concurrency=1)
+        beat = system.start_beat()
         paths = wrk_paths(system)
         print(f"{len(paths)} URLs in the mix; warming up ...", flush=True)
         for path in paths:
             system.get(path)
         stop, samples = threading.Event(), []
         threads = [
-            threading.Thread(target=keep_ingesting, args=(system, stop), daemon=True),
-            threading.Thread(target=sample_memory, args=([web, worker], samples, stop), daemon=True),
+            threading.Thread(target=sample_memory, args=([web, worker, beat], samples, stop), daemon=True),
         ]
         for thread in threads:
             thread.start()
         posts_before = int(system.shell("from articles.models import Article; print(Article.objects.count())"))
+        stagger_polls(system)
         output = run_wrk(system, paths, args.seconds, args.connections, system.log_folder)
         stop.set()
         posts_after = int(system.shell("from articles.models import Article; print(Article.objects.count())"))

@@ -199,8 +199,9 @@ class FeedServer:
 class System:
     """Private PostgreSQL + Redis, and the project's processes configured to use them."""
 
-    def __init__(self, log_folder: Path | None = None):
+    def __init__(self, log_folder: Path | None = None, settings: dict[str, str] | None = None):
         self.log_folder = log_folder or Path(tempfile.mkdtemp(prefix="newsblog-system-"))
+        self.settings = settings or {}  # environment variables every process gets, after the defaults
         self.postgres = PrivatePostgres()
         self.redis = PrivateRedis()
         self.processes: list[Process] = []
@@ -235,6 +236,7 @@ class System:
             "DJANGO_BEHIND_PROXY": "true",
             "FEEDS_ALLOWED_NETWORKS": "127.0.0.0/8,::1",  # the benchmark's feeds are served on loopback
             "PYTHONUNBUFFERED": "1",
+            **self.settings,
         }
 
     def manage(self, *args: str, timeout: float = 300) -> str:
