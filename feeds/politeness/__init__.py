@@ -252,5 +252,9 @@ def paused_hosts() -> list[HostPause]:
 
 def within_budget(name: str, per_minute: int) -> bool:
     """Count one request against this minute's budget; False once the budget is spent."""
-    minute = int(time.time() // 60)
-    return window_count(f"polite:budget:{name}:{minute}", 60) <= per_minute
+    return window_count(f"polite:budget:{name}:{this_minute()}", 60) <= per_minute
+
+
+def this_minute() -> int:
+    """The wall-clock minute a budget counts in (every process agrees on it)."""
+    return int(time.time() // 60)
