@@ -67,10 +67,11 @@ def post_page_posts(using: str = DEFAULT_DB_ALIAS) -> models.QuerySet:
 @functools.cache
 def _post_page_posts(vendor: str) -> models.QuerySet:
     posts = Article.objects.published().order_by().select_related("source").only(*POST_PAGE_FIELDS)
-    annotated = posts.annotate(**_post_page_annotations())
+    subqueries = _post_page_annotations()
+    annotated = posts.annotate(**subqueries)
     compiler = annotated.query.get_compiler(using=_alias_of(vendor))
     compiled = {}
-    for name in _post_page_annotations():
+    for name in subqueries:
         sql, params = compiler.compile(annotated.query.annotations[name])
         compiled[name] = RawSQL(sql, params, output_field=models.JSONField())  # noqa: S611 - SQL Django compiled
     return posts.annotate(**compiled)
