@@ -8,6 +8,7 @@ for every request it sends (`host_turn`); a turn that cannot start within its wa
 paused host HostBackingOff, and the caller defers its work instead of sleeping past its time limit.
 """
 
+import logging
 import random
 import threading
 import time
@@ -40,6 +41,8 @@ __all__ = [
     "paused_hosts",
     "within_budget",
 ]
+
+logger = logging.getLogger("feeds.politeness")
 
 # A slot is leased for longer than any one request may take (the fetcher's 30 s deadline), so a worker that
 # dies mid-request frees its slot by itself.
@@ -123,6 +126,9 @@ class Turn:
 
     def starting(self) -> None:
         """Call right before the request goes out: the host's next start counts from this moment."""
+        # Logged before the limiter reads its clock, and after the turn's grant: two lines for one host are at least
+        # the gap apart whenever the limiter kept it, however late a busy machine runs either thread.
+        logger.debug("request to %s starts", self.host, extra={"host": self.host})
         try:
             limiter().started(self.host)
         except redis.RedisError:

@@ -1,5 +1,6 @@
 """Originals after publishing: re-checked on a schedule, flagged (and hidden) when removed, followed when moved."""
 
+import logging
 from datetime import timedelta
 
 import pytest
@@ -12,6 +13,7 @@ from feeds.ingest.errors import FetchError
 from feeds.ingest.fetch import fetch_feed
 from feeds.originals import original_check, originals_check_due, posts_due
 from tests.factories import ArticleFactory, SourceFactory
+from tests.feeds.turns import LOGGER, gaps, turn_starts
 from tests.newsblog.test_settings import manage
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db]
@@ -86,7 +88,7 @@ def test_a_permanent_redirect_updates_the_original_link_and_the_attribution(
     assert f'href="{new_home}"' in page
 
 
-def test_checks_to_one_host_start_a_second_apart_and_stop_at_the_budget(feed_server, settings, monkeypatch):
+def test_checks_to_one_host_start_a_second_apart_and_stop_at_the_budget(feed_server, settings, monkeypatch, caplog):
     # The whole test in one budget minute: a run that crossed a minute's end got a fresh budget (1 run in 20).
     minute = politeness.this_minute()
     monkeypatch.setattr(politeness, "this_minute", lambda: minute)
@@ -96,12 +98,15 @@ def test_checks_to_one_host_start_a_second_apart_and_stop_at_the_budget(feed_ser
     feed_server.serve("/ok", "<p>fine</p>", content_type="text/html")
     same_host = [post_at(feed_server.url("/ok"), age=timedelta(hours=2, minutes=n)) for n in range(5)]
 
-    checks = originals_check_due(now=NOW)
+    with caplog.at_level(logging.DEBUG, logger=LOGGER):
+        checks = originals_check_due(now=NOW)
 
     assert len(checks) == 3  # the budget
     assert {check.article_id for check in checks} <= {post.pk for post in same_host}
-    starts = [request.started for request in feed_server.hits("/ok")]
-    assert all(later - earlier >= 0.95 for earlier, later in zip(starts, starts[1:], strict=False))
+    # Each check is a HEAD (the test server answers 501 to it, unseen in its hits) and then a GET: six requests.
+    starts = turn_starts(caplog.records)[feed_server.host]
+    assert len(feed_server.hits("/ok")) == 3 and len(starts) == 6
+    assert all(gap >= 0.95 for gap in gaps(starts))
     assert originals_check_due(now=NOW) == []  # the budget is spent for this minute
 
 

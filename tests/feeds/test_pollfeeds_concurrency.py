@@ -1,6 +1,7 @@
 """`pollfeeds --concurrency N`: several sources polled at once, politeness applied, stores correct on SQLite and
 PostgreSQL; and the Redis limiter holding two real `pollfeeds` processes to 2 requests in flight and 1 s apart."""
 
+import logging
 import os
 import sqlite3
 import subprocess
@@ -19,6 +20,7 @@ from feeds import politeness
 from tests.factories import SourceFactory
 from tests.feeds.feedserver import FeedServer
 from tests.feeds.rss import rss
+from tests.feeds.turns import LOGGER, gaps, turn_starts, turn_starts_in_json_log
 
 PROJECT = Path(__file__).resolve().parents[2]
 TOLERANCE = 0.05
@@ -40,14 +42,9 @@ def servers():
         server.stop()
 
 
-def gaps(server: FeedServer) -> list[float]:
-    starts = sorted(request.started for request in server.requests)
-    return [later - earlier for earlier, later in zip(starts, starts[1:], strict=False)]
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_pollfeeds_polls_several_sources_at_once_and_keeps_each_host_polite(servers, settings):
+def test_pollfeeds_polls_several_sources_at_once_and_keeps_each_host_polite(servers, settings, caplog):
     settings.FEEDS_HOST_MIN_GAP_MS = 1000
     politeness.limiter_reset()
     for server in servers:
@@ -55,16 +52,22 @@ def test_pollfeeds_polls_several_sources_at_once_and_keeps_each_host_polite(serv
             SourceFactory(feed_url=server.serve(f"/f{n}.xml", feed(n), delay=1.0))
     output, progress = StringIO(), StringIO()
 
-    call_command("pollfeeds", "--all", "--concurrency", "8", stdout=output, stderr=progress)
+    with caplog.at_level(logging.DEBUG, logger=LOGGER):
+        call_command("pollfeeds", "--all", "--concurrency", "8", stdout=output, stderr=progress)
 
     assert "16 polled, 16 fine, 0 failed." in output.getvalue()
     assert Article.objects.count() == 16 * 5
-    starts = sorted(request.started for server in servers for request in server.requests)
+    turns = turn_starts(caplog.records)
+    # Every request the hosts saw went out on a turn of its own.
+    assert {host: len(starts) for host, starts in turns.items()} == {
+        server.host: len(server.requests) for server in servers
+    }
+    firsts = sorted(starts[0] for starts in turns.values())
     # One request to each of the four hosts at once (one poll after another would take 1 s each)...
-    assert starts[3] - starts[0] < 0.8
+    assert firsts[3] - firsts[0] < 0.8
     # ...and each host's own requests a second apart, never more than two at once.
     for server in servers:
-        assert len(server.requests) == 4 and all(gap >= 1 - TOLERANCE for gap in gaps(server))
+        assert len(server.requests) == 4 and all(gap >= 1 - TOLERANCE for gap in gaps(turns[server.host]))
         assert max(request.in_flight for request in server.requests) <= 2
     # The progress line moves once per finished poll, from the main thread only: no torn or repeated counts.
     lines = progress.getvalue().splitlines()
@@ -109,6 +112,9 @@ def test_two_pollfeeds_processes_share_the_redis_limiter_two_in_flight_a_second_
             "FEEDS_ALLOW_PRIVATE_ADDRESSES": "true",
             "FEEDS_HOST_MIN_GAP_MS": "1000",
             "FEEDS_HOST_MAX_IN_FLIGHT": "2",
+            # Each turn's start on a line of its own (tests/feeds/turns.py).
+            "DJANGO_LOG_LEVEL": "DEBUG",
+            "DJANGO_LOG_JSON": "true",
         }
         halves = [sources[:4], sources[4:]]
         workers = [
@@ -131,7 +137,9 @@ def test_two_pollfeeds_processes_share_the_redis_limiter_two_in_flight_a_second_
         assert "4 polled, 4 fine, 0 failed." in stdout
     assert len(server.requests) == 8
     assert max(request.in_flight for request in server.requests) <= 2
-    assert all(gap >= 1 - TOLERANCE for gap in gaps(server)), gaps(server)
+    starts = sorted(start for _, log in outputs for start in turn_starts_in_json_log(log).get(server.host, []))
+    assert len(starts) == 8  # every request on a turn, whichever process sent it
+    assert all(gap >= 1 - TOLERANCE for gap in gaps(starts)), gaps(starts)
     assert Article.objects.count() == 8 * 5
 
 
