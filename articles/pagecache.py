@@ -9,6 +9,12 @@ or label renamed) a new epoch. No key is scanned, and pages of other sections st
 the lists it appears in, not the other posts' pages. The sidebar's widgets are their own section, so a
 cached page may show a sidebar up to PAGE_CACHE_SECONDS old. Redis is an accelerator: when it fails, pages
 are rendered as if nothing was cached.
+
+Stale while one renders: when a change has dropped a page that readers keep asking for, the first request to
+find it dropped renders it anew, holding a short render lock; meanwhile, for at most PAGE_CACHE_STALE_SECONDS
+after the change, the others are served the copy of the generation before. So a poll that drops the home page
+costs one render of it, not one in every web process at once (each render a burst of queueing for every reader
+behind it), and no reader waits for it but the one rendering.
 """
 
 import functools
@@ -51,6 +57,7 @@ SECTION_OF_PAGE = {
     "search": "search",
 }
 ARCHIVE_KEY = "pages:archive-html"
+RENDER_LOCK_PREFIX = "pages:rendering:"
 # Rendered in place of the CSRF token so one cached page serves every reader; swapped on the way out.
 CSRF_PLACEHOLDER = "csrf-token-placeholder-8f2c1d"
 
@@ -190,10 +197,13 @@ class Lookup:
     page: CachedPage | None
     generation: Generation | None
     readable: bool = True
+    # The render lock this request holds while it renders a page others are served stale; page_cache_release().
+    render_lock: str | None = None
 
 
 def page_cache_get(request: HttpRequest) -> Lookup:
-    """The cached page for this request, if it was rendered in its section's current generation."""
+    """The cached page for this request, if it was rendered in its section's current generation; or, while
+    another request renders it anew, shortly after a change, the page as it was before the change."""
     if not is_cacheable(request):
         return Lookup(None, None, readable=False)
     key = _page_key(request)
@@ -208,12 +218,49 @@ def page_cache_get(request: HttpRequest) -> Lookup:
         page_cache_read_failed(error)
         return Lookup(None, None, readable=False)
     generation, entry = (found.get(EPOCH_KEY, 0), found.get(section, 0)), found.get(key)
-    if entry is None or entry[0] != generation:
+    if entry is None:
         metrics.PAGE_CACHE_MISS.inc()
         return Lookup(None, generation)
-    metrics.PAGE_CACHE_HIT.inc()
-    hot_pages.put(key, entry[1])
-    return Lookup(entry[1], generation)
+    if entry[0] == generation:
+        metrics.PAGE_CACHE_HIT.inc()
+        hot_pages.put(key, entry[1])
+        return Lookup(entry[1], generation)
+    return _dropped_page_lookup(key, entry[1], generation)
+
+
+def _dropped_page_lookup(key: str, previous: CachedPage, generation: Generation) -> Lookup:
+    """A page a change dropped: render it under the render lock, or serve the previous copy while another does."""
+    if not _changed_within_stale_bound(generation):
+        metrics.PAGE_CACHE_MISS.inc()
+        return Lookup(None, generation)
+    lock = RENDER_LOCK_PREFIX + key
+    try:
+        taken = cache.add(lock, generation, settings.PAGE_CACHE_STALE_SECONDS)
+    except RedisError as error:
+        page_cache_read_failed(error)
+        return Lookup(None, generation)
+    if not taken:
+        metrics.PAGE_CACHE_STALE.inc()
+        return Lookup(previous, generation)  # not kept hot: the new copy is a render away
+    metrics.PAGE_CACHE_MISS.inc()
+    return Lookup(None, generation, render_lock=lock)
+
+
+def _changed_within_stale_bound(generation: Generation) -> bool:
+    """Whether the change that started this generation is at most PAGE_CACHE_STALE_SECONDS old (a generation is
+    the time of its change, in nanoseconds)."""
+    changed_at = max(generation) / 1e9
+    return time.time() - changed_at <= settings.PAGE_CACHE_STALE_SECONDS
+
+
+def page_cache_release(lookup: Lookup) -> None:
+    """Let go of the render lock this request took, once its render is stored or has failed."""
+    if lookup.render_lock is None:
+        return
+    try:
+        cache.delete(lookup.render_lock)
+    except RedisError as error:
+        logger.warning("page cache render lock not released; it expires by itself: %s", error)
 
 
 def page_cache_hot(request: HttpRequest) -> CachedPage | None:
@@ -301,12 +348,15 @@ def cached_page(view):
         lookup = page_cache_get(request)
         if lookup.page is not None:
             return lookup.page.to_response(request)
-        response = view(request, *args, **kwargs)
-        if hasattr(response, "render") and not response.is_rendered:
-            response.render()
-        if response.status_code == 200 and not response.streaming:
-            page_cache_set(request, CachedPage(response.content, response["Content-Type"]), lookup)
-            patch_vary_headers(response, ["Cookie"])
+        try:
+            response = view(request, *args, **kwargs)
+            if hasattr(response, "render") and not response.is_rendered:
+                response.render()
+            if response.status_code == 200 and not response.streaming:
+                page_cache_set(request, CachedPage(response.content, response["Content-Type"]), lookup)
+                patch_vary_headers(response, ["Cookie"])
+        finally:
+            page_cache_release(lookup)
         return response
 
     return wrapper

@@ -256,6 +256,9 @@ PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 600 if REDIS_URL else 60, min
 # With Redis, each process keeps the pages it last read as current this many seconds in its own memory
 # (articles/hotpages.py): a change shows in other processes within this bound. 0 turns the layer off.
 PAGE_CACHE_LOCAL_SECONDS = env_int("PAGE_CACHE_LOCAL_SECONDS", 2, minimum=0)
+# After a change drops a cached page, one request renders it anew while the others are served the copy from
+# before the change, for at most this many seconds after it (articles/pagecache.py). 0: every reader renders.
+PAGE_CACHE_STALE_SECONDS = env_int("PAGE_CACHE_STALE_SECONDS", 5, minimum=0)
 # Accepted comments per client address per window before answering 429.
 COMMENTS_RATE_LIMIT = env_int("COMMENTS_RATE_LIMIT", 5, minimum=1)
 COMMENTS_RATE_WINDOW_SECONDS = env_int("COMMENTS_RATE_WINDOW_SECONDS", 600, minimum=1)

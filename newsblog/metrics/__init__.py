@@ -64,8 +64,13 @@ SANITIZE_SECONDS = Histogram(
 )
 VIEWS_RECORDED = Counter("newsblog_views_recorded", "Post views handed to the view counter.")
 VIEWS_DROPPED = Counter("newsblog_views_dropped", "Post views lost because the view counter was unreachable.")
-PAGE_CACHE = Counter("newsblog_page_cache_requests", "Cacheable page requests, by result (hit, miss).", ["result"])
+PAGE_CACHE = Counter(
+    "newsblog_page_cache_requests",
+    "Cacheable page requests, by result (hit; miss; stale: the copy before a change, served while one renders).",
+    ["result"],
+)
 PAGE_CACHE_HIT, PAGE_CACHE_MISS = PAGE_CACHE.labels(result="hit"), PAGE_CACHE.labels(result="miss")
+PAGE_CACHE_STALE = PAGE_CACHE.labels(result="stale")
 TASKS = Counter(
     "newsblog_celery_tasks",
     "Celery tasks run, by task name and outcome (SUCCESS, FAILURE, RETRY).",

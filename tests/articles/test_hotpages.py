@@ -1,13 +1,16 @@
 """The in-process layer in front of Redis: hot pages cost no round trip, and changes still show within bounds."""
 
+import time
+
 import pytest
 import redis
 from django.core.cache import cache
+from django.test import RequestFactory
 
-from articles import fragments, hotpages
+from articles import fragments, hotpages, pagecache
 from articles.hotpages import HotPages
 from articles.models import Article
-from articles.pagecache import EPOCH_KEY
+from articles.pagecache import EPOCH_KEY, section_key
 from articles.popularity import flush_views
 from tests.articles.popularity.helpers import reader_headers, sidebar, totals, viewed
 from tests.factories import ArticleFactory
@@ -143,3 +146,18 @@ def test_fragments_in_memory_are_bounded_by_their_size():
     memory.put_many({"c": "123"})
     assert memory.get_many(["a", "b", "c"]) == {"a": "12345", "c": "123"}
     assert memory.size == 8
+
+
+def test_a_copy_served_while_another_process_renders_is_not_kept_in_this_one(client, clock):
+    post = ArticleFactory(title="Before")
+    client.get("/")
+    client.get("/")
+    clock[0] += 2.1  # this process's own copy is over
+    Article.objects.filter(pk=post.pk).update(title="After")
+    cache.set(section_key("home"), time.time_ns(), None)  # another process's change...
+    elsewhere = RequestFactory().get("/")
+    rendering = pagecache.page_cache_get(elsewhere)  # ...and its render of the home page begins
+    assert "Before" in client.get("/").content.decode()
+    pagecache.page_cache_set(elsewhere, pagecache.CachedPage(b"<p>Rendered after</p>"), rendering)
+    pagecache.page_cache_release(rendering)
+    assert "Rendered after" in client.get("/").content.decode()  # at once, not two seconds later

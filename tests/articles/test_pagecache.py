@@ -132,3 +132,61 @@ def test_a_page_cached_for_one_host_or_scheme_is_not_served_to_another(client, c
     assert count_queries(client, "/", HTTP_HOST="localhost")[1] == 0
     assert count_queries(client, "/", HTTP_HOST="127.0.0.1")[1] > 0
     assert count_queries(client, "/", HTTP_HOST="localhost", secure=True)[1] > 0
+
+
+def test_while_one_reader_renders_a_dropped_page_the_others_get_the_copy_from_before(client, count_queries):
+    article = ArticleFactory(title="Before the poll")
+    client.get("/")
+    article.title = "After the poll"
+    article.save()
+    renderer = RequestFactory().get("/")
+    renders = pagecache.page_cache_get(renderer)  # the first reader after the change starts rendering...
+    assert renders.page is None and renders.render_lock is not None
+    waiting, queries = count_queries(client, "/")  # ...and another reader is not made to render it too
+    assert queries == 0 and "Before the poll" in waiting.content.decode()
+    pagecache.page_cache_release(renders)  # the render failed, or ended without storing
+    assert "After the poll" in client.get("/").content.decode()
+    assert "After the poll" in client.get("/").content.decode()
+
+
+def test_a_copy_from_before_a_change_is_never_served_past_the_stale_bound(client, settings, count_queries):
+    settings.PAGE_CACHE_STALE_SECONDS = 0
+    article = ArticleFactory(title="Before the edit")
+    client.get("/")
+    article.title = "After the edit"
+    article.save()
+    pagecache.page_cache_get(RequestFactory().get("/"))  # a render that began and never ended
+    response, queries = count_queries(client, "/")
+    assert queries > 0 and "After the edit" in response.content.decode()
+
+
+def test_a_failed_render_lets_the_next_reader_render(client, monkeypatch):
+    article = ArticleFactory(title="Before the change")
+    client.get("/")
+    article.title = "After the change"
+    article.save()
+
+    def broken_render(*args, **kwargs):
+        raise RuntimeError("template error")
+
+    monkeypatch.setattr("articles.views._post_list", broken_render)
+    with pytest.raises(RuntimeError):
+        client.get("/")
+    monkeypatch.undo()
+    assert "After the change" in client.get("/").content.decode()
+
+
+def test_a_post_page_dropped_by_a_change_is_rendered_once_and_its_readers_counted(client, monkeypatch):
+    counted = []
+    monkeypatch.setattr("articles.popularity.view_record", lambda *, request, article_id: counted.append(article_id))
+    monkeypatch.setattr("articles.popularity.view_record_cached_page", lambda *, request: None)
+    article = ArticleFactory(title="Before the edit")
+    url = article.get_absolute_url()
+    client.get(url)
+    article.title = "After the edit"
+    article.save()
+    renderer = pagecache.page_cache_get(RequestFactory().get(url))
+    assert "Before the edit" in client.get(url).content.decode()
+    pagecache.page_cache_release(renderer)
+    assert "After the edit" in client.get(url).content.decode()
+    assert counted == [article.id] * 3
