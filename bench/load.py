@@ -11,6 +11,7 @@ about two sources every 5 s, each bringing five new posts.
 
 import argparse
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -22,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.feeds import rss_feed  # noqa: E402
 from bench.measure import NotMeasured, not_measured  # noqa: E402
-from bench.system import FeedServer, System, rss_kib  # noqa: E402
+from bench.system import FeedServer, System, rss_kib, tree_cpu_seconds  # noqa: E402
 
 SOURCES, ENTRIES = 20, 30
 NEW_PER_FETCH = 5
@@ -103,6 +104,31 @@ def run_wrk(system: System, paths: list[str], seconds: int, connections: int, fo
     return result.stdout + result.stderr
 
 
+class CpuUse:
+    """CPU seconds each part of the system (a process and its children) and wrk used while wrk ran."""
+
+    def __init__(self, pids: dict[str, int]):
+        self.pids = pids
+        self.started = self._now()
+
+    def _now(self) -> dict[str, float]:
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)  # wrk, once it has ended
+        return {
+            **{name: tree_cpu_seconds(pid) for name, pid in self.pids.items()},
+            "wrk": children.ru_utime + children.ru_stime,
+        }
+
+    def stop(self) -> None:
+        self.stopped = self._now()
+
+    def report(self, seconds: int) -> str:
+        used = {name: self.stopped[name] - self.started[name] for name in self.started}
+        parts = "  ".join(f"{name} {value:.1f}" for name, value in used.items())
+        return (
+            f"CPU seconds over the {seconds} s run (2 cores = {2 * seconds} s): {parts}  all {sum(used.values()):.1f}"
+        )
+
+
 def memory_report(samples: list, seconds: int) -> list[tuple[str, int, int]]:
     if not samples:
         return []
@@ -124,6 +150,9 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument(
         "--web-workers", type=int, default=3, help="gunicorn workers (3, as docs/deploy.md and the Dockerfile run it)"
+    )
+    parser.add_argument(
+        "--no-ingest", action="store_true", help="no polls during the run: the same mix, to see what ingest costs it"
     )
     args = parser.parse_args()
     if not shutil.which("wrk"):
@@ -150,12 +179,24 @@ def main() -> int:
         for thread in threads:
             thread.start()
         posts_before = int(system.shell("from articles.models import Article; print(Article.objects.count())"))
-        stagger_polls(system)
+        if not args.no_ingest:
+            stagger_polls(system)
+        cpu = CpuUse(
+            {
+                "web": web.pid,
+                "worker": worker.pid,
+                "beat": beat.pid,
+                "postgres": system.postgres.pid,
+                "redis": system.redis.process.pid,
+            }
+        )
         output = run_wrk(system, paths, args.seconds, args.connections, system.log_folder)
+        cpu.stop()
         stop.set()
         posts_after = int(system.shell("from articles.models import Article; print(Article.objects.count())"))
         print(output)
         print(f"posts ingested during the run: {posts_after - posts_before}")
+        print(cpu.report(args.seconds))
         return report(output, memory_report(samples, args.seconds))
 
 

@@ -67,6 +67,11 @@ class PrivatePostgres:
         )
         self.url = f"postgres://postgres@127.0.0.1:{self.port}/newsblog"
 
+    @property
+    def pid(self) -> int:
+        """The postmaster's process id (its backends are its children)."""
+        return int((self.data / "postmaster.pid").read_text().split()[0])
+
     def _ctl(self, action: str, *extra: str) -> None:
         options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off"
         command = [str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-l", str(self.folder / "log"), "-w"]
@@ -158,6 +163,29 @@ def rss_kib(pid: int) -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
     return 0
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) one process and its children that have ended have used, in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    # After the command's name: utime, stime, cutime, cstime are fields 14-17 of proc(5), here 11-14.
+    return sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+def process_tree(pid: int) -> list[int]:
+    """A process and all its descendants."""
+    result = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
+    children = [int(child) for child in result.stdout.split()]
+    return [pid, *(descendant for child in children for descendant in process_tree(child))]
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU time of a process and its live descendants (and of those that ended), in seconds."""
+    total = 0.0
+    for member in process_tree(pid):
+        with suppress(FileNotFoundError, ProcessLookupError):
+            total += cpu_seconds(member)
+    return total
 
 
 class FeedServer:
@@ -263,7 +291,10 @@ class System:
     def start_web(self, workers: int = 2) -> Process:
         self.manage("collectstatic", "--no-input", "--verbosity", "0")
         bind = f"127.0.0.1:{self.web_port}"
-        web = self.start("web", [sys.executable, "-m", "gunicorn", "newsblog.wsgi", "-w", str(workers), "-b", bind])
+        # As docs/deploy.md and the Dockerfile run it: the project's config (metrics shared by the workers, log
+        # format), the timeout and an access line per request.
+        command = [sys.executable, "-m", "gunicorn", "newsblog.wsgi", "--config", "gunicorn.conf.py", "-b", bind]
+        web = self.start("web", [*command, "-w", str(workers), "--timeout", "30", "--access-logfile", "-"])
         wait_until(lambda: port_open(self.web_port), 30, "gunicorn to listen")
         return web
 
