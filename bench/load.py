@@ -10,6 +10,7 @@ about two sources every 5 s, each bringing five new posts.
 """
 
 import argparse
+import os
 import re
 import resource
 import shutil
@@ -116,6 +117,7 @@ class CpuUse:
         return {
             **{name: tree_cpu_seconds(pid) for name, pid in self.pids.items()},
             "wrk": children.ru_utime + children.ru_stime,
+            "stolen": stolen_seconds(),
         }
 
     def stop(self) -> None:
@@ -123,10 +125,18 @@ class CpuUse:
 
     def report(self, seconds: int) -> str:
         used = {name: self.stopped[name] - self.started[name] for name in self.started}
+        stolen = used.pop("stolen")
         parts = "  ".join(f"{name} {value:.1f}" for name, value in used.items())
         return (
             f"CPU seconds over the {seconds} s run (2 cores = {2 * seconds} s): {parts}  all {sum(used.values()):.1f}"
+            f"\nCPU seconds the virtual machine's host gave to others (steal): {stolen:.1f}"
         )
+
+
+def stolen_seconds() -> float:
+    """Time the hypervisor ran something else while this machine's CPUs wanted to run (/proc/stat's steal)."""
+    fields = Path("/proc/stat").read_text().splitlines()[0].split()
+    return int(fields[8]) / os.sysconf("SC_CLK_TCK")
 
 
 def memory_report(samples: list, seconds: int) -> list[tuple[str, int, int]]:
