@@ -1,12 +1,13 @@
 """60 s of wrk at 32 connections over home, post, search and feed URLs while the worker ingests.
 
-Prints requests/s, p50/p99, errors and 5xx, and the resident memory of every process in the first
-and the last 10 s. Exits 1 on any error or 5xx, or when a process grew more than 20% (and 20 MB).
+First 15 s on a trivial view: the floor of this machine at that moment. Then prints requests/s, p50/p99, errors and
+5xx, each part's CPU time, and the resident memory of every process in the first and the last 10 s. Exits 1 on
+any error or 5xx, or when a process grew more than 20% (and 20 MB).
 
 gunicorn runs 3 workers, as docs/deploy.md and the Dockerfile run it (--web-workers); beat and the worker poll
 about two sources every 5 s, each bringing five new posts.
 
-    .venv/bin/python bench/load.py [--seconds 60] [--connections 32] [--web-workers 3]
+    .venv/bin/python bench/load.py [--seconds 60] [--connections 32] [--web-workers 3] [--no-ingest]
 """
 
 import argparse
@@ -29,6 +30,7 @@ from bench.system import FeedServer, System, rss_kib, tree_cpu_seconds  # noqa: 
 SOURCES, ENTRIES = 20, 30
 NEW_PER_FETCH = 5
 SCHEDULE_SECONDS = 5
+FLOOR_SECONDS = 15
 LUA = """
 paths = {%s}
 counter = 0
@@ -105,6 +107,20 @@ def run_wrk(system: System, paths: list[str], seconds: int, connections: int, fo
     return result.stdout + result.stderr
 
 
+def floor_line(system: System, connections: int) -> str:
+    """The same wrk, readers and web processes on a view that does nothing (FLOOR_SECONDS): what this machine serves
+    at best right now, for reading the mix's figures on a machine whose speed moves from run to run."""
+    output = run_wrk(system, ["/_bench/trivial"], FLOOR_SECONDS, connections, system.log_folder)
+    try:
+        figures = wrk_figures(output)
+    except NotMeasured as error:
+        return f"floor (trivial view): not measured: {error}"
+    return (
+        f"floor (a trivial view, {FLOOR_SECONDS} s, same connections): requests/s {figures['rps']}  "
+        f"p50 {figures['p50']}  p99 {figures['p99']}"
+    )
+
+
 class CpuUse:
     """CPU seconds each part of the system (a process and its children) and wrk used while wrk ran."""
 
@@ -169,7 +185,8 @@ def main() -> int:
         print("wrk is not installed: apt-get install -y wrk", file=sys.stderr)
         return 2
     server = FeedServer(GrowingFeeds(SOURCES))
-    with System(settings={"FEEDS_SCHEDULE_SECONDS": str(SCHEDULE_SECONDS)}) as system:
+    settings = {"FEEDS_SCHEDULE_SECONDS": str(SCHEDULE_SECONDS), "NEWSBLOG_BENCH_TRIVIAL_VIEW": "true"}
+    with System(settings=settings) as system:
         system.shell(
             "from feeds.models import Source\n"
             f"for i in range({SOURCES}):\n"
@@ -182,6 +199,7 @@ def main() -> int:
         print(f"{len(paths)} URLs in the mix; warming up ...", flush=True)
         for path in paths:
             system.get(path)
+        print(floor_line(system, args.connections), flush=True)
         stop, samples = threading.Event(), []
         threads = [
             threading.Thread(target=sample_memory, args=([web, worker, beat], samples, stop), daemon=True),
