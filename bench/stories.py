@@ -160,7 +160,8 @@ def fill_index(count: int) -> None:
             )
             for n in range(start, min(count, start + 5000))
         ]
-        Article.objects.bulk_create(posts)
+        # In batches that stay under the 65,535 parameters a statement may bind (server-side binding is on by default).
+        Article.objects.bulk_create(posts, batch_size=1000)
     with connection.cursor() as cursor:
         # Bins of 26-bit values, as text_signature's; "a.id IS NOT NULL" ties the subquery to its row, so each post
         # draws its own signature instead of PostgreSQL computing one for all.

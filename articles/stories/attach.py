@@ -23,13 +23,17 @@ def matchable_leads() -> "Q":
     return Q(story_lead__isnull=True) & ~Q(story_decision=Decision.SPLIT) & ~Q(status=Article.Status.COPY)
 
 
-def stories_attach(*, articles: Iterable[Article], by_text: TextRule | None = None) -> int:
+def stories_attach(
+    *, articles: Iterable[Article], by_text: TextRule | None = None, changed: set[int] | None = None
+) -> int:
     """Join each new, stored post to the story it belongs to; how many became copies. Call inside the store's
     transaction, after the insert (so two copies in one batch find each other). by_text: the near-duplicate rule
-    (feeds/ingest/identity.NEAR_COPIES), or None for the URL rule alone.
+    (feeds/ingest/identity.NEAR_COPIES), or None for the URL rule alone. changed: when given, the stored posts whose
+    pages the step changed (a lead that gained a copy, a lead taken over) are added to it, for the caller to drop
+    with the pages it drops anyway (one invalidation a poll); otherwise they are dropped here once it commits.
 
-    One round trip a batch on PostgreSQL (lookup.story_reads), then the writes: one more to load the leads the batch
-    found, two to load the leads of text matches, one to save the copies, and three for each rare takeover by a
+    One round trip a batch on PostgreSQL (lookup.story_reads), then the writes: one query to load the leads of what
+    the batch matched (when it matched anything), one to save the copies, and three for each rare takeover by a
     source of higher priority."""
     new = sorted((article for article in articles if article.pk is not None), key=lambda a: a.pk)
     if not new:
@@ -38,12 +42,16 @@ def stories_attach(*, articles: Iterable[Article], by_text: TextRule | None = No
     # trip that tells which those are, and a later post matching one by text joins its story all the same.
     check = text_check(new, by_text) if by_text is not None else None
     lead_ids, text_rows = story_reads(new, check)
-    leads = _leads_by_key(lead_ids)
+    batch = {article.pk for article in new}
+    # Matched for every new post, so that the leads of both rules' matches load in one query; a post the URL rule
+    # decides drops its text match below.
+    text_matched = text_matches(check, text_rows, undecided=batch) if check is not None else {}
+    found = _leads_of(set(lead_ids.values()) | (set(text_matched.values()) - batch))
+    leads = {key: found[pk] for key, pk in lead_ids.items() if pk in found}
     by_url = _decided_by_url(new, leads)
-    undecided = {article.pk for article in new if article.pk not in by_url}
-    by_text_match = text_matches(check, text_rows, undecided=undecided) if check is not None else {}
+    by_text_match = {pk: match for pk, match in text_matched.items() if pk not in by_url}
     # Where each post of the batch stands: the lead of its story (itself when it leads).
-    story_of: dict[int, Article] = _leads_of(set(by_text_match.values()) - {a.pk for a in new})
+    story_of: dict[int, Article] = {pk: found[pk] for pk in set(by_text_match.values()) - batch if pk in found}
     copies: list[Article] = []
     touched, joined = set(), 0
     for article in new:
@@ -65,7 +73,10 @@ def stories_attach(*, articles: Iterable[Article], by_text: TextRule | None = No
         touched.update({lead.pk, winner.pk})
         joined += 1
     _save_copies(copies)
-    invalidate_posts_on_commit(touched)
+    if changed is not None:
+        changed.update(touched)
+    elif touched:
+        invalidate_posts_on_commit(touched)
     return joined
 
 
@@ -81,38 +92,45 @@ def _decided_by_url(new: list[Article], leads: dict[str, Article]) -> set[int]:
     return decided
 
 
-def _leads_by_key(lead_ids: dict[str, int]) -> dict[str, Article]:
-    """story_key -> the lead stored before this batch with that key (lead_ids: story_reads'); one query, none when
-    no key was found."""
-    if not lead_ids:
+def _leads_of(ids: set[int]) -> dict[int, Article]:
+    """post id -> the post leading its story (the post itself when it leads), for stored posts the batch matched;
+    one query, none without ids. A split post, and a story whose lead is itself a copy left without its lead, take
+    no copy. Plain SQL: compiling the ORM's queries for this cost more than the database's work (bench/stories.py,
+    ingest's drop)."""
+    if not ids:
         return {}
-    leads = Article.objects.filter(pk__in=lead_ids.values()).select_related("source").only(*LEAD_FIELDS).in_bulk()
-    return {key: leads[pk] for key, pk in lead_ids.items() if pk in leads}
+    source_model = Article._meta.get_field("source").related_model
+    table, sources = Article._meta.db_table, source_model._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT p.id, {', '.join(f'l.{column}' for column in LEAD_COLUMNS)}, s.priority "  # noqa: S608 - names
+            f"FROM {table} AS p JOIN {table} AS l ON l.id = COALESCE(p.story_lead_id, p.id) "
+            f"JOIN {sources} AS s ON s.id = l.source_id "
+            f"WHERE p.id IN ({', '.join(['%s'] * len(ids))}) AND p.story_decision <> %s AND l.status <> %s",
+            [*ids, Decision.SPLIT, Article.Status.COPY],
+        )
+        rows = cursor.fetchall()
+    # One instance a lead, however many of the batch's matches it leads: a takeover replaces it everywhere.
+    instances: dict[int, Article] = {}
+    for _pk, *values, priority in rows:
+        if values[0] not in instances:
+            lead = Article(**dict(zip(LEAD_COLUMNS, values, strict=True)))
+            lead.source = source_model(pk=lead.source_id, priority=priority)
+            instances[lead.pk] = lead
+    return {pk: instances[values[0]] for pk, *values, _priority in rows}
 
 
-LEAD_FIELDS = (
+# What joining a story needs of its lead (and of the lead's source, its priority).
+LEAD_COLUMNS = (
     "id",
     "story_key",
-    "story_lead",
+    "story_lead_id",
     "story_decision",
     "status",
     "is_featured",
     "edited_by_editor",
-    "source__priority",
+    "source_id",
 )
-
-
-def _leads_of(ids: set[int]) -> dict[int, Article]:
-    """post id -> the post leading its story, for stored posts a new post matched by text; two queries.
-
-    A split post, and a story whose lead is itself a copy left without its lead, take no copy."""
-    if not ids:
-        return {}
-    rows = Article.objects.filter(pk__in=ids).exclude(story_decision=Decision.SPLIT).only("id", "story_lead")
-    lead_ids = {row.pk: row.story_lead_id or row.pk for row in rows}
-    stories = Article.objects.filter(pk__in=set(lead_ids.values())).exclude(status=Article.Status.COPY)
-    found = {lead.pk: lead for lead in stories.select_related("source").only(*LEAD_FIELDS)}
-    return {pk: found[lead_id] for pk, lead_id in lead_ids.items() if lead_id in found}
 
 
 def _join(article: Article, lead: Article, copies: list[Article]) -> Article:

@@ -53,7 +53,7 @@ def _run(statements: list[tuple[str, list]]) -> list[list[tuple]]:
     # With its parameters written in (quoted by the driver, as client-side binding does), a query travels by the
     # simple protocol, which takes several statements at once, also when server-side binding is on
     # (DATABASE_PREPARED_STATEMENTS): that binding takes one statement an execute.
-    sql = "; ".join(connection.ops.compose_sql(sql, params) for sql, params in statements)
+    sql = "; ".join(connection.ops.compose_sql(sql, params) if params else sql for sql, params in statements)
     with connection.cursor() as cursor:
         cursor.execute(sql)
         results = [cursor.fetchall()]
@@ -71,11 +71,25 @@ def _key_lookup(keys: set[str], batch: list[int]) -> tuple[str, list]:
     higher id than this batch's posts, and it leads because it reached the lock first. Only placeholders are
     formatted into the SQL. matchable_leads() is written out in SQL here: this lookup runs for every new post, and
     compiling the ORM's query cost more than the database's work (bench/stories.py).
+
+    On PostgreSQL each key is one probe of article_story_key_idx, whatever the statistics say: a LATERAL subquery
+    that OFFSET 0 keeps apart, with the lead conditions outside it. Planned as one query from stale statistics
+    (autovacuum behind a busy day), the lookup read every lead through the story_lead_id index instead, 2 ms a poll
+    and growing (bench/stories.py, ingest's drop).
     """
     key_params, batch_params = ", ".join(["%s"] * len(keys)), ", ".join(["%s"] * len(batch))
+    table = Article._meta.db_table
+    if connection.vendor == "postgresql":
+        posts = (
+            f"unnest(ARRAY[{key_params}]::varchar[]) AS k(story_key) CROSS JOIN LATERAL (SELECT id, story_key, "  # noqa: S608
+            f"story_lead_id, story_decision, status FROM {table} WHERE story_key = k.story_key AND story_key <> '' "
+            "OFFSET 0) AS a"
+        )
+        keys_in = ""
+    else:
+        posts, keys_in = f"{table} AS a", f"a.story_key IN ({key_params}) AND "
     sql = (
-        f"SELECT story_key, id FROM {Article._meta.db_table} WHERE story_key IN ({key_params}) "  # noqa: S608 - see above
-        f"AND story_lead_id IS NULL AND story_decision <> %s AND status <> %s AND id NOT IN ({batch_params}) "
-        "ORDER BY id DESC"
+        f"SELECT a.story_key, a.id FROM {posts} WHERE {keys_in}a.story_lead_id IS NULL "  # noqa: S608 - see above
+        f"AND a.story_decision <> %s AND a.status <> %s AND a.id NOT IN ({batch_params}) ORDER BY a.id DESC"
     )
     return sql, [*keys, Decision.SPLIT, Article.Status.COPY, *batch]

@@ -82,7 +82,7 @@ def text_index(check: TextCheck) -> list[tuple]:
         return []
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(*index_statement(check))
+            cursor.execute(index_statement(check)[0])
             return cursor.fetchall()
     rows = _band_rows(check.keys, _window(check.comparable))
     _add(check.articles, check.signatures, check.bands)
@@ -186,8 +186,10 @@ def index_statement(check: TextCheck) -> tuple[str, list]:
     the identity check's time on a busy database). Its SELECT sees the snapshot taken before its INSERTs: earlier
     posts only. The story step sends it in the same round trip as its lock and URL key lookup.
 
-    The band keys travel as array literals that unnest() opens: a poll's 800 keys written as VALUES rows and an IN
-    list cost the planner more than the database's work (bench/stories.py, ingest's drop)."""
+    Its values travel as array literals that unnest() opens, written here (_integers, _timestamps, the signatures in
+    hex), not bound: a poll's 800 keys written as VALUES rows and an IN list cost the planner more than the
+    database's work, and the driver's quoting of a poll's 200 signature values cost 3 ms of CPU (bench/stories.py,
+    ingest's drop)."""
     new, signatures, bands = check.articles, check.signatures, check.bands
     keys, window = check.keys, _window(check.comparable)
     owners = [pk for pk, keys in bands.items() for _key in keys]
@@ -200,28 +202,45 @@ def index_statement(check: TextCheck) -> tuple[str, list]:
         if owners
         else ""
     )
-    look_up = bool(keys and window)
     lookup = (
-        _BAND_LOOKUP_PG.format(keys=_integers(keys)) if look_up else "SELECT NULL, NULL, NULL, NULL, NULL WHERE FALSE"
+        _BAND_LOOKUP_PG.format(keys=_integers(keys), start=window[0].isoformat(), end=window[1].isoformat())
+        if keys and window
+        else "SELECT NULL, NULL, NULL, NULL, NULL WHERE FALSE"
     )
-    signature_rows = ", ".join(["(%s, %s, %s, %s)"] * len(new))
+    sources = ", ".join("NULL" if a.source_id is None else str(int(a.source_id)) for a in new)
+    hexes = ", ".join(f'"{pack_signature(signatures[a.pk]).hex()}"' for a in new)
     sql = (
         f"WITH signatures AS (INSERT INTO {SIGNATURE_TABLE} (article_id, source_id, published_at, signature) "  # noqa: S608
-        f"VALUES {signature_rows} ON CONFLICT DO NOTHING RETURNING article_id, published_at){insert_bands} {lookup}"
+        f"SELECT v.article_id, v.source_id, v.published_at, decode(v.signature, 'hex') FROM unnest("
+        f"'{{{_integers(a.pk for a in new)}}}'::bigint[], '{{{sources}}}'::bigint[], "
+        f"'{{{_timestamps(a.published_at for a in new)}}}'::timestamptz[], '{{{hexes}}}'::text[]) "
+        "AS v(article_id, source_id, published_at, signature) "
+        f"ON CONFLICT DO NOTHING RETURNING article_id, published_at){insert_bands} {lookup}"
     )
-    params = [v for a in new for v in (a.pk, a.source_id, a.published_at, pack_signature(signatures[a.pk]))]
-    return sql, params + (list(window) if look_up else [])
+    return sql, []
 
 
-# The signatures come through a LATERAL subquery that OFFSET 0 keeps from being turned into a join: planning that
-# join reads the actual ends of both tables' id indexes, which after posts are deleted (and before autovacuum has
-# passed) means walking their dead entries: 3 ms a lookup instead of 0.2 (bench/stories.py).
+def _timestamps(values: Iterable[datetime]) -> str:
+    """Datetimes written into the SQL, as an array literal's elements: their ISO form has digits, signs, colons, dots,
+    spaces and a T only (datetime.isoformat() writes nothing else)."""
+    return ", ".join(f'"{value.isoformat()}"' for value in values)
+
+
+# Each key is looked up on its own (a LATERAL subquery, which OFFSET 0 keeps from being flattened into a join): an
+# index probe of story_band_idx a key, whatever the statistics say. Planned as a join, the lookup followed the
+# statistics of the last ANALYZE: when they were older than the table's growth (a busy day, autovacuum behind), it
+# read every band row in the window and fetched each one's signature, 40 ms a poll (bench/stories.py, ingest's
+# drop). The signatures come the same way: a probe of their primary key for each band row found, never a join,
+# whose planning reads the actual ends of both tables' id indexes (after posts are deleted, and before autovacuum
+# has passed, walking their dead entries: 3 ms a lookup instead of 0.2).
 _BAND_LOOKUP_PG = (
-    f"SELECT b.band, b.article_id, s.source_id, s.published_at, s.signature "  # noqa: S608 - see _integers
-    f"FROM unnest('{{{{{{keys}}}}}}'::bigint[]) AS k(band) JOIN {BAND_TABLE} AS b ON b.band = k.band "
+    f"SELECT k.band, b.article_id, s.source_id, s.published_at, s.signature "  # noqa: S608 - see _integers
+    f"FROM unnest('{{{{{{keys}}}}}}'::bigint[]) AS k(band) "
+    f"CROSS JOIN LATERAL (SELECT article_id FROM {BAND_TABLE} WHERE band = k.band "
+    "AND published_at BETWEEN '{start}'::timestamptz AND '{end}'::timestamptz OFFSET 0) AS b "
     f"CROSS JOIN LATERAL (SELECT source_id, published_at, signature FROM {SIGNATURE_TABLE} "
     "WHERE article_id = b.article_id OFFSET 0) AS s "
-    f"WHERE b.published_at BETWEEN %s AND %s LIMIT {MAX_CANDIDATE_ROWS}"
+    f"LIMIT {MAX_CANDIDATE_ROWS}"
 )
 
 

@@ -56,7 +56,8 @@ class StoreResult:
     notes: list[str] = field(default_factory=list)
     # Some entries were left out to be taken by the next poll (e.g. its time for full-text pages ran out).
     retry_next_poll: bool = False
-    # The posts written (new or changed upstream): the caller drops the pages that show them once it commits.
+    # The posts written (new, changed upstream, or a stored lead a new copy joined): the caller drops the pages that
+    # show them once it commits.
     written: list[int] = field(default_factory=list)
 
     def skip(self, *, guid: str, reason: str) -> None:
@@ -173,9 +174,11 @@ def store_entries(
             replace={row.pk for _entry, row in changed},
         )
         # A new post may be another copy of a stored story; an update keeps the story its post is in.
-        stories_attach(articles=new, by_text=NEAR_COPIES)
+        leads: set[int] = set()
+        stories_attach(articles=new, by_text=NEAR_COPIES, changed=leads)
         # Bulk writes send no signals: the caller drops the pages showing these posts.
-        result.written = [article.pk for article in new + updated]
+        written = [article.pk for article in new + updated]
+        result.written = written + sorted(leads.difference(written))
     if kept:
         Article.objects.bulk_update(
             [Article(pk=row.pk, content_hash=e.parsed.raw_hash, upstream_changed_at=now) for e, row in kept],

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from articles.pagecache import invalidate_posts_on_commit
 from feeds.ingest.parse import ParsedEntry
 from feeds.ingest.store import PreparedEntry, store_entries_tolerant
 from feeds.models import Source
@@ -30,9 +31,12 @@ def entry(guid: str, url: str, *, title: str = "Summit ends with a pact", body: 
 
 
 def store(source: Source, *entries: PreparedEntry, now: datetime | None = None):
-    """Store entries for source as one poll does (the store stage, in the poll's transaction)."""
+    """Store entries for source as one poll does (the store stage, in the poll's transaction, whose commit drops the
+    pages showing the posts it wrote: feeds.services.feed_ingest)."""
     with transaction.atomic():
-        return store_entries_tolerant(source=source, entries=list(entries), now=now or timezone.now())
+        result = store_entries_tolerant(source=source, entries=list(entries), now=now or timezone.now())
+        invalidate_posts_on_commit(result.written)
+        return result
 
 
 SUMMIT = [

@@ -93,3 +93,18 @@ def test_a_new_entry_with_no_earlier_copy_costs_one_round_trip():
             stories_attach(articles=[post], by_text=NEAR_COPIES)
     assert len(queries) == 1, [query["sql"][:80] for query in queries]
     assert StoryBand.objects.filter(article=post).count() == BANDS
+
+
+def test_a_deleted_post_leaves_nothing_in_the_text_index():
+    """Band rows have no foreign key constraint in the database: the deletion's cascade removes them."""
+    kept_source, gone_source = SourceFactory(), SourceFactory()
+    store(kept_source, entry("kept", "https://kept.example/a", body=html_of(SUMMIT)))
+    store(gone_source, entry("alone", "https://gone.example/a", body=html_of(SUMMIT_BEGINS)))
+    store(gone_source, entry("other", "https://gone.example/b", title="Another", body=html_of(SUMMIT[1:])))
+    kept, alone = Article.objects.get(guid="kept"), Article.objects.get(guid="alone")
+    assert StoryBand.objects.filter(article=alone).exists()
+    alone.delete()
+    assert not StoryBand.objects.filter(article_id=alone.pk).exists()
+    gone_source.delete()  # its posts go with it
+    assert set(StoryBand.objects.values_list("article_id", flat=True)) == {kept.pk}
+    assert set(StorySignature.objects.values_list("article_id", flat=True)) == {kept.pk}
