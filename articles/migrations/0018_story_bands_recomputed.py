@@ -1,8 +1,8 @@
 """Story bands recomputed from the stored signatures: 16 bands a post whose keys are the band's values themselves
 (feeds/ingest/identity.signature_bands), instead of 32 hashed ones, so that stored posts keep matching new entries.
 
-The key is written out here, not imported: a migration must do what it did when it shipped. tests/articles/
-test_story_bands_migration.py checks it against signature_bands().
+The key is written out here, not imported: a migration must do what it did when it shipped.
+tests/articles/test_story_index.py checks it against signature_bands().
 """
 
 import struct
