@@ -11,10 +11,10 @@ cached page may show a sidebar up to PAGE_CACHE_SECONDS old. Redis is an acceler
 are rendered as if nothing was cached.
 
 Stale while one renders: when a change has dropped a page that readers keep asking for, the first request to
-find it dropped renders it anew, holding a short render lock; meanwhile, for at most PAGE_CACHE_STALE_SECONDS
-after the change, the others are served the copy of the generation before. So a poll that drops the home page
-costs one render of it, not one in every web process at once (each render a burst of queueing for every reader
-behind it), and no reader waits for it but the one rendering.
+find it dropped renders it anew, holding a short render lock; meanwhile the others are served the copy from before,
+if it is at most PAGE_CACHE_STALE_SECONDS out of date (post pages, where views are counted, are always rendered).
+So a poll that drops the home page costs one render of it, not one in every web process at once (each render a
+burst of queueing for every reader behind it), and no reader waits for it but the one rendering.
 """
 
 import functools
@@ -201,9 +201,10 @@ class Lookup:
     render_lock: str | None = None
 
 
-def page_cache_get(request: HttpRequest) -> Lookup:
-    """The cached page for this request, if it was rendered in its section's current generation; or, while
-    another request renders it anew, shortly after a change, the page as it was before the change."""
+def page_cache_get(request: HttpRequest, *, stale_while_rendering: bool = True) -> Lookup:
+    """The cached page for this request, if it was rendered in its section's current generation; or, with
+    stale_while_rendering, while another request renders it anew, the copy from before the change, when that copy
+    is at most PAGE_CACHE_STALE_SECONDS out of date."""
     if not is_cacheable(request):
         return Lookup(None, None, readable=False)
     key = _page_key(request)
@@ -218,39 +219,41 @@ def page_cache_get(request: HttpRequest) -> Lookup:
         page_cache_read_failed(error)
         return Lookup(None, None, readable=False)
     generation, entry = (found.get(EPOCH_KEY, 0), found.get(section, 0)), found.get(key)
-    if entry is None:
-        metrics.PAGE_CACHE_MISS.inc()
-        return Lookup(None, generation)
-    if entry[0] == generation:
+    if entry is not None and entry[0] == generation:
         metrics.PAGE_CACHE_HIT.inc()
         hot_pages.put(key, entry[1])
         return Lookup(entry[1], generation)
-    return _dropped_page_lookup(key, entry[1], generation)
+    if entry is not None and stale_while_rendering and _stale_for_at_most_the_bound(entry[0]):
+        return _render_or_serve_the_copy(key, entry[1], generation)
+    metrics.PAGE_CACHE_MISS.inc()
+    return Lookup(None, generation)
 
 
-def _dropped_page_lookup(key: str, previous: CachedPage, generation: Generation) -> Lookup:
-    """A page a change dropped: render it under the render lock, or serve the previous copy while another does."""
-    if not _changed_within_stale_bound(generation):
-        metrics.PAGE_CACHE_MISS.inc()
-        return Lookup(None, generation)
-    lock = RENDER_LOCK_PREFIX + key
+def _render_or_serve_the_copy(key: str, copy: CachedPage, generation: Generation) -> Lookup:
+    """A page a change dropped: render it under the render lock, or serve the copy from before while another does."""
+    # One lock a generation: a render that outlives its lock, or renders an older generation, never lets go of
+    # the lock a newer render holds.
+    lock = f"{RENDER_LOCK_PREFIX}{key}:{generation[0]}.{generation[1]}"
     try:
-        taken = cache.add(lock, generation, settings.PAGE_CACHE_STALE_SECONDS)
+        taken = cache.add(lock, 1, settings.PAGE_CACHE_STALE_SECONDS)
     except RedisError as error:
         page_cache_read_failed(error)
         return Lookup(None, generation)
     if not taken:
         metrics.PAGE_CACHE_STALE.inc()
-        return Lookup(previous, generation)  # not kept hot: the new copy is a render away
+        return Lookup(copy, generation)  # not kept hot: the new copy is a render away
     metrics.PAGE_CACHE_MISS.inc()
     return Lookup(None, generation, render_lock=lock)
 
 
-def _changed_within_stale_bound(generation: Generation) -> bool:
-    """Whether the change that started this generation is at most PAGE_CACHE_STALE_SECONDS old (a generation is
-    the time of its change, in nanoseconds)."""
-    changed_at = max(generation) / 1e9
-    return time.time() - changed_at <= settings.PAGE_CACHE_STALE_SECONDS
+def _stale_for_at_most_the_bound(copy_generation: Generation) -> bool:
+    """Whether a copy rendered in this generation can be at most PAGE_CACHE_STALE_SECONDS out of date.
+
+    A generation is the time of the change that began it, and any change that made the copy stale came after
+    that: so the copy's generation, not the current one, bounds how long ago it began to be stale (after several
+    changes, the current generation tells only when the last one came).
+    """
+    return time.time() - max(copy_generation) / 1e9 <= settings.PAGE_CACHE_STALE_SECONDS
 
 
 def page_cache_release(lookup: Lookup) -> None:

@@ -152,7 +152,8 @@ def article_detail(request, year: int, month: int, slug: str):
     if counted_page is not None:
         page_cache_keep_hot(request, counted_page)
         return counted_page.to_response(request)
-    lookup = page_cache_get(request)
+    # Never the copy from before a change: a deleted post's page would count a view of a post no longer stored.
+    lookup = page_cache_get(request, stale_while_rendering=False)
     page = lookup.page
     if page is None:
         try:

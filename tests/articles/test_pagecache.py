@@ -1,4 +1,7 @@
+import time
+
 import pytest
+from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
 from django.db import connection
@@ -11,6 +14,29 @@ from articles.templatetags.reader import archive_key
 from tests.factories import ArticleFactory, CommentFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+class Clock:
+    """The page cache's clock (generations and the stale bound), moved forward by hand."""
+
+    def __init__(self):
+        self.offset = 0.0
+
+    def advance(self, seconds: float) -> None:
+        self.offset += seconds
+
+    def time(self) -> float:
+        return time.time() + self.offset
+
+    def time_ns(self) -> int:
+        return time.time_ns() + int(self.offset * 1e9)
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    fake = Clock()
+    monkeypatch.setattr(pagecache, "time", fake)
+    return fake
 
 
 def test_anonymous_pages_are_served_from_the_cache_without_queries(client, count_queries):
@@ -149,15 +175,45 @@ def test_while_one_reader_renders_a_dropped_page_the_others_get_the_copy_from_be
     assert "After the poll" in client.get("/").content.decode()
 
 
-def test_a_copy_from_before_a_change_is_never_served_past_the_stale_bound(client, settings, count_queries):
-    settings.PAGE_CACHE_STALE_SECONDS = 0
+def test_a_copy_from_before_a_change_is_never_served_past_the_stale_bound(client, clock, count_queries):
     article = ArticleFactory(title="Before the edit")
     client.get("/")
+    clock.advance(1)
     article.title = "After the edit"
     article.save()
     pagecache.page_cache_get(RequestFactory().get("/"))  # a render that began and never ended
+    clock.advance(settings.PAGE_CACHE_STALE_SECONDS + 1)
     response, queries = count_queries(client, "/")
     assert queries > 0 and "After the edit" in response.content.decode()
+
+
+def test_a_copy_is_bounded_by_the_first_change_it_missed_not_the_last(client, clock, count_queries):
+    article = ArticleFactory(title="Original title")
+    client.get("/")
+    clock.advance(1)
+    article.title = "Edited title"  # the copy is out of date from here...
+    article.save()
+    clock.advance(4)
+    ArticleFactory(title="Another post")  # ...though the last change is only a moment old when readers come
+    clock.advance(2)
+    pagecache.page_cache_get(RequestFactory().get("/"))
+    response, queries = count_queries(client, "/")
+    assert queries > 0 and "Edited title" in response.content.decode()
+
+
+def test_a_render_of_an_older_generation_never_lets_go_of_a_newer_renders_lock(client, clock, count_queries):
+    article = ArticleFactory(title="First")
+    client.get("/")
+    article.title = "Second"
+    article.save()
+    older = pagecache.page_cache_get(RequestFactory().get("/"))  # renders the second version...
+    article.title = "Third"
+    article.save()
+    newer = pagecache.page_cache_get(RequestFactory().get("/"))  # ...while another renders the third
+    assert newer.render_lock is not None and newer.render_lock != older.render_lock
+    pagecache.page_cache_release(older)  # the older render ends
+    response, queries = count_queries(client, "/")
+    assert queries == 0 and "First" in response.content.decode()  # not a third render meanwhile
 
 
 def test_a_failed_render_lets_the_next_reader_render(client, monkeypatch):
@@ -176,7 +232,7 @@ def test_a_failed_render_lets_the_next_reader_render(client, monkeypatch):
     assert "After the change" in client.get("/").content.decode()
 
 
-def test_a_post_page_dropped_by_a_change_is_rendered_once_and_its_readers_counted(client, monkeypatch):
+def test_a_post_page_dropped_by_a_change_is_never_served_from_before_it(client, monkeypatch):
     counted = []
     monkeypatch.setattr("articles.popularity.view_record", lambda *, request, article_id: counted.append(article_id))
     monkeypatch.setattr("articles.popularity.view_record_cached_page", lambda *, request: None)
@@ -185,8 +241,10 @@ def test_a_post_page_dropped_by_a_change_is_rendered_once_and_its_readers_counte
     client.get(url)
     article.title = "After the edit"
     article.save()
-    renderer = pagecache.page_cache_get(RequestFactory().get(url))
-    assert "Before the edit" in client.get(url).content.decode()
-    pagecache.page_cache_release(renderer)
+    pagecache.page_cache_get(RequestFactory().get(url))  # another reader is rendering the page meanwhile
     assert "After the edit" in client.get(url).content.decode()
-    assert counted == [article.id] * 3
+    post_id = article.id
+    article.delete()
+    pagecache.page_cache_get(RequestFactory().get(url))
+    assert client.get(url).status_code == 404  # a deleted post's page is not served, nor its view counted
+    assert counted == [post_id, post_id]
