@@ -32,7 +32,6 @@ from articles.pagecache import (
     page_cache_get,
     page_cache_hot,
     page_cache_keep_hot,
-    page_cache_release,
     page_cache_set,
 )
 from articles.paging import ListPage, list_page
@@ -157,19 +156,13 @@ def article_detail(request, year: int, month: int, slug: str):
     page = lookup.page
     if page is None:
         try:
-            page = _rendered_post_page(request, year, month, slug)
-            page_cache_set(request, page, lookup)
+            article = _published_article(year, month, slug)
         except Http404:
             return _to_story_lead(year, month, slug)
-        finally:
-            page_cache_release(lookup)
+        html = _render_detail(request, article, CommentForm(), csrf_token=CSRF_PLACEHOLDER)
+        page = CachedPage(html.encode(), article_id=article.id)
+        page_cache_set(request, page, lookup)
     return _counted(request, page)
-
-
-def _rendered_post_page(request, year: int, month: int, slug: str) -> CachedPage:
-    article = _published_article(year, month, slug)
-    html = _render_detail(request, article, CommentForm(), csrf_token=CSRF_PLACEHOLDER)
-    return CachedPage(html.encode(), article_id=article.id)
 
 
 def _counted(request, page: CachedPage) -> HttpResponse:
