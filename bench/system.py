@@ -140,8 +140,7 @@ class Process:
         return self.popen.pid
 
     def children(self) -> list[int]:
-        result = subprocess.run(["pgrep", "-P", str(self.pid)], capture_output=True, text=True)
-        return [int(pid) for pid in result.stdout.split()]
+        return child_pids(self.pid)
 
     def stop(self, timeout: float = 20) -> None:
         if self.popen.poll() is None:
@@ -172,11 +171,15 @@ def cpu_seconds(pid: int) -> float:
     return sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
+def child_pids(pid: int) -> list[int]:
+    """The processes this one started that are still running."""
+    result = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
+    return [int(child) for child in result.stdout.split()]
+
+
 def process_tree(pid: int) -> list[int]:
     """A process and all its descendants."""
-    result = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
-    children = [int(child) for child in result.stdout.split()]
-    return [pid, *(descendant for child in children for descendant in process_tree(child))]
+    return [pid, *(descendant for child in child_pids(pid) for descendant in process_tree(child))]
 
 
 def tree_cpu_seconds(pid: int) -> float:
